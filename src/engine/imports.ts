@@ -1,1 +1,276 @@
-export class ImportManager {}
+import { allNodes, type ImportBinding, importBindings, ScopeCache } from "./scope.ts";
+import type { Edit, SyntaxNode } from "./types.ts";
+
+/**
+ * Collects what transforms ask of a file's imports and applies it once, after all their edits are
+ * known (LibCST's AddImportsVisitor/RemoveImportsVisitor split): transforms never edit imports.
+ */
+export class ImportManager {
+  readonly scopes = new ScopeCache();
+  private readonly root: SyntaxNode;
+  private readonly source: string;
+  private readonly newline: string;
+  private readonly ensures = new Map<
+    string,
+    { module: string; style: "module" | "from"; local: string; present: boolean }
+  >();
+  private readonly removals = new Map<string, ImportBinding>();
+  private boundNames?: Set<string>;
+
+  constructor(root: SyntaxNode, source: string, newline: string) {
+    this.root = root;
+    this.source = source;
+    this.newline = newline;
+  }
+
+  /**
+   * The callee text for `<module>.generate` in this file (`dhruva.generate`, `generate`, or an
+   * alias when that name is already taken), registering the import it needs.
+   * `note` says when an alias had to be chosen.
+   */
+  generateCallee(module: string, style: "module" | "from"): { callee: string; note?: string } {
+    const key = `${style}:${module}`;
+    let entry = this.ensures.get(key);
+    let note: string | undefined;
+    if (!entry) {
+      const existing = this.topLevelImports().find((b) =>
+        style === "module"
+          ? b.kind === "module" && b.module === module
+          : b.kind === "from" && b.module === module && b.imported === "generate",
+      );
+      const last = module.split(".").pop() as string;
+      const wanted = style === "module" ? last : "generate";
+      const local = existing
+        ? existing.local
+        : this.freeName(wanted, style === "module" ? `_${last}` : `${last}_generate`);
+      if (!existing && local !== wanted) {
+        note = `\`${wanted}\` is already bound in this file, so the import is aliased as \`${local}\``;
+      }
+      entry = { module, style, local, present: existing !== undefined };
+      this.ensures.set(key, entry);
+    }
+    const callee = style === "module" ? `${entry.local}.generate` : entry.local;
+    return note ? { callee, note } : { callee };
+  }
+
+  /** Drop this binding's import if nothing outside the edited ranges still uses it. */
+  removeIfUnused(binding: ImportBinding): void {
+    this.removals.set(`${binding.statement.id}:${binding.local}`, binding);
+  }
+
+  /** Import edits to add to the transforms' own edits. */
+  finalize(edits: readonly Edit[]): Edit[] {
+    const out: Edit[] = [];
+    const removedStatements: SyntaxNode[] = [];
+    const byStatement = new Map<number, { statement: SyntaxNode; remove: ImportBinding[] }>();
+    for (const binding of this.removals.values()) {
+      if (this.isStillUsed(binding, edits)) continue;
+      const entry = byStatement.get(binding.statement.id) ?? {
+        statement: binding.statement,
+        remove: [],
+      };
+      entry.remove.push(binding);
+      byStatement.set(binding.statement.id, entry);
+    }
+    for (const { statement, remove } of byStatement.values()) {
+      const scope = remove[0]?.scope;
+      if (!scope) continue;
+      const all = importBindings(statement, scope);
+      const gone = new Set(remove.map((b) => b.item.id));
+      if (all.every((b) => gone.has(b.item.id))) {
+        removedStatements.push(statement);
+        continue;
+      }
+      out.push(
+        ...this.removeItems(
+          all.map((b) => b.item),
+          gone,
+        ),
+      );
+    }
+
+    const additions = [...this.ensures.values()].filter((e) => !e.present);
+    const importText = additions.map((e) => importLine(e.module, e.style, e.local));
+    // Put the new import where a removed top-level import stood, so the diff reads as a swap.
+    const swap = removedStatements.find(
+      (s) => s.parent?.type === "module" && importText.length > 0,
+    );
+    for (const statement of removedStatements) {
+      if (statement === swap) {
+        out.push({
+          start: statement.startIndex,
+          end: statement.endIndex,
+          text: importText.join(this.newline),
+        });
+      } else {
+        out.push(this.removeStatement(statement));
+      }
+    }
+    if (!swap && importText.length > 0) out.push(this.insertion(importText));
+    return out;
+  }
+
+  private topLevelImports(): ImportBinding[] {
+    return this.scopes.get(this.root).imports;
+  }
+
+  /** Names bound anywhere in the file outside class bodies (method names do not clash). */
+  private names(): Set<string> {
+    if (!this.boundNames) {
+      const names = new Set<string>();
+      for (const node of allNodes(this.root)) {
+        if (
+          node.type === "module" ||
+          node.type === "function_definition" ||
+          node.type === "lambda"
+        ) {
+          const info = this.scopes.get(node);
+          for (const b of info.imports) names.add(b.local);
+          for (const n of info.others) names.add(n);
+        }
+      }
+      this.boundNames = names;
+    }
+    return this.boundNames;
+  }
+
+  private freeName(wanted: string, alias: string): string {
+    const names = this.names();
+    if (!names.has(wanted)) return wanted;
+    let candidate = alias;
+    for (let i = 2; names.has(candidate); i++) candidate = `${alias}${i}`;
+    return candidate;
+  }
+
+  private isStillUsed(binding: ImportBinding, edits: readonly Edit[]): boolean {
+    const inEdit = (n: SyntaxNode) =>
+      edits.some((e) => n.startIndex >= e.start && n.endIndex <= e.end);
+    const stmt = binding.statement;
+    for (const node of allNodes(binding.scope)) {
+      if (node.type !== "identifier" || node.text !== binding.local) continue;
+      if (node.startIndex >= stmt.startIndex && node.endIndex <= stmt.endIndex) continue;
+      if (inEdit(node)) continue;
+      return true;
+    }
+    // A name listed in __all__ or used in a string annotation is a use we cannot see as a node.
+    return new RegExp(`["']${escapeRegExp(binding.local)}["'.\\[]`).test(
+      this.source.slice(0, stmt.startIndex) + this.source.slice(stmt.endIndex),
+    );
+  }
+
+  /** Remove some names from `from m import a, b, c` (or `import a, b`), keeping the rest as written. */
+  private removeItems(items: SyntaxNode[], gone: Set<number>): Edit[] {
+    const edits: Edit[] = [];
+    let lastKept = -1;
+    items.forEach((item, i) => {
+      if (!gone.has(item.id)) lastKept = i;
+    });
+    items.forEach((item, i) => {
+      if (!gone.has(item.id) || i > lastKept) return;
+      edits.push({
+        start: item.startIndex,
+        end: (items[i + 1] as SyntaxNode).startIndex,
+        text: "",
+      });
+    });
+    if (lastKept < items.length - 1) {
+      edits.push({
+        start: (items[lastKept] as SyntaxNode).endIndex,
+        end: (items[items.length - 1] as SyntaxNode).endIndex,
+        text: "",
+      });
+    }
+    return edits;
+  }
+
+  /** Delete a whole import statement: its line when alone on it, else `pass` keeps the block valid. */
+  private removeStatement(statement: SyntaxNode): Edit {
+    const src = this.source;
+    const lineStart = src.lastIndexOf("\n", statement.startIndex - 1) + 1;
+    let lineEnd = src.indexOf("\n", statement.endIndex);
+    lineEnd = lineEnd === -1 ? src.length : lineEnd + 1;
+    const before = src.slice(lineStart, statement.startIndex);
+    const after = src.slice(statement.endIndex, lineEnd).replace(/\r?\n$/, "");
+    const aloneOnLine = /^[ \t]*$/.test(before) && /^[ \t]*(#.*)?$/.test(after);
+    const block = statement.parent;
+    const onlyStatement =
+      block?.type === "block" &&
+      block.namedChildren.filter((c) => c.type !== "comment").length === 1;
+    if (aloneOnLine && !onlyStatement) return { start: lineStart, end: lineEnd, text: "" };
+    return { start: statement.startIndex, end: statement.endIndex, text: "pass" };
+  }
+
+  /**
+   * Where a new top-level import goes: after the last import of the leading import block, else
+   * after the docstring and `from __future__` imports, else after leading comments (shebang,
+   * coding line, licence header).
+   */
+  private insertion(lines: string[]): Edit {
+    const nl = this.newline;
+    const statements = this.root.namedChildren;
+    let anchor: SyntaxNode | undefined;
+    let sawImports = false;
+    for (const [i, node] of statements.entries()) {
+      if (node.type === "comment") continue;
+      if (i === firstNonComment(statements) && isDocstring(node)) {
+        anchor = node;
+        continue;
+      }
+      if (node.type === "future_import_statement") {
+        anchor = node;
+        continue;
+      }
+      if (node.type === "import_statement" || node.type === "import_from_statement") {
+        anchor = node;
+        sawImports = true;
+        continue;
+      }
+      break;
+    }
+    const text = lines.join(nl) + nl;
+    if (anchor) {
+      let at = this.source.indexOf("\n", anchor.endIndex);
+      if (at === -1) return { start: this.source.length, end: this.source.length, text: nl + text };
+      at += 1;
+      const blankBefore = sawImports ? "" : nl;
+      const next = this.source.slice(at, at + 2);
+      const blankAfter =
+        !sawImports && next !== nl && !next.startsWith("\n") && at < this.source.length ? nl : "";
+      return { start: at, end: at, text: blankBefore + text + blankAfter };
+    }
+    // No docstring or imports: after the leading comment lines.
+    let at = 0;
+    const src = this.source;
+    while (at < src.length && src[at] === "#") {
+      const eol = src.indexOf("\n", at);
+      if (eol === -1) return { start: src.length, end: src.length, text: nl + text };
+      at = eol + 1;
+    }
+    const rest = src.slice(at);
+    const blankAfter = rest.length > 0 && !rest.startsWith(nl) && !rest.startsWith("\n") ? nl : "";
+    return { start: at, end: at, text: text + blankAfter };
+  }
+}
+
+function firstNonComment(nodes: SyntaxNode[]): number {
+  return nodes.findIndex((n) => n.type !== "comment");
+}
+
+function isDocstring(node: SyntaxNode): boolean {
+  return (
+    node.type === "expression_statement" &&
+    node.namedChildCount === 1 &&
+    node.namedChild(0)?.type === "string"
+  );
+}
+
+function importLine(module: string, style: "module" | "from", local: string): string {
+  if (style === "from") {
+    return `from ${module} import generate${local === "generate" ? "" : ` as ${local}`}`;
+  }
+  return local === module ? `import ${module}` : `import ${module} as ${local}`;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

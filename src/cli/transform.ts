@@ -1,0 +1,158 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
+import { transformNames } from "../engine/registry.ts";
+import { runCodemod } from "../engine/runner.ts";
+import type { FStringRule, NaturalKeyPolicy } from "../engine/types.ts";
+import { reportJson, terminalSummary } from "../report.ts";
+import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+
+const MODULE_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export function parseModuleName(value: string): string {
+  if (!MODULE_RE.test(value))
+    throw new InvalidArgumentError(`"${value}" is not a Python module name.`);
+  return value;
+}
+
+function parseTransforms(value: string): string[] {
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const known = transformNames();
+  for (const n of names) {
+    if (!known.includes(n)) {
+      throw new InvalidArgumentError(`unknown transform "${n}" (known: ${known.join(", ")}).`);
+    }
+  }
+  return names;
+}
+
+/** A unified diff of every changed file, paths as git shows them. */
+export function unifiedDiff(changes: { file: string; before: string; after: string }[]): string {
+  return changes
+    .map((c) =>
+      createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, {
+        context: 3,
+        headerOptions: FILE_HEADERS_ONLY,
+      }),
+    )
+    .join("");
+}
+
+/**
+ * `--target` starts a rule; each `--template` and `--natural-keys` after it belongs to that rule,
+ * so `--target a --template x --target b` gives two rules. Commander calls parsers in argv order.
+ */
+function ruleCollector() {
+  const rules: (Omit<FStringRule, "template"> & { templates: string[] })[] = [];
+  const last = (flag: string) => {
+    const r = rules[rules.length - 1];
+    if (!r) throw new InvalidArgumentError(`${flag} must follow a --target.`);
+    return r;
+  };
+  return {
+    rules,
+    target: (v: string) => {
+      rules.push({ target: v, templates: [], naturalKeys: "skip" });
+      return v;
+    },
+    template: (v: string) => {
+      last("--template").templates.push(v);
+      return v;
+    },
+    naturalKeys: (v: string) => {
+      if (v !== "skip" && v !== "rewrite-and-flag") {
+        throw new InvalidArgumentError('expected "skip" or "rewrite-and-flag".');
+      }
+      last("--natural-keys").naturalKeys = v as NaturalKeyPolicy;
+      return v;
+    },
+    flatten(): FStringRule[] {
+      return rules.flatMap((r) =>
+        r.templates.length === 0
+          ? [{ target: r.target, naturalKeys: r.naturalKeys }]
+          : r.templates.map((template) => ({
+              target: r.target,
+              template,
+              naturalKeys: r.naturalKeys,
+            })),
+      );
+    },
+  };
+}
+
+export function registerTransformCommand(program: Command): void {
+  const rules = ruleCollector();
+  program
+    .command("transform")
+    .description("rewrite Python ID call sites under the given files or directories")
+    .argument("<paths...>", "files or directories (directories are walked honouring .gitignore)")
+    .option(
+      "-t, --transform <names>",
+      `comma-separated: ${transformNames().join(", ")}`,
+      parseTransforms,
+      ["uuid4-to-ulid"],
+    )
+    .option("--dry-run", "print a unified diff and the report; write nothing", false)
+    .option("--report <file>", "write the JSON report to FILE")
+    .option("--module <name>", "Python module that provides generate()", parseModuleName, "dhruva")
+    .addOption(
+      new Option("--import-style <style>", "import dhruva, or from dhruva import generate")
+        .choices(["module", "from"])
+        .default("module"),
+    )
+    .option("--untruncate", "rewrite truncated IDs to the full 26-character ULID", false)
+    .option(
+      "--target <name>",
+      "fstring-id-to-ulid: ID target (name, self.attr, or keyword)",
+      rules.target,
+    )
+    .option(
+      "--template <skeleton>",
+      "fstring-id-to-ulid: literal skeleton, e.g. '{}-{}'",
+      rules.template,
+    )
+    .option(
+      "--natural-keys <policy>",
+      "fstring-id-to-ulid: skip | rewrite-and-flag",
+      rules.naturalKeys,
+    )
+    .option("--root <dir>", "report paths relative to this directory", process.cwd())
+    .action(async (paths: string[], opts) => {
+      const result = await runCodemod({
+        paths,
+        root: path.resolve(opts.root),
+        transforms: opts.transform,
+        options: {
+          module: opts.module,
+          importStyle: opts.importStyle,
+          untruncate: opts.untruncate,
+          rules: rules.flatten(),
+        },
+        dryRun: opts.dryRun,
+      });
+      if (opts.dryRun && result.changes.length > 0)
+        process.stdout.write(unifiedDiff(result.changes));
+      if (opts.report) {
+        writeFileSync(
+          opts.report,
+          reportJson(result, {
+            tool: TOOL_NAME,
+            version: TOOL_VERSION,
+            transforms: opts.transform,
+            module: opts.module,
+            dryRun: opts.dryRun,
+          }),
+        );
+      }
+      process.stdout.write(`${terminalSummary(result)}\n`);
+      if (!opts.dryRun && result.changes.length > 0) {
+        process.stdout.write(`\nWrote ${result.changes.length} file(s):\n`);
+        for (const c of result.changes) process.stdout.write(`  ${c.file}\n`);
+      }
+      if (opts.dryRun) process.stdout.write("\n(dry run: nothing written)\n");
+    });
+}

@@ -1,0 +1,109 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { decodeSource } from "./parse.ts";
+import { pluginsFor } from "./registry.ts";
+import { parseContext, transformContext } from "./transform-file.ts";
+import type { FileContext, ReportEntry, TransformOptions } from "./types.ts";
+import { collectPythonFiles, toPosix } from "./walk.ts";
+
+export interface RunOptions {
+  /** Files or directories. */
+  paths: string[];
+  /** Report paths are relative to this (the repository root). */
+  root: string;
+  transforms: string[];
+  options: TransformOptions;
+  include?: string[];
+  exclude?: string[];
+  /** True: write nothing. */
+  dryRun: boolean;
+}
+
+export interface FileChange {
+  /** Absolute. */
+  path: string;
+  /** Relative to the run root. */
+  file: string;
+  before: string;
+  after: string;
+}
+
+export interface RunResult {
+  changes: FileChange[];
+  entries: ReportEntry[];
+  /** Files not transformed, with why (does not parse, not UTF-8, symlink, ...). Never written. */
+  skipped: { file: string; reason: string }[];
+  filesScanned: number;
+}
+
+interface Candidate {
+  abs: string;
+  bytes: Buffer;
+  bom: boolean;
+  ctx: FileContext;
+}
+
+/**
+ * Runs transforms over a tree: read and pre-filter every file, parse the candidates once, let
+ * cross-file indexes see all of them, then transform and (unless dry-run) write changed files.
+ */
+export async function runCodemod(opts: RunOptions): Promise<RunResult> {
+  const plugins = pluginsFor(opts.transforms);
+  const root = path.resolve(opts.root);
+  const walked = collectPythonFiles(opts.paths, {
+    root,
+    include: opts.include,
+    exclude: opts.exclude,
+  });
+  const skipped = [...walked.skipped];
+  const rel = (abs: string) => toPosix(path.relative(root, abs));
+  const candidates: Candidate[] = [];
+
+  for (const abs of walked.files.sort()) {
+    const bytes = readFileSync(abs);
+    const decoded = decodeSource(bytes);
+    if ("error" in decoded) {
+      skipped.push({ file: rel(abs), reason: decoded.error });
+      continue;
+    }
+    if (!plugins.some((p) => p.mayMatch(decoded.text, opts.options))) continue;
+    const ctx = parseContext(rel(abs), decoded.text, decoded.newline);
+    if ("error" in ctx) {
+      skipped.push({ file: rel(abs), reason: ctx.error });
+      continue;
+    }
+    candidates.push({ abs, bytes, bom: decoded.bom, ctx });
+  }
+
+  const contexts = candidates.map((c) => c.ctx);
+  const indexes = new Map<string, unknown>();
+  for (const p of plugins) if (p.index) indexes.set(p.name, p.index(contexts, opts.options));
+
+  const changes: FileChange[] = [];
+  const entries: ReportEntry[] = [];
+  for (const c of candidates) {
+    const out = transformContext(c.ctx, plugins, opts.options, indexes);
+    entries.push(...out.entries);
+    if (!out.ok) {
+      skipped.push({ file: c.ctx.path, reason: out.error });
+      continue;
+    }
+    if (!out.changed) continue;
+    const after = (c.bom ? "\uFEFF" : "") + out.output;
+    const before = (c.bom ? "\uFEFF" : "") + c.ctx.source;
+    if (!opts.dryRun) {
+      // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
+      if (!readFileSync(c.abs).equals(c.bytes)) {
+        skipped.push({
+          file: c.ctx.path,
+          reason: "modified while the codemod ran; not overwritten",
+        });
+        continue;
+      }
+      writeFileSync(c.abs, after);
+    }
+    changes.push({ path: c.abs, file: c.ctx.path, before, after });
+  }
+  entries.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return { changes, entries, skipped, filesScanned: walked.files.length };
+}

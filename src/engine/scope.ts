@@ -1,0 +1,239 @@
+import type { SyntaxNode } from "./types.ts";
+
+/** Nodes that open a new Python name scope for the code inside them. */
+const SCOPE_TYPES = new Set(["module", "function_definition", "class_definition", "lambda"]);
+
+export interface ImportBinding {
+  /** `import uuid` binds a module; `from uuid import uuid4` binds a name from it. */
+  kind: "module" | "from";
+  module: string;
+  /** For `from` imports: the imported name. */
+  imported?: string;
+  /** The name bound in the scope (`u` for `import uuid as u`). */
+  local: string;
+  /** The import_statement / import_from_statement node. */
+  statement: SyntaxNode;
+  /** The dotted_name or aliased_import node of this binding inside the statement. */
+  item: SyntaxNode;
+  /** The module or function node whose scope holds the binding. */
+  scope: SyntaxNode;
+}
+
+export function scopeOf(node: SyntaxNode): SyntaxNode {
+  let cur = node.parent;
+  while (cur && !SCOPE_TYPES.has(cur.type)) cur = cur.parent;
+  return cur ?? rootOf(node);
+}
+
+function rootOf(node: SyntaxNode): SyntaxNode {
+  let cur = node;
+  while (cur.parent) cur = cur.parent;
+  return cur;
+}
+
+/** Scopes from the innermost enclosing one out to the module; class bodies do not enclose functions. */
+export function enclosingScopes(node: SyntaxNode): SyntaxNode[] {
+  const scopes: SyntaxNode[] = [];
+  let cur: SyntaxNode | null = node.parent;
+  let first = true;
+  while (cur) {
+    if (SCOPE_TYPES.has(cur.type)) {
+      if (cur.type !== "class_definition" || first) scopes.push(cur);
+      first = false;
+    }
+    cur = cur.parent;
+  }
+  return scopes;
+}
+
+/** Pre-order walk of a scope's own nodes, not descending into nested scopes. */
+export function* ownNodes(scope: SyntaxNode): Generator<SyntaxNode> {
+  const stack: SyntaxNode[] = [];
+  for (let i = scope.namedChildCount - 1; i >= 0; i--) {
+    const c = scope.namedChild(i);
+    if (c) stack.push(c);
+  }
+  while (stack.length > 0) {
+    const node = stack.pop() as SyntaxNode;
+    yield node;
+    if (SCOPE_TYPES.has(node.type)) continue;
+    for (let i = node.namedChildCount - 1; i >= 0; i--) {
+      const c = node.namedChild(i);
+      if (c) stack.push(c);
+    }
+  }
+}
+
+/** Pre-order walk of every named node below `root`. */
+export function* allNodes(root: SyntaxNode): Generator<SyntaxNode> {
+  const stack: SyntaxNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as SyntaxNode;
+    yield node;
+    for (let i = node.namedChildCount - 1; i >= 0; i--) {
+      const c = node.namedChild(i);
+      if (c) stack.push(c);
+    }
+  }
+}
+
+/** The bindings made by one import statement (none for `from x import *`). */
+export function importBindings(statement: SyntaxNode, scope: SyntaxNode): ImportBinding[] {
+  const out: ImportBinding[] = [];
+  if (statement.type === "import_statement") {
+    for (const item of statement.childrenForFieldName("name")) {
+      const dotted = item.type === "aliased_import" ? item.childForFieldName("name") : item;
+      const alias = item.type === "aliased_import" ? item.childForFieldName("alias") : null;
+      if (!dotted) continue;
+      const module = dotted.text;
+      // `import os.path` binds `os`; `import os.path as p` binds `p` to os.path.
+      const local = alias ? alias.text : (module.split(".")[0] as string);
+      out.push({ kind: "module", module: alias ? module : local, local, statement, item, scope });
+    }
+  } else if (statement.type === "import_from_statement") {
+    const moduleNode = statement.childForFieldName("module_name");
+    if (!moduleNode) return out;
+    for (const item of statement.childrenForFieldName("name")) {
+      const dotted = item.type === "aliased_import" ? item.childForFieldName("name") : item;
+      const alias = item.type === "aliased_import" ? item.childForFieldName("alias") : null;
+      if (!dotted) continue;
+      out.push({
+        kind: "from",
+        module: moduleNode.text,
+        imported: dotted.text,
+        local: alias ? alias.text : dotted.text,
+        statement,
+        item,
+        scope,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every import binding of a scope (imports nested in if/try blocks of that scope included). */
+export function scopeImports(scope: SyntaxNode): ImportBinding[] {
+  const out: ImportBinding[] = [];
+  for (const node of ownNodes(scope)) {
+    if (node.type === "import_statement" || node.type === "import_from_statement") {
+      out.push(...importBindings(node, scope));
+    }
+  }
+  return out;
+}
+
+/** Names a scope binds other than by import: defs, classes, parameters, assignment targets. */
+export function scopeOtherBindings(scope: SyntaxNode): Set<string> {
+  const names = new Set<string>();
+  if (scope.type === "function_definition" || scope.type === "lambda") {
+    const params = scope.childForFieldName("parameters");
+    if (params) {
+      for (const n of allNodes(params)) {
+        if (n.type === "identifier" && !isDefaultValue(n, params)) names.add(n.text);
+      }
+    }
+  }
+  for (const node of ownNodes(scope)) {
+    switch (node.type) {
+      case "function_definition":
+      case "class_definition": {
+        const name = node.childForFieldName("name");
+        if (name) names.add(name.text);
+        break;
+      }
+      case "assignment":
+      case "augmented_assignment":
+      case "for_statement":
+      case "for_in_clause": {
+        const left = node.childForFieldName("left");
+        if (left) for (const id of targetNames(left)) names.add(id);
+        break;
+      }
+      case "as_pattern_target":
+      case "named_expression": {
+        const target = node.type === "named_expression" ? node.childForFieldName("name") : node;
+        if (target) for (const id of targetNames(target)) names.add(id);
+        break;
+      }
+      case "global_statement":
+      case "nonlocal_statement":
+        for (const c of node.namedChildren) if (c.type === "identifier") names.add(c.text);
+        break;
+    }
+  }
+  return names;
+}
+
+function isDefaultValue(id: SyntaxNode, params: SyntaxNode): boolean {
+  let cur: SyntaxNode | null = id;
+  while (cur && cur.id !== params.id) {
+    const parent: SyntaxNode | null = cur.parent;
+    if (
+      parent &&
+      (parent.type === "default_parameter" || parent.type === "typed_default_parameter")
+    ) {
+      return parent.childForFieldName("value")?.id === cur.id;
+    }
+    if (parent?.type === "typed_parameter" && parent.childForFieldName("type")?.id === cur.id) {
+      return true;
+    }
+    cur = parent;
+  }
+  return false;
+}
+
+/** Identifiers bound by an assignment target (tuples, lists, starred; not attributes/subscripts). */
+function targetNames(target: SyntaxNode): string[] {
+  if (target.type === "identifier") return [target.text];
+  if (target.type === "attribute" || target.type === "subscript") return [];
+  const out: string[] = [];
+  for (const c of target.namedChildren) out.push(...targetNames(c));
+  return out;
+}
+
+export type Resolution = { binding: ImportBinding } | { shadowed: true } | undefined;
+
+/**
+ * What `name`, used at `node`, refers to: an import binding of the nearest scope that binds the
+ * name, `shadowed` when that scope binds it some other way, undefined when nothing binds it.
+ */
+export function resolveName(name: string, node: SyntaxNode, cache?: ScopeCache): Resolution {
+  for (const scope of enclosingScopes(node)) {
+    const info = cache ? cache.get(scope) : scopeInfo(scope);
+    const imported = info.imports.filter((b) => b.local === name);
+    if (imported.length > 0) {
+      if (info.others.has(name)) return { shadowed: true };
+      // A name imported twice in one scope: the last import wins only in flow order; refuse to guess
+      // unless both bindings agree.
+      const [first] = imported;
+      const same = imported.every(
+        (b) => b.kind === first?.kind && b.module === first.module && b.imported === first.imported,
+      );
+      return same && first ? { binding: first } : { shadowed: true };
+    }
+    if (info.others.has(name)) return { shadowed: true };
+  }
+  return undefined;
+}
+
+interface ScopeInfo {
+  imports: ImportBinding[];
+  others: Set<string>;
+}
+
+function scopeInfo(scope: SyntaxNode): ScopeInfo {
+  return { imports: scopeImports(scope), others: scopeOtherBindings(scope) };
+}
+
+/** Per-file memo of scope facts, keyed by node id. */
+export class ScopeCache {
+  private readonly map = new Map<number, ScopeInfo>();
+  get(scope: SyntaxNode): ScopeInfo {
+    let info = this.map.get(scope.id);
+    if (!info) {
+      info = scopeInfo(scope);
+      this.map.set(scope.id, info);
+    }
+    return info;
+  }
+}

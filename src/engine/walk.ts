@@ -1,0 +1,99 @@
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import ignore, { type Ignore } from "ignore";
+
+export interface WalkOptions {
+  /** Report paths and globs are relative to this directory. */
+  root: string;
+  include?: string[];
+  exclude?: string[];
+}
+
+export interface WalkResult {
+  files: string[];
+  skipped: { file: string; reason: string }[];
+}
+
+export function toPosix(rel: string): string {
+  return rel.split(path.sep).join("/");
+}
+
+/**
+ * The `*.py` files under the given paths: directories are walked honouring `.gitignore` files
+ * (at every level) and the include/exclude globs; symlinks are never followed.
+ */
+export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResult {
+  const files = new Set<string>();
+  const skipped: WalkResult["skipped"] = [];
+  const include = opts.include?.length ? ignore().add(opts.include) : undefined;
+  const exclude = opts.exclude?.length ? ignore().add(opts.exclude) : undefined;
+  const rel = (abs: string) => toPosix(path.relative(opts.root, abs)) || path.basename(abs);
+  const wanted = (abs: string) => {
+    const r = rel(abs);
+    if (r.startsWith("..")) return true;
+    return (!include || include.ignores(r)) && !exclude?.ignores(r);
+  };
+
+  const walk = (dir: string, rules: { base: string; ig: Ignore }[]) => {
+    const local = readGitignore(dir);
+    const all = local ? [...rules, { base: dir, ig: local }] : rules;
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (err) {
+      skipped.push({ file: rel(dir), reason: `cannot read directory: ${(err as Error).message}` });
+      return;
+    }
+    for (const name of names) {
+      if (name === ".git" || name === "node_modules") continue;
+      const abs = path.join(dir, name);
+      const st = lstatSync(abs);
+      const isDir = st.isDirectory();
+      if (all.some((r) => r.ig.ignores(toPosix(path.relative(r.base, abs)) + (isDir ? "/" : "")))) {
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        if (name.endsWith(".py")) skipped.push({ file: rel(abs), reason: "symlink, not followed" });
+        continue;
+      }
+      if (isDir) walk(abs, all);
+      else if (st.isFile() && name.endsWith(".py") && wanted(abs)) files.add(abs);
+    }
+  };
+
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(abs);
+    } catch {
+      throw new Error(`${p}: no such file or directory`);
+    }
+    if (st.isSymbolicLink()) skipped.push({ file: rel(abs), reason: "symlink, not followed" });
+    else if (st.isDirectory()) walk(abs, ancestorsGitignore(abs, opts.root));
+    else if (st.isFile()) files.add(abs); // named explicitly: taken even if not *.py or ignored
+  }
+  return { files: [...files], skipped };
+}
+
+function readGitignore(dir: string): Ignore | undefined {
+  try {
+    return ignore().add(readFileSync(path.join(dir, ".gitignore"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** .gitignore files between the run root and a starting directory below it also apply. */
+function ancestorsGitignore(dir: string, root: string): { base: string; ig: Ignore }[] {
+  const rules: { base: string; ig: Ignore }[] = [];
+  const relToRoot = path.relative(root, dir);
+  if (relToRoot.startsWith("..") || path.isAbsolute(relToRoot) || relToRoot === "") return rules;
+  let cur = root;
+  for (const part of relToRoot.split(path.sep)) {
+    const ig = readGitignore(cur);
+    if (ig) rules.push({ base: cur, ig });
+    cur = path.join(cur, part);
+  }
+  return rules;
+}
