@@ -3,6 +3,7 @@
  * `dhruva.generate()`. Sites where the UUID object itself is used, or the ID is truncated, are
  * reported for review and left alone.
  */
+import { replaceNode } from "../src/engine/edits.ts";
 import { jscodeshiftAdapter } from "../src/engine/jscodeshift.ts";
 import { allNodes, type ImportBinding, resolveName } from "../src/engine/scope.ts";
 import { entryAt } from "../src/engine/transform-file.ts";
@@ -66,6 +67,8 @@ function outer(node: SyntaxNode): SyntaxNode {
   return cur;
 }
 
+const notComment = (n: SyntaxNode) => n.type !== "comment";
+
 function isStringNode(node: SyntaxNode | null): node is SyntaxNode {
   return node?.type === "string" || node?.type === "concatenated_string";
 }
@@ -81,7 +84,7 @@ function classify(call: SyntaxNode, options: TransformOptions): Verdict {
   let site: SyntaxNode | undefined;
 
   // str(uuid4())
-  if (parent?.type === "argument_list" && parent.namedChildCount === 1) {
+  if (parent?.type === "argument_list" && parent.namedChildren.filter(notComment).length === 1) {
     const fn = parent.parent;
     if (fn?.type === "call" && fn.childForFieldName("function")?.text === "str") site = fn;
   }
@@ -236,7 +239,17 @@ export const plugin: CodemodPlugin = {
       }
       const { callee, note } = ctx.imports.generateCallee(options.module, options.importStyle);
       const after = `${callee}()`;
-      edits.push({ start: verdict.site.startIndex, end: verdict.site.endIndex, text: after });
+      const replaced = replaceNode(ctx.source, verdict.site, after);
+      if ("reason" in replaced) {
+        report(verdict.site, {
+          before: verdict.site.text,
+          after: null,
+          outcome: "needs-review",
+          reason: replaced.reason,
+        });
+        continue;
+      }
+      edits.push(replaced.edit);
       ctx.imports.removeIfUnused(ref.binding);
       const reasons = ["used as a string: a ULID string takes its place", verdict.note, note];
       report(verdict.site, {

@@ -12,7 +12,7 @@ export class ImportManager {
   private readonly newline: string;
   private readonly ensures = new Map<
     string,
-    { module: string; style: "module" | "from"; local: string; present: boolean }
+    { module: string; style: "module" | "from"; local: string; present: boolean; callee: string }
   >();
   private readonly removals = new Map<string, ImportBinding>();
   private boundNames?: Set<string>;
@@ -46,11 +46,11 @@ export class ImportManager {
       if (!existing && local !== wanted) {
         note = `\`${wanted}\` is already bound in this file, so the import is aliased as \`${local}\``;
       }
-      entry = { module, style, local, present: existing !== undefined };
+      const callee = style === "module" ? `${local}.generate` : local;
+      entry = { module, style, local, present: existing !== undefined, callee };
       this.ensures.set(key, entry);
     }
-    const callee = style === "module" ? `${entry.local}.generate` : entry.local;
-    return note ? { callee, note } : { callee };
+    return note ? { callee: entry.callee, note } : { callee: entry.callee };
   }
 
   /** Drop this binding's import if nothing outside the edited ranges still uses it. */
@@ -89,7 +89,10 @@ export class ImportManager {
       );
     }
 
-    const additions = [...this.ensures.values()].filter((e) => !e.present);
+    // Only imports some surviving edit actually calls (a refused site asked for one too).
+    const additions = [...this.ensures.values()].filter(
+      (e) => !e.present && edits.some((x) => x.text.includes(`${e.callee}(`)),
+    );
     const importText = additions.map((e) => importLine(e.module, e.style, e.local));
     // Put the new import where a removed top-level import stood, so the diff reads as a swap.
     const swap = removedStatements.find(
@@ -196,7 +199,22 @@ export class ImportManager {
     const onlyStatement =
       block?.type === "block" &&
       block.namedChildren.filter((c) => c.type !== "comment").length === 1;
-    if (aloneOnLine && !onlyStatement) return { start: lineStart, end: lineEnd, text: "" };
+    if (aloneOnLine && !onlyStatement) {
+      // Take a following blank line too when it would otherwise open the block or double a gap.
+      const prevLine = src.slice(src.lastIndexOf("\n", lineStart - 2) + 1, lineStart);
+      const first = statement.previousNamedSibling === null || block?.type !== "block";
+      const blank = /^[ \t]*\r?\n/.exec(src.slice(lineEnd));
+      const atBlockStart = block?.type === "block" && statement.previousNamedSibling === null;
+      if (
+        blank &&
+        (atBlockStart ||
+          (lineStart > 0 && /^[ \t]*\r?\n$/.test(prevLine)) ||
+          (lineStart === 0 && first))
+      ) {
+        return { start: lineStart, end: lineEnd + blank[0].length, text: "" };
+      }
+      return { start: lineStart, end: lineEnd, text: "" };
+    }
     return { start: statement.startIndex, end: statement.endIndex, text: "pass" };
   }
 

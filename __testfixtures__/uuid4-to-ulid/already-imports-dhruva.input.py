@@ -1,0 +1,6 @@
+import uuid
+
+import dhruva
+
+a = dhruva.generate()
+b = str(uuid.uuid4())

@@ -1,0 +1,4 @@
+import dhruva
+
+a = dhruva.generate()
+b = dhruva.generate()

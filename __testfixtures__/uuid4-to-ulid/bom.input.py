@@ -1,0 +1,3 @@
+﻿import uuid
+
+x = str(uuid.uuid4())

@@ -1,0 +1,3 @@
+﻿import dhruva
+
+x = dhruva.generate()

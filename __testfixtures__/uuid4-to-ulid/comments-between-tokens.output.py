@@ -1,0 +1,3 @@
+import dhruva
+
+job_id = dhruva.generate()  # a fresh id for every job

@@ -1,0 +1,3 @@
+from uuid import uuid4
+
+key = "job-" + str(uuid4())

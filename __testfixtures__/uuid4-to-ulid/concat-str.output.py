@@ -1,0 +1,3 @@
+import dhruva
+
+key = "job-" + dhruva.generate()

@@ -1,0 +1,5 @@
+import uuid
+
+# jobs
+def new_job():
+    return {"id": str(uuid.uuid4())}

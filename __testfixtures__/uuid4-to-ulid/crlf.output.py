@@ -1,0 +1,5 @@
+import dhruva
+
+# jobs
+def new_job():
+    return {"id": dhruva.generate()}

@@ -1,0 +1,3 @@
+import dhara
+
+a = dhara.generate()

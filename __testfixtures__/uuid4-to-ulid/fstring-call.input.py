@@ -1,0 +1,3 @@
+import uuid
+
+name = f"job-{uuid.uuid4()}"

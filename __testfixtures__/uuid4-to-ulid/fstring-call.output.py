@@ -1,0 +1,3 @@
+import dhruva
+
+name = f"job-{dhruva.generate()}"

@@ -1,0 +1,3 @@
+from uuid import uuid4
+
+issue = f"issue_{uuid4().hex}"

@@ -1,0 +1,3 @@
+import dhruva
+
+issue = f"issue_{dhruva.generate()}"

@@ -1,0 +1,3 @@
+import uuid
+
+token = uuid.uuid4().hex

@@ -1,0 +1,3 @@
+import dhruva
+
+token = dhruva.generate()

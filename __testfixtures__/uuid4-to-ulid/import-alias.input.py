@@ -1,0 +1,3 @@
+import uuid as u
+
+run_id = str(u.uuid4())

@@ -1,0 +1,3 @@
+import dhruva
+
+run_id = dhruva.generate()

@@ -1,0 +1,8 @@
+import uuid
+
+
+def generate():
+    return "report"
+
+
+a = str(uuid.uuid4())

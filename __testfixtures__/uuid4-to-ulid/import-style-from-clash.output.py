@@ -1,0 +1,8 @@
+from dhruva import generate as dhruva_generate
+
+
+def generate():
+    return "report"
+
+
+a = dhruva_generate()

@@ -1,0 +1,3 @@
+import uuid
+
+a = str(uuid.uuid4())

@@ -1,0 +1,3 @@
+from dhruva import generate
+
+a = generate()

@@ -1,0 +1,6 @@
+import dhruva
+
+job = dict(
+    job_id=dhruva.generate(),
+    status="new",
+)

@@ -1,0 +1,7 @@
+"""No imports at module level."""
+
+
+def make():
+    import uuid
+
+    return str(uuid.uuid4())

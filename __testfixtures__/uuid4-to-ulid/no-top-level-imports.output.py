@@ -1,0 +1,7 @@
+"""No imports at module level."""
+
+import dhruva
+
+
+def make():
+    return dhruva.generate()

@@ -1,0 +1,2 @@
+import uuid
+x = str(uuid.uuid4())

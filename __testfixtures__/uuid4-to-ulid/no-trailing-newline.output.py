@@ -1,0 +1,2 @@
+import dhruva
+x = dhruva.generate()

@@ -1,0 +1,6 @@
+import uuid
+
+a = uuid.uuid1()
+b = uuid.uuid5(uuid.NAMESPACE_DNS, "example.org")
+c = uuid.UUID("12345678-1234-5678-1234-567812345678")
+d = str(uuid.uuid4())

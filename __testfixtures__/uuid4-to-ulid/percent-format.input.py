@@ -1,0 +1,4 @@
+from uuid import uuid4
+
+a = "%s" % uuid4()
+b = "%s-%s" % ("run", uuid4())

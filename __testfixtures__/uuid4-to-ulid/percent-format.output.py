@@ -1,0 +1,4 @@
+import dhruva
+
+a = "%s" % dhruva.generate()
+b = "%s-%s" % ("run", dhruva.generate())

@@ -1,0 +1,4 @@
+from uuid import uuid4
+
+a = "{}".format(uuid4())
+b = "{prefix}-{id}".format(prefix="run", id=uuid4())

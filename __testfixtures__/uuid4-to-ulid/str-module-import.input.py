@@ -1,0 +1,5 @@
+import uuid
+
+
+def new_job_id() -> str:
+    return str(uuid.uuid4())

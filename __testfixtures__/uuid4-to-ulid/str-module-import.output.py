@@ -1,0 +1,5 @@
+import dhruva
+
+
+def new_job_id() -> str:
+    return dhruva.generate()

@@ -1,0 +1,6 @@
+import uuid
+
+
+def f():
+	if True:   
+		return str(uuid.uuid4())   

@@ -1,0 +1,6 @@
+import dhruva
+
+
+def f():
+	if True:   
+		return dhruva.generate()   

@@ -1,0 +1,3 @@
+import uuid
+
+short = str(uuid.uuid4())[:8]

@@ -1,0 +1,3 @@
+import dhruva
+
+short = dhruva.generate()

@@ -1,0 +1,4 @@
+from uuid import uuid4
+
+x = uuid4()
+print(x.int, str(x))

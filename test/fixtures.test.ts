@@ -1,0 +1,67 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
+import { firstSyntaxProblem, parsePython } from "../src/engine/parse.ts";
+import { TRANSFORMS } from "../src/engine/registry.ts";
+import { transformSource } from "../src/engine/transform-file.ts";
+
+const FIXTURES = path.resolve(import.meta.dirname, "../__testfixtures__");
+const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fixtures-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** `<case>.options.json` holds the flags of a case, as jscodeshift would pass them. */
+function caseOptions(dir: string, name: string) {
+  const file = path.join(dir, `${name}.options.json`);
+  const flags = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  return { ...optionsFromFlags(flags), rules: flags.rules ?? [] };
+}
+
+const outputs: string[] = [];
+
+/** Written now, compiled together by the last test: one python3 start instead of one per case. */
+function queueCompile(source: string, name: string): void {
+  const file = path.join(scratch, `${name}.py`);
+  writeFileSync(file, source);
+  outputs.push(file);
+}
+
+for (const transform of readdirSync(FIXTURES)) {
+  const dir = path.join(FIXTURES, transform);
+  const plugin = TRANSFORMS[transform];
+  const cases = readdirSync(dir)
+    .filter((f) => f.endsWith(".input.py"))
+    .map((f) => f.slice(0, -".input.py".length));
+
+  describe(`${transform} fixtures`, () => {
+    test("the transform is registered and has fixtures", () => {
+      expect(plugin).toBeDefined();
+      expect(cases.length).toBeGreaterThan(0);
+    });
+    for (const name of cases) {
+      test(name, () => {
+        if (!plugin) throw new Error(`no transform ${transform}`);
+        const input = readFileSync(path.join(dir, `${name}.input.py`), "utf8");
+        const expected = readFileSync(path.join(dir, `${name}.output.py`), "utf8");
+        const options = caseOptions(dir, name);
+        const out = transformSource(`${name}.py`, input, [plugin], options);
+        if (!out.ok) throw new Error(out.error);
+        expect(out.output).toBe(expected);
+        expect(firstSyntaxProblem(parsePython(out.output.replace(/^\uFEFF/, "")))).toBeUndefined();
+        queueCompile(out.output, `${transform}-${name}`);
+        const again = transformSource(`${name}.py`, out.output, [plugin], options);
+        if (!again.ok) throw new Error(again.error);
+        expect(again.output).toBe(out.output);
+        expect(again.entries.filter((e) => e.outcome === "rewritten")).toEqual([]);
+      });
+    }
+  });
+}
+
+test("python3 -m py_compile accepts every fixture output", () => {
+  expect(outputs.length).toBeGreaterThan(25);
+  // py_compile exits non-zero and names the file on the first one that does not compile.
+  execFileSync("python3", ["-m", "py_compile", ...outputs], { stdio: "pipe" });
+});
