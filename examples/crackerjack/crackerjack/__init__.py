@@ -1,0 +1,1 @@
+"""Crackerjack: quality tracking (example tree for ulid-codemod)."""

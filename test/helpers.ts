@@ -1,0 +1,34 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll } from "vitest";
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
+export const BIN = path.join(REPO_ROOT, "bin/ulid-codemod.js");
+
+/** A temp directory removed after the test file finishes. */
+export function tempDir(prefix = "ulid-test-"): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI entry point (`bin/ulid-codemod.js`) as a child process. */
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
