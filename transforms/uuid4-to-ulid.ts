@@ -249,15 +249,16 @@ export const plugin: CodemodPlugin = {
         });
         continue;
       }
-      edits.push(replaced.edit);
-      ctx.imports.removeIfUnused(ref.binding);
       const reasons = ["used as a string: a ULID string takes its place", verdict.note, note];
-      report(verdict.site, {
+      const entry = entryAt(NAME, ctx, verdict.site, {
         before: verdict.site.text,
         after,
         outcome: "rewritten",
         reason: reasons.filter(Boolean).join("; "),
       });
+      entries.push(entry);
+      edits.push({ ...replaced.edit, entry });
+      ctx.imports.removeIfUnused(ref.binding);
     }
     return { edits, entries };
   },

@@ -200,20 +200,15 @@ export class ImportManager {
       block?.type === "block" &&
       block.namedChildren.filter((c) => c.type !== "comment").length === 1;
     if (aloneOnLine && !onlyStatement) {
-      // Take a following blank line too when it would otherwise open the block or double a gap.
+      // Also take a following blank line where it would otherwise open the file or block, or
+      // double a gap.
       const prevLine = src.slice(src.lastIndexOf("\n", lineStart - 2) + 1, lineStart);
-      const first = statement.previousNamedSibling === null || block?.type !== "block";
+      const opensBlock =
+        lineStart === 0 || (block?.type === "block" && statement.previousNamedSibling === null);
+      const afterGap = lineStart > 0 && /^[ \t]*\r?\n$/.test(prevLine);
       const blank = /^[ \t]*\r?\n/.exec(src.slice(lineEnd));
-      const atBlockStart = block?.type === "block" && statement.previousNamedSibling === null;
-      if (
-        blank &&
-        (atBlockStart ||
-          (lineStart > 0 && /^[ \t]*\r?\n$/.test(prevLine)) ||
-          (lineStart === 0 && first))
-      ) {
-        return { start: lineStart, end: lineEnd + blank[0].length, text: "" };
-      }
-      return { start: lineStart, end: lineEnd, text: "" };
+      const end = blank && (opensBlock || afterGap) ? lineEnd + blank[0].length : lineEnd;
+      return { start: lineStart, end, text: "" };
     }
     return { start: statement.startIndex, end: statement.endIndex, text: "pass" };
   }

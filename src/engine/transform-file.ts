@@ -1,7 +1,14 @@
 import { applyEdits, orderEdits } from "./edits.ts";
 import { ImportManager } from "./imports.ts";
-import { firstSyntaxProblem, parsePython, type position } from "./parse.ts";
-import type { CodemodPlugin, Edit, FileContext, ReportEntry, TransformOptions } from "./types.ts";
+import { firstSyntaxProblem, parsePython } from "./parse.ts";
+import type {
+  CodemodPlugin,
+  Edit,
+  FileContext,
+  ReportEntry,
+  SyntaxNode,
+  TransformOptions,
+} from "./types.ts";
 
 export type FileOutcome =
   | { ok: true; output: string; changed: boolean; entries: ReportEntry[] }
@@ -38,15 +45,11 @@ export function transformContext(
     const result = plugin.analyze(ctx, options, indexes.get(plugin.name));
     const { accepted, rejected } = orderEdits([...edits, ...result.edits]);
     // A later transform never overrides an earlier one's edit at the same place.
-    const rejectedSet = new Set(rejected);
-    for (const e of result.edits) {
-      if (!rejectedSet.has(e)) continue;
-      const entry = result.entries.find((x) => x.outcome === "rewritten" && x.after === e.text);
-      if (entry) {
-        entry.outcome = "needs-review";
-        entry.reason = `overlaps an edit of an earlier transform; not rewritten (${entry.reason})`;
-        entry.after = null;
-      }
+    for (const e of rejected) {
+      if (!e.entry) continue;
+      e.entry.outcome = "needs-review";
+      e.entry.reason = `overlaps an edit of an earlier transform; not rewritten (${e.entry.reason})`;
+      e.entry.after = null;
     }
     edits.length = 0;
     edits.push(...accepted);
@@ -99,17 +102,16 @@ export function transformSource(
 export function entryAt(
   transform: string,
   ctx: FileContext,
-  node: { startPosition: { row: number; column: number } } & Parameters<typeof position>[0],
+  node: SyntaxNode,
   fields: Pick<ReportEntry, "before" | "after" | "outcome" | "reason">,
 ): ReportEntry {
-  return { transform, file: ctx.path, ...columnAware(ctx.source, node), ...fields };
-}
-
-/** 1-based line and character column (tree-sitter's column is not in characters for non-ASCII). */
-function columnAware(
-  source: string,
-  node: Parameters<typeof position>[0],
-): { line: number; column: number } {
-  const lineStart = source.lastIndexOf("\n", node.startIndex - 1) + 1;
-  return { line: node.startPosition.row + 1, column: node.startIndex - lineStart + 1 };
+  // tree-sitter's column counts bytes; report characters, as editors do.
+  const lineStart = ctx.source.lastIndexOf("\n", node.startIndex - 1) + 1;
+  return {
+    transform,
+    file: ctx.path,
+    line: node.startPosition.row + 1,
+    column: node.startIndex - lineStart + 1,
+    ...fields,
+  };
 }

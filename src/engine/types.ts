@@ -29,6 +29,8 @@ export interface Edit {
   start: number;
   end: number;
   text: string;
+  /** The report entry of the rewrite this edit makes, so a refused edit can be reported as such. */
+  entry?: ReportEntry;
 }
 
 export type NaturalKeyPolicy = "skip" | "rewrite-and-flag";
