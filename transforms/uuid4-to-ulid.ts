@@ -5,7 +5,12 @@
  */
 import { replaceNode } from "../src/engine/edits.ts";
 import { jscodeshiftAdapter } from "../src/engine/jscodeshift.ts";
-import { allNodes, type ImportBinding, resolveName } from "../src/engine/scope.ts";
+import {
+  type ImportBinding,
+  identifiersNamed,
+  importBindings,
+  resolveName,
+} from "../src/engine/scope.ts";
 import { entryAt } from "../src/engine/transform-file.ts";
 import type {
   CodemodPlugin,
@@ -197,8 +202,7 @@ export const plugin: CodemodPlugin = {
     const entries: ReportEntry[] = [];
     const report = (node: SyntaxNode, fields: Parameters<typeof entryAt>[3]) =>
       entries.push(entryAt(NAME, ctx, node, fields));
-    for (const node of allNodes(ctx.tree.rootNode)) {
-      if (node.type !== "attribute" && node.type !== "identifier") continue;
+    for (const node of candidates(ctx)) {
       const ref = uuidFunction(ctx, node);
       if (!ref) continue;
       const call =
@@ -260,8 +264,48 @@ export const plugin: CodemodPlugin = {
       edits.push({ ...replaced.edit, entry });
       ctx.imports.removeIfUnused(ref.binding);
     }
+    entries.sort((a, b) => a.line - b.line || a.column - b.column);
     return { edits, entries };
   },
 };
+
+/**
+ * Nodes that may name a uuid function: the names the file's `uuid` imports bind (in any scope),
+ * as identifiers (`uuid4`, `make_id`) or as the object of an attribute (`uuid.uuid4`, `u.uuid4`).
+ */
+function candidates(ctx: FileContext): SyntaxNode[] {
+  const { source, tree } = ctx;
+  const root = tree.rootNode;
+  const locals = new Map<string, "module" | "from">();
+  const seenStatements = new Set<number>();
+  for (const id of identifiersNamed(root, source, "uuid")) {
+    const stmt = importStatementOf(id);
+    if (!stmt || seenStatements.has(stmt.id)) continue;
+    seenStatements.add(stmt.id);
+    for (const b of importBindings(stmt, stmt))
+      if (b.module === "uuid") locals.set(b.local, b.kind);
+  }
+  const out: SyntaxNode[] = [];
+  for (const [local, kind] of locals) {
+    for (const id of identifiersNamed(root, source, local)) {
+      if (kind === "from") out.push(id);
+      else if (
+        id.parent?.type === "attribute" &&
+        id.parent.childForFieldName("object")?.id === id.id
+      ) {
+        out.push(id.parent);
+      }
+    }
+  }
+  return out;
+}
+
+function importStatementOf(node: SyntaxNode): SyntaxNode | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === "import_statement" || p.type === "import_from_statement") return p;
+    if (p.type !== "dotted_name" && p.type !== "aliased_import") return undefined;
+  }
+  return undefined;
+}
 
 export default jscodeshiftAdapter(plugin);

@@ -1,4 +1,10 @@
-import { allNodes, type ImportBinding, importBindings, ScopeCache } from "./scope.ts";
+import {
+  allNodes,
+  type ImportBinding,
+  identifiersNamed,
+  importBindings,
+  ScopeCache,
+} from "./scope.ts";
 import type { Edit, SyntaxNode } from "./types.ts";
 
 /**
@@ -138,6 +144,7 @@ export class ImportManager {
   }
 
   private freeName(wanted: string, alias: string): string {
+    if (identifiersNamed(this.root, this.source, wanted).length === 0) return wanted;
     const names = this.names();
     if (!names.has(wanted)) return wanted;
     let candidate = alias;
@@ -149,16 +156,18 @@ export class ImportManager {
     const inEdit = (n: SyntaxNode) =>
       edits.some((e) => n.startIndex >= e.start && n.endIndex <= e.end);
     const stmt = binding.statement;
-    for (const node of allNodes(binding.scope)) {
-      if (node.type !== "identifier" || node.text !== binding.local) continue;
-      if (node.startIndex >= stmt.startIndex && node.endIndex <= stmt.endIndex) continue;
-      if (inEdit(node)) continue;
+    const inStatement = (n: SyntaxNode) =>
+      n.startIndex >= stmt.startIndex && n.endIndex <= stmt.endIndex;
+    if (
+      identifiersNamed(binding.scope, this.source, binding.local).some(
+        (n) => !inStatement(n) && !inEdit(n),
+      )
+    ) {
       return true;
     }
     // A name listed in __all__ or used in a string annotation is a use we cannot see as a node.
-    return new RegExp(`["']${escapeRegExp(binding.local)}["'.\\[]`).test(
-      this.source.slice(0, stmt.startIndex) + this.source.slice(stmt.endIndex),
-    );
+    const rest = this.source.slice(0, stmt.startIndex) + this.source.slice(stmt.endIndex);
+    return new RegExp(`["']${escapeRegExp(binding.local)}["'.\\[]`).test(rest);
   }
 
   /** Remove some names from `from m import a, b, c` (or `import a, b`), keeping the rest as written. */

@@ -237,3 +237,29 @@ export class ScopeCache {
     return info;
   }
 }
+
+const wordCache = new Map<string, RegExp>();
+
+/**
+ * The identifier nodes spelled `word` inside `root`, found by scanning the text and asking the
+ * tree what sits there: far cheaper than walking every node through the native binding.
+ */
+export function identifiersNamed(root: SyntaxNode, source: string, word: string): SyntaxNode[] {
+  let re = wordCache.get(word);
+  if (!re) {
+    re = new RegExp(
+      `(?<![\\p{L}\\p{N}_])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`,
+      "gu",
+    );
+    wordCache.set(word, re);
+  }
+  const out: SyntaxNode[] = [];
+  const text = source.slice(root.startIndex, root.endIndex);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const at = root.startIndex + m.index;
+    const node = root.descendantForIndex(at, at + word.length);
+    if (node.type === "identifier" && node.startIndex === at) out.push(node);
+  }
+  return out;
+}

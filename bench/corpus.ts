@@ -1,0 +1,167 @@
+/**
+ * A deterministic synthetic Python corpus: ordinary modules of realistic size, and about 3% of
+ * files carrying ID sites in the shapes of the fixtures. Same seed, same bytes.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** mulberry32: tiny, fast, and stable across Node versions. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = [
+  "account",
+  "batch",
+  "cache",
+  "config",
+  "record",
+  "event",
+  "payload",
+  "request",
+  "result",
+  "session",
+  "status",
+  "summary",
+  "target",
+  "metric",
+  "report",
+  "window",
+  "worker",
+  "queue",
+  "entry",
+  "handler",
+  "source",
+  "token",
+  "profile",
+  "filter",
+  "schema",
+  "buffer",
+  "signal",
+];
+
+/** The ID shapes the transforms look for (uuid4 and f-string IDs), one per site. */
+export const SITE_SHAPES = [
+  (n: string) => `    job_id = str(uuid.uuid4())\n    log.info("job %s for ${n}", job_id)\n`,
+  (n: string) => `    token_${n} = uuid.uuid4().hex\n`,
+  () => `    name = f"job-{uuid.uuid4()}"\n`,
+  () => `    short = str(uuid.uuid4())[:8]\n`,
+  () => `    key = "run-" + str(uuid.uuid4())\n`,
+  () => `    marker = "%s" % uuid.uuid4()\n`,
+  () => `    check_id = uuid.uuid4()\n`,
+  () => `    session_id = f"{project_name}-{timestamp}"\n`,
+  () => `    entity = GraphEntity(entity_id=f"system:{system_id}", kind="system")\n`,
+];
+
+function pick<T>(r: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(r() * xs.length)] as T;
+}
+
+function ident(r: () => number): string {
+  return `${pick(r, WORDS)}_${pick(r, WORDS)}`;
+}
+
+function ordinaryFunction(r: () => number, indent: string): string {
+  const name = ident(r);
+  const a = pick(r, WORDS);
+  const b = pick(r, WORDS);
+  const body = [
+    `${indent}def ${name}(self, ${a}: dict, ${b}: list | None = None) -> dict:`,
+    `${indent}    """Return the ${a} merged with every ${b} that passes the filter."""`,
+    `${indent}    result = {}`,
+    `${indent}    for index, item in enumerate(${b} or []):`,
+    `${indent}        if item.get("${a}") is None:`,
+    `${indent}            continue`,
+    `${indent}        result[f"{index}:${a}"] = {k: v for k, v in item.items() if k != "${b}"}`,
+    `${indent}    log.debug("merged %d ${a} records", len(result))`,
+    `${indent}    try:`,
+    `${indent}        total = sum(len(v) for v in result.values())`,
+    `${indent}    except (TypeError, ValueError) as exc:  # malformed ${b}`,
+    `${indent}        raise ${pick(r, ["RuntimeError", "ValueError"])}(f"bad ${a}: {exc}") from exc`,
+    `${indent}    return {"${a}": ${a}, "total": total, "items": result}`,
+    "",
+  ];
+  return body.join("\n");
+}
+
+function ordinaryModule(r: () => number, targetBytes: number, sites: string[]): string {
+  const parts = [
+    `"""${pick(r, WORDS)} ${pick(r, WORDS)} utilities (generated for benchmarks)."""`,
+    "",
+    "from __future__ import annotations",
+    "",
+    "import logging",
+    sites.length > 0 ? "import uuid\n" : "",
+    "from dataclasses import dataclass, field",
+    "from typing import Any",
+    "",
+    "log = logging.getLogger(__name__)",
+    "",
+  ];
+  let size = parts.join("\n").length;
+  let cls = 0;
+  while (size < targetBytes) {
+    const lines = [
+      `\n@dataclass\nclass ${ident(r).replace(/(^|_)(\w)/g, (_, __, c) => c.toUpperCase())}${cls++}:`,
+    ];
+    lines.push(
+      `    ${pick(r, WORDS)}: str = ""`,
+      `    ${pick(r, WORDS)}: int = 0`,
+      `    extra: dict[str, Any] = field(default_factory=dict)\n`,
+    );
+    for (let i = 0; i < 4; i++) lines.push(ordinaryFunction(r, "    "));
+    const text = lines.join("\n");
+    parts.push(text);
+    size += text.length;
+  }
+  if (sites.length > 0) {
+    parts.push(
+      "\ndef make_ids(project_name, timestamp, system_id, GraphEntity):",
+      ...sites,
+      "    return locals()\n",
+    );
+  }
+  return parts.join("\n");
+}
+
+export interface CorpusOptions {
+  files: number;
+  bytesPerFile: number;
+  siteRatio: number;
+  seed: number;
+}
+
+export const DEFAULT_CORPUS: CorpusOptions = {
+  files: 2000,
+  bytesPerFile: 10_000,
+  siteRatio: 0.03,
+  seed: 42,
+};
+
+/** Writes the corpus under `dir` (recreated); returns file count, bytes and files with sites. */
+export function writeCorpus(dir: string, opts: CorpusOptions = DEFAULT_CORPUS) {
+  rmSync(dir, { recursive: true, force: true });
+  const r = rng(opts.seed);
+  let bytes = 0;
+  let withSites = 0;
+  for (let i = 0; i < opts.files; i++) {
+    const sub = path.join(dir, `pkg${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
+    const hasSites = r() < opts.siteRatio;
+    const sites = hasSites
+      ? Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(r, SITE_SHAPES)(pick(r, WORDS)))
+      : [];
+    if (hasSites) withSites++;
+    const text = ordinaryModule(r, opts.bytesPerFile * (0.5 + r()), sites);
+    writeFileSync(path.join(sub, `mod_${i}.py`), text);
+    bytes += Buffer.byteLength(text);
+  }
+  return { files: opts.files, bytes, withSites };
+}
