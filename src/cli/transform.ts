@@ -121,6 +121,9 @@ export function registerTransformCommand(program: Command): void {
       rules.naturalKeys,
     )
     .option("--root <dir>", "report paths relative to this directory", process.cwd())
+    .addOption(
+      new Option("--no-prefilter", "parse every file (slow; checks the pre-filter)").hideHelp(),
+    )
     .action(async (paths: string[], opts) => {
       const result = await runCodemod({
         paths,
@@ -133,6 +136,7 @@ export function registerTransformCommand(program: Command): void {
           rules: rules.flatten(),
         },
         dryRun: opts.dryRun,
+        prefilter: opts.prefilter,
       });
       if (opts.dryRun && result.changes.length > 0)
         process.stdout.write(unifiedDiff(result.changes));

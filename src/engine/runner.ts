@@ -17,6 +17,8 @@ export interface RunOptions {
   exclude?: string[];
   /** True: write nothing. */
   dryRun: boolean;
+  /** False parses every file, skipping the plugins' text pre-filter (for checking it). */
+  prefilter?: boolean;
 }
 
 export interface FileChange {
@@ -66,7 +68,9 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
       skipped.push({ file: rel(abs), reason: decoded.error });
       continue;
     }
-    if (!plugins.some((p) => p.mayMatch(decoded.text, opts.options))) continue;
+    if (opts.prefilter !== false && !plugins.some((p) => p.mayMatch(decoded.text, opts.options))) {
+      continue;
+    }
     const ctx = parseContext(rel(abs), decoded.text, decoded.newline);
     if ("error" in ctx) {
       skipped.push({ file: rel(abs), reason: ctx.error });
