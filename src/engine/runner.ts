@@ -19,6 +19,8 @@ export interface RunOptions {
   dryRun: boolean;
   /** False parses every file, skipping the plugins' text pre-filter (for checking it). */
   prefilter?: boolean;
+  /** Called just before a file is written (tests use it to race the write). */
+  beforeWrite?: (absPath: string) => void;
 }
 
 export interface FileChange {
@@ -96,6 +98,7 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
     const after = (c.bom ? "\uFEFF" : "") + out.output;
     const before = (c.bom ? "\uFEFF" : "") + c.ctx.source;
     if (!opts.dryRun) {
+      opts.beforeWrite?.(c.abs);
       // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
       if (!readFileSync(c.abs).equals(c.bytes)) {
         skipped.push({
