@@ -34,19 +34,32 @@ export function transformContext(
 ): FileOutcome {
   const entries: ReportEntry[] = [];
   const edits: Edit[] = [];
+  const owner = new Map<Edit, string>();
   for (const plugin of plugins) {
     const result = plugin.analyze(ctx, options, indexes.get(plugin.name));
     const { accepted, rejected } = orderEdits([...edits, ...result.edits]);
     // A later transform never overrides an earlier one's edit at the same place.
     const rejectedSet = new Set(rejected);
     for (const e of result.edits) {
-      if (!rejectedSet.has(e)) continue;
-      const entry = result.entries.find((x) => x.outcome === "rewritten" && x.after === e.text);
-      if (entry) {
+      if (!rejectedSet.has(e)) {
+        owner.set(e, plugin.name);
+        continue;
+      }
+      // The rewritten entry of this edit is the one reported where the edit starts.
+      const at = positionOf(ctx.source, e.start);
+      const entry = result.entries.find(
+        (x) => x.outcome === "rewritten" && x.line === at.line && x.column === at.column,
+      );
+      if (!entry) continue;
+      const outer = edits.find((a) => a.start <= e.start && e.end <= a.end && a.start < a.end);
+      if (outer) {
+        entry.outcome = "unchanged";
+        entry.reason = `inside code that ${owner.get(outer)} replaced as a whole (${entry.reason})`;
+      } else {
         entry.outcome = "needs-review";
         entry.reason = `overlaps an edit of an earlier transform; not rewritten (${entry.reason})`;
-        entry.after = null;
       }
+      entry.after = null;
     }
     edits.length = 0;
     edits.push(...accepted);
@@ -103,6 +116,14 @@ export function entryAt(
   fields: Pick<ReportEntry, "before" | "after" | "outcome" | "reason">,
 ): ReportEntry {
   return { transform, file: ctx.path, ...columnAware(ctx.source, node), ...fields };
+}
+
+/** 1-based line and column of a source offset, as `entryAt` reports them. */
+function positionOf(source: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  for (let i = source.indexOf("\n"); i !== -1 && i < offset; i = source.indexOf("\n", i + 1))
+    line++;
+  return { line, column: offset - (source.lastIndexOf("\n", offset - 1) + 1) + 1 };
 }
 
 /** 1-based line and character column (tree-sitter's column is not in characters for non-ASCII). */
