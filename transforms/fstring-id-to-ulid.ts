@@ -249,10 +249,8 @@ function buildIndex(files: readonly FileContext[], options: TransformOptions): F
     index.files.set(ctx, places);
     for (const p of places) {
       if (!p.site) continue;
-      sites.set(p.skeleton, [...(sites.get(p.skeleton) ?? []), p]);
-      if (!p.site.review && p.site.rule.naturalKeys === "rewrite-and-flag") {
-        index.flagged.set(p.skeleton, [...(index.flagged.get(p.skeleton) ?? []), p]);
-      }
+      add(sites, p);
+      if (!p.site.review && p.site.rule.naturalKeys === "rewrite-and-flag") add(index.flagged, p);
     }
   }
   for (const places of index.files.values()) {
@@ -262,10 +260,16 @@ function buildIndex(files: readonly FileContext[], options: TransformOptions): F
       if (own.some((s) => s.exprs === p.exprs)) p.recomputes = "exact";
       else if (p.lookup && hasWord(p.skeleton)) p.recomputes = "lookup";
       else continue;
-      index.recomputed.set(p.skeleton, [...(index.recomputed.get(p.skeleton) ?? []), p]);
+      add(index.recomputed, p);
     }
   }
   return index;
+}
+
+function add(map: Map<string, Place[]>, p: Place): void {
+  const list = map.get(p.skeleton);
+  if (list) list.push(p);
+  else map.set(p.skeleton, [p]);
 }
 
 /** Does the skeleton have a literal letter or digit (outside the `{}` holes)? */
@@ -275,10 +279,13 @@ function hasWord(skeleton: string): boolean {
 
 const where = (p: Place) => `${p.ctx.path}:${p.line}`;
 
-function placesList(places: readonly Place[]): string {
-  return places
-    .map((p) => (p.recomputes === "lookup" ? `${where(p)} (lookup, other variables)` : where(p)))
-    .join(", ");
+/** `a.py:3, b.py:9 (lookup, other variables)`; past a few, the rest is counted. */
+function placesList(places: readonly Place[], max = 5): string {
+  const shown = places
+    .slice(0, max)
+    .map((p) => (p.recomputes === "lookup" ? `${where(p)} (lookup, other variables)` : where(p)));
+  if (places.length > max) shown.push(`and ${places.length - max} more`);
+  return shown.join(", ");
 }
 
 function ruleText(rule: FStringRule): string {
