@@ -7,7 +7,7 @@ import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import { transformSource } from "../src/engine/transform-file.ts";
 import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
-import { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
+import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -57,6 +57,17 @@ describe("flags", () => {
         .rules,
     ).toEqual([{ target: "session_id", naturalKeys: "rewrite-and-flag" }]);
     expect(() => optionsFromFlags({ rules: [{ target: "x", naturalKeys: "maybe" }] })).toThrow();
+  });
+
+  test("the jscodeshift transform takes the rule from its flags", () => {
+    const reports: string[] = [];
+    const source = 'sid = f"{a}-{b}"\nif f"{a}-{b}" in seen: pass\n';
+    const api = { report: (m: string) => reports.push(m) };
+    const flags = { target: "sid", naturalKeys: "rewrite-and-flag" };
+    expect(transform({ path: "j.py", source }, api, flags)).toBe(
+      'import dhruva\n\nsid = dhruva.generate()\nif f"{a}-{b}" in seen: pass\n',
+    );
+    expect(reports).toEqual([expect.stringMatching(/^2:4 blocking: natural key `{}-{}`/)]);
   });
 });
 
