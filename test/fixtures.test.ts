@@ -12,11 +12,10 @@ const FIXTURES = path.resolve(import.meta.dirname, "../__testfixtures__");
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fixtures-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** `<case>.options.json` holds the flags of a case, as jscodeshift would pass them. */
+/** `<case>.options.json` holds the flags of a case (`rules` included), as jscodeshift would pass them. */
 function caseOptions(dir: string, name: string) {
   const file = path.join(dir, `${name}.options.json`);
-  const flags = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
-  return { ...optionsFromFlags(flags), rules: flags.rules ?? [] };
+  return optionsFromFlags(existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {});
 }
 
 const outputs: string[] = [];

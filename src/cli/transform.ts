@@ -124,7 +124,11 @@ export function registerTransformCommand(program: Command): void {
     .addOption(
       new Option("--no-prefilter", "parse every file (slow; checks the pre-filter)").hideHelp(),
     )
-    .action(async (paths: string[], opts) => {
+    .action(async (paths: string[], opts, cmd: Command) => {
+      // Without a rule the transform cannot match anything; say so rather than report nothing.
+      if (opts.transform.includes("fstring-id-to-ulid") && rules.flatten().length === 0) {
+        cmd.error("error: fstring-id-to-ulid needs at least one --target (see --help).");
+      }
       const result = await runCodemod({
         paths,
         root: path.resolve(opts.root),

@@ -1,5 +1,11 @@
+import { z } from "zod";
 import { transformSource } from "./transform-file.ts";
-import { type CodemodPlugin, defaultTransformOptions, type TransformOptions } from "./types.ts";
+import {
+  type CodemodPlugin,
+  defaultTransformOptions,
+  type FStringRule,
+  type TransformOptions,
+} from "./types.ts";
 
 interface JscodeshiftFile {
   path: string;
@@ -10,6 +16,35 @@ interface JscodeshiftApi {
   report?: (message: string) => void;
 }
 
+const policy = z.enum(["skip", "rewrite-and-flag"]);
+const rulesSchema = z.array(
+  z.strictObject({
+    target: z.string().min(1),
+    template: z.string().optional(),
+    naturalKeys: policy.default("skip"),
+  }),
+);
+
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+
+/**
+ * fstring-id-to-ulid rules from flags: `--rules` (JSON array, or an array in an options file), or
+ * `--target` with optional `--template`s and `--natural-keys` (one target per template; a
+ * repeated `--target` gets every template, so use `--rules` for anything finer).
+ */
+function rulesFromFlags(flags: Record<string, unknown>): FStringRule[] {
+  const raw = typeof flags.rules === "string" ? JSON.parse(flags.rules) : flags.rules;
+  const rules: FStringRule[] = raw === undefined ? [] : rulesSchema.parse(raw);
+  const naturalKeys = policy.parse(flags.naturalKeys ?? flags["natural-keys"] ?? "skip");
+  const templates = list(flags.template);
+  for (const target of list(flags.target)) {
+    if (templates.length === 0) rules.push({ target, naturalKeys });
+    for (const template of templates) rules.push({ target, template, naturalKeys });
+  }
+  return rules;
+}
+
 /** jscodeshift's flags arrive as strings or booleans; map the ones our transforms read. */
 export function optionsFromFlags(flags: Record<string, unknown>): TransformOptions {
   const style = flags.importStyle ?? flags["import-style"];
@@ -18,6 +53,7 @@ export function optionsFromFlags(flags: Record<string, unknown>): TransformOptio
     module: typeof flags.module === "string" ? flags.module : defaultTransformOptions.module,
     importStyle: style === "from" ? "from" : "module",
     untruncate: flags.untruncate === true || flags.untruncate === "true",
+    rules: rulesFromFlags(flags),
   };
 }
 

@@ -41,15 +41,28 @@ export function transformContext(
 ): FileOutcome {
   const entries: ReportEntry[] = [];
   const edits: Edit[] = [];
+  const owner = new Map<Edit, string>();
   for (const plugin of plugins) {
     const result = plugin.analyze(ctx, options, indexes.get(plugin.name));
     const { accepted, rejected } = orderEdits([...edits, ...result.edits]);
     // A later transform never overrides an earlier one's edit at the same place.
-    for (const e of rejected) {
-      if (!e.entry) continue;
-      e.entry.outcome = "needs-review";
-      e.entry.reason = `overlaps an edit of an earlier transform; not rewritten (${e.entry.reason})`;
-      e.entry.after = null;
+    const rejectedSet = new Set(rejected);
+    for (const e of result.edits) {
+      if (!rejectedSet.has(e)) {
+        owner.set(e, plugin.name);
+        continue;
+      }
+      const entry = e.entry;
+      if (!entry) continue;
+      const outer = edits.find((a) => a.start <= e.start && e.end <= a.end && a.start < a.end);
+      if (outer) {
+        entry.outcome = "unchanged";
+        entry.reason = `inside code that ${owner.get(outer)} replaced as a whole (${entry.reason})`;
+      } else {
+        entry.outcome = "needs-review";
+        entry.reason = `overlaps an edit of an earlier transform; not rewritten (${entry.reason})`;
+      }
+      entry.after = null;
     }
     edits.length = 0;
     edits.push(...accepted);

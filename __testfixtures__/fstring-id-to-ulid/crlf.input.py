@@ -1,0 +1,7 @@
+import os
+
+
+def start(project):
+    pid = os.getpid()
+    session_id = f"{project}-{pid}"
+    return session_id

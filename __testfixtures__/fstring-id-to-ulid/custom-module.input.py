@@ -1,0 +1,3 @@
+def start(project, ts):
+    session_id = f"{project}-{ts}"
+    return session_id

@@ -1,0 +1,14 @@
+from akosha.graph import GraphEntity
+import dhruva
+
+
+def register(graph, system_id, user_id, name):
+    graph.add(
+        GraphEntity(
+            entity_id=dhruva.generate(),
+            kind="system",
+            name=name,
+        )
+    )
+    graph.add(GraphEntity(entity_id=dhruva.generate(), kind="user"))
+    graph.add(GraphEntity(entity_id=f"team:{user_id}", kind="team"))

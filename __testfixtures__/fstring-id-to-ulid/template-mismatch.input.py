@@ -1,0 +1,6 @@
+def sessions(project, ts, n):
+    session_id = f"sess:{project}:{ts}"
+    session_id = f"{project}_{ts}"
+    session_id = f"{project}-{ts}-{n}"
+    session_id = f"{project}-{ts}"
+    return session_id

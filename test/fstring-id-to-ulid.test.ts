@@ -1,0 +1,274 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { main } from "../src/cli/main.ts";
+import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
+import { runCodemod } from "../src/engine/runner.ts";
+import { transformSource } from "../src/engine/transform-file.ts";
+import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
+import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(source: string, rules: Partial<FStringRule>[]) {
+  const out = transformSource("m.py", source, [plugin], optionsFromFlags({ rules }));
+  if (!out.ok) throw new Error(out.error);
+  return out;
+}
+
+const brief = (e: ReportEntry) => `${e.file}:${e.line} ${e.outcome}`;
+
+describe("templates", () => {
+  test("interpolations become {} and escaped braces stay literal", () => {
+    expect(normaliseTemplate("system:{}")).toEqual({
+      skeleton: "system:{}",
+      literals: ["system:"],
+    });
+    expect(normaliseTemplate("{project_name}-{ts:%Y}").skeleton).toBe("{}-{}");
+    expect(normaliseTemplate("{{{}}}-{n:{w}}")).toEqual({
+      skeleton: "{{{}}}-{}",
+      literals: ["{{", "}}-"],
+    });
+  });
+
+  test("the pre-filter keeps files that may recompute a key, and only those", () => {
+    const opts = optionsFromFlags({ target: "entity_id", template: "system:{}" });
+    expect(plugin.mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(true);
+    expect(plugin.mayMatch('x = f"user:{uid}"\n', opts)).toBe(false);
+    expect(plugin.mayMatch('x = "system:1"\n', opts)).toBe(false);
+    expect(plugin.mayMatch('x = f"system:{sid}"\n', optionsFromFlags({}))).toBe(false);
+    const anyFString = optionsFromFlags({ target: "session_id", template: "{}-{}" });
+    expect(plugin.mayMatch("k = rf'{a}-{b}'\n", anyFString)).toBe(true);
+  });
+});
+
+describe("flags", () => {
+  test("--target/--template strings and a JSON --rules become rules", () => {
+    expect(
+      optionsFromFlags({ target: "entity_id", template: ["system:{}", "user:{}"] }).rules,
+    ).toEqual([
+      { target: "entity_id", template: "system:{}", naturalKeys: "skip" },
+      { target: "entity_id", template: "user:{}", naturalKeys: "skip" },
+    ]);
+    expect(
+      optionsFromFlags({ rules: '[{"target":"session_id","naturalKeys":"rewrite-and-flag"}]' })
+        .rules,
+    ).toEqual([{ target: "session_id", naturalKeys: "rewrite-and-flag" }]);
+    expect(() => optionsFromFlags({ rules: [{ target: "x", naturalKeys: "maybe" }] })).toThrow();
+  });
+
+  test("the jscodeshift transform takes the rule from its flags", () => {
+    const reports: string[] = [];
+    const source = 'sid = f"{a}-{b}"\nif f"{a}-{b}" in seen: pass\n';
+    const api = { report: (m: string) => reports.push(m) };
+    const flags = { target: "sid", naturalKeys: "rewrite-and-flag" };
+    expect(transform({ path: "j.py", source }, api, flags)).toBe(
+      'import dhruva\n\nsid = dhruva.generate()\nif f"{a}-{b}" in seen: pass\n',
+    );
+    expect(reports).toEqual([expect.stringMatching(/^2:4 blocking: natural key `{}-{}`/)]);
+  });
+});
+
+describe("report entries", () => {
+  test("a variable that only fed the ID gets a note; one read elsewhere does not", () => {
+    const out = run(
+      [
+        "def start(project):",
+        "    stamp = now()",
+        "    seq = next_seq()",
+        '    session_id = f"{project}-{stamp}-{seq}"',
+        "    log(seq)",
+        "    return session_id",
+        "",
+      ].join("\n"),
+      [{ target: "session_id" }],
+    );
+    expect(out.output).toContain("    stamp = now()\n");
+    expect(out.entries.map(brief)).toEqual(["m.py:4 rewritten", "m.py:2 note"]);
+    expect(out.entries[1]?.reason).toBe(
+      "`stamp` is now unused (it only fed the rewritten ID); left in place",
+    );
+  });
+
+  test("module-level variables and parameters are never reported as unused", () => {
+    const out = run('stamp = now()\nsession_id = f"{stamp}"\n', [{ target: "session_id" }]);
+    expect(out.entries.map((e) => e.outcome)).toEqual(["rewritten"]);
+  });
+
+  test("a target whose f-string does not match the template is not a site", () => {
+    const out = run('session_id = f"s:{a}"\n', [{ target: "session_id", template: "{}-{}" }]);
+    expect(out.changed).toBe(false);
+    expect(out.entries).toEqual([]);
+  });
+
+  test("skip lists the places that build the same key", () => {
+    const src = [
+      "def add(g, user_id):",
+      '    g.add(E(entity_id=f"user:{user_id}"))',
+      "",
+      "def find(g, user_id):",
+      '    return g.entities[f"user:{ user_id }"]',
+      "",
+    ].join("\n");
+    const out = run(src, [{ target: "entity_id", template: "user:{}" }]);
+    expect(out.changed).toBe(false);
+    expect(out.entries.map(brief)).toEqual(["m.py:2 needs-review"]);
+    expect(out.entries[0]?.reason).toContain("also built at m.py:5;");
+  });
+
+  test("a bare {}-{} lookup with other variables is not a natural key; with a word it is", () => {
+    const src = [
+      'session_id = f"{project}-{ts}"',
+      'entity_id = f"user:{user_id}"',
+      'if f"{a}-{b}" in seen: pass',
+      'if f"user:{uid}" in seen: pass',
+      'label = f"user:{name}"',
+      "",
+    ].join("\n");
+    const out = run(src, [
+      { target: "session_id", naturalKeys: "rewrite-and-flag" },
+      { target: "entity_id", naturalKeys: "rewrite-and-flag" },
+    ]);
+    expect(out.entries.map(brief)).toEqual([
+      "m.py:1 rewritten",
+      "m.py:2 rewritten",
+      "m.py:4 blocking",
+    ]);
+    expect(out.entries[2]?.reason).toContain("other variables");
+  });
+});
+
+/** A small package where `system:{}` is built in two files and `user:{}`/`team:{}` are not keys. */
+function writePackage(dir: string): void {
+  mkdirSync(path.join(dir, "pkg"), { recursive: true });
+  const files: Record<string, string[]> = {
+    "pkg/graph.py": [
+      "from akosha.model import GraphEntity",
+      "",
+      "",
+      "class Graph:",
+      "    def add_system(self, system_id):",
+      '        return GraphEntity(entity_id=f"system:{system_id}", kind="system")',
+      "",
+      "    def add_user(self, user_id):",
+      '        return GraphEntity(entity_id=f"user:{user_id}", kind="user")',
+      "",
+      "    def add_team(self, team_id):",
+      '        return GraphEntity(entity_id=f"team:{team_id}", kind="team")',
+      "",
+    ],
+    "pkg/links.py": [
+      "def link(graph, system_id):",
+      '    source_id = f"system:{system_id}"',
+      "    return graph.entities[source_id]",
+      "",
+      "",
+      "def label(user):",
+      '    return f"user:{user.name}"',
+      "",
+      "",
+      "def has_team(graph, tid):",
+      '    return f"team:{tid}" in graph.entities',
+      "",
+    ],
+    "pkg/plain.py": ["def nothing():", "    return 1", ""],
+  };
+  for (const [file, lines] of Object.entries(files)) {
+    writeFileSync(path.join(dir, file), lines.join("\n"));
+  }
+}
+
+async function runPackage(policy: NaturalKeyPolicy) {
+  const dir = path.join(scratch, policy);
+  writePackage(dir);
+  const linksBefore = readFileSync(path.join(dir, "pkg/links.py"), "utf8");
+  const result = await runCodemod({
+    paths: [dir],
+    root: dir,
+    transforms: ["fstring-id-to-ulid"],
+    options: optionsFromFlags({
+      rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
+        target: "entity_id",
+        template,
+        naturalKeys: policy,
+      })),
+    }),
+    dryRun: false,
+  });
+  const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
+  return { result, read, linksBefore };
+}
+
+describe("natural keys across the files of a run", () => {
+  test("skip: the key built in another file leaves its sites unchanged, listed for review", async () => {
+    const { result, read, linksBefore } = await runPackage("skip");
+    expect(result.entries.map(brief)).toEqual([
+      "pkg/graph.py:6 needs-review",
+      "pkg/graph.py:9 rewritten",
+      "pkg/graph.py:12 needs-review",
+    ]);
+    expect(result.entries[0]?.reason).toContain("also built at pkg/links.py:2;");
+    expect(result.entries[2]?.reason).toContain("pkg/links.py:11 (lookup, other variables)");
+    expect(result.changes.map((c) => c.file)).toEqual(["pkg/graph.py"]);
+    const graph = read("pkg/graph.py");
+    expect(graph).toContain('entity_id=f"system:{system_id}"');
+    expect(graph).toContain('entity_id=f"team:{team_id}"');
+    expect(graph).toContain("GraphEntity(entity_id=dhruva.generate(), kind=");
+    expect(graph.match(/^import dhruva$/gm)).toHaveLength(1);
+    expect(read("pkg/links.py")).toBe(linksBefore);
+  });
+
+  test("rewrite-and-flag: sites rewritten, each recomputing place blocking in its own file", async () => {
+    const { result, read, linksBefore } = await runPackage("rewrite-and-flag");
+    expect(result.entries.map(brief)).toEqual([
+      "pkg/graph.py:6 rewritten",
+      "pkg/graph.py:9 rewritten",
+      "pkg/graph.py:12 rewritten",
+      "pkg/links.py:2 blocking",
+      "pkg/links.py:11 blocking",
+    ]);
+    const [exact, lookup] = result.entries.slice(3);
+    expect(exact?.before).toBe('f"system:{system_id}"');
+    expect(exact?.reason).toContain("recomputes the same key");
+    expect(exact?.reason).toContain("the ID made at pkg/graph.py:6 is now a random ULID");
+    expect(lookup?.reason).toContain("pkg/graph.py:12");
+    expect(read("pkg/graph.py")).not.toContain('f"');
+    // The user label builds `user:{}` from other expressions: not a key, not reported.
+    expect(read("pkg/links.py")).toBe(linksBefore);
+    expect(result.changes.map((c) => c.file)).toEqual(["pkg/graph.py"]);
+  });
+});
+
+describe("CLI", () => {
+  test("--target/--template rewrite a file; the transform without a rule is a usage error", async () => {
+    const dir = path.join(scratch, "cli");
+    mkdirSync(dir);
+    const file = path.join(dir, "s.py");
+    writeFileSync(file, 'def f(p, t):\n    session_id = f"{p}-{t}"\n    return session_id\n');
+    const base = ["node", "ulid-codemod", "transform", dir, "--root", dir];
+    const quiet = { stdout: process.stdout.write, stderr: process.stderr.write };
+    process.stdout.write = process.stderr.write = () => true;
+    try {
+      expect(await main([...base, "--transform", "fstring-id-to-ulid"])).toBe(2);
+      expect(
+        await main([
+          ...base,
+          "--transform",
+          "fstring-id-to-ulid",
+          "--target",
+          "session_id",
+          "--template",
+          "{}-{}",
+        ]),
+      ).toBe(0);
+    } finally {
+      process.stdout.write = quiet.stdout;
+      process.stderr.write = quiet.stderr;
+    }
+    expect(readFileSync(file, "utf8")).toBe(
+      "import dhruva\n\ndef f(p, t):\n    session_id = dhruva.generate()\n    return session_id\n",
+    );
+  });
+});
