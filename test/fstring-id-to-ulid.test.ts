@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { main } from "../src/cli/main.ts";
 import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
 import { runCodemod } from "../src/engine/runner.ts";
-import { transformSource } from "../src/engine/transform-file.ts";
+import { parseContext, transformSource } from "../src/engine/transform-file.ts";
 import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
 import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
 
@@ -33,14 +33,36 @@ describe("templates", () => {
     });
   });
 
-  test("the pre-filter keeps files that may recompute a key, and only those", () => {
+  test("first pass: only files that may hold a configured site", () => {
     const opts = optionsFromFlags({ target: "entity_id", template: "system:{}" });
-    expect(plugin.mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(true);
-    expect(plugin.mayMatch('x = f"user:{uid}"\n', opts)).toBe(false);
-    expect(plugin.mayMatch('x = "system:1"\n', opts)).toBe(false);
-    expect(plugin.mayMatch('x = f"system:{sid}"\n', optionsFromFlags({}))).toBe(false);
+    expect(plugin.mayMatch('GraphEntity(entity_id=f"system:{sid}")\n', opts)).toBe(true);
+    expect(plugin.mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(false);
+    expect(plugin.mayMatch('entity_id = f"user:{uid}"\n', opts)).toBe(false);
+    expect(plugin.mayMatch('entity_id = "system:1"\n', opts)).toBe(false);
+    expect(plugin.mayMatch('entity_id = f"system:{sid}"\n', optionsFromFlags({}))).toBe(false);
     const anyFString = optionsFromFlags({ target: "session_id", template: "{}-{}" });
-    expect(plugin.mayMatch("k = rf'{a}-{b}'\n", anyFString)).toBe(true);
+    expect(plugin.mayMatch("session_id = rf'{a}-{b}'\n", anyFString)).toBe(true);
+  });
+
+  test("second pass: files that may rebuild a key the first pass found", () => {
+    const indexOf = (source: string, opts: ReturnType<typeof optionsFromFlags>) => {
+      const ctx = parseContext("m.py", source, "\n");
+      if ("error" in ctx) throw new Error(ctx.error);
+      return plugin.index?.([ctx], opts) as NonNullable<
+        ReturnType<NonNullable<typeof plugin.index>>
+      >;
+    };
+    const sys = optionsFromFlags({ target: "entity_id", template: "system:{}" });
+    const sysIndex = indexOf('e = GraphEntity(entity_id=f"system:{system_id}")\n', sys);
+    // A skeleton with a word: any lookup of it matters, whatever it interpolates.
+    expect(plugin.mayMatter?.('if f"system:{other}" in seen: pass\n', sys, sysIndex)).toBe(true);
+    expect(plugin.mayMatter?.('x = f"user:{uid}"\n', sys, sysIndex)).toBe(false);
+    expect(plugin.mayMatter?.('x = "system:" + uid\n', sys, sysIndex)).toBe(false);
+    // `{}-{}` only matters with the very same expressions, so their names must be in the text.
+    const ses = optionsFromFlags({ target: "session_id", template: "{}-{}" });
+    const sesIndex = indexOf('session_id = f"{project_name}-{timestamp}"\n', ses);
+    expect(plugin.mayMatter?.('k = f"{project_name}-{timestamp}"\n', ses, sesIndex)).toBe(true);
+    expect(plugin.mayMatter?.('k = f"{a}-{b}"\n', ses, sesIndex)).toBe(false);
   });
 });
 
@@ -271,4 +293,34 @@ describe("CLI", () => {
       "import dhruva\n\ndef f(p, t):\n    session_id = dhruva.generate()\n    return session_id\n",
     );
   });
+});
+
+describe("the pre-filter never drops a file that matters", () => {
+  test.each(["skip", "rewrite-and-flag"] as const)(
+    "%s: with and without it, the same sites and changes",
+    async (policy) => {
+      const dir = path.join(scratch, `prefilter-${policy}`);
+      writePackage(dir);
+      const runWith = (prefilter: boolean) =>
+        runCodemod({
+          paths: [dir],
+          root: dir,
+          transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
+          options: optionsFromFlags({
+            rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
+              target: "entity_id",
+              template,
+              naturalKeys: policy,
+            })),
+          }),
+          dryRun: true,
+          prefilter,
+        });
+      const [fast, full] = [await runWith(true), await runWith(false)];
+      // links.py names no target: only the second pass can bring it in.
+      expect(fast.entries.some((e) => e.file === "pkg/links.py") || policy === "skip").toBe(true);
+      expect(fast.entries).toEqual(full.entries);
+      expect(fast.changes).toEqual(full.changes);
+    },
+  );
 });

@@ -82,6 +82,8 @@ interface Place {
 
 export interface FStringIndex {
   files: Map<FileContext, Place[]>;
+  /** Skeleton → the configured sites built with it. */
+  sites: Map<string, Place[]>;
   /** Skeleton → the places (not configured sites) that recompute it. */
   recomputed: Map<string, Place[]>;
   /** Skeleton → configured sites that will be rewritten under `rewrite-and-flag`. */
@@ -221,11 +223,24 @@ function siteFor(o: SyntaxNode, skeleton: string, rules: readonly FStringRule[])
   return undefined;
 }
 
+// A string prefix with an f (f, rf, fr, Rf, ...) right before its opening quote, not inside a name.
+const FSTRING_START = /(?<![\p{L}\p{N}_])(?:[rR][fF]|[fF][rR]?)(?="|')/gu;
+
+/**
+ * Every f-string of a file. Found by scanning the text for f-prefixes and asking the tree what is
+ * there (a hit inside a comment or another string is not a string_start): walking every node
+ * through the native binding costs far more.
+ */
 function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
   const places: Place[] = [];
-  for (const node of allNodes(ctx.tree.rootNode)) {
-    if (!isFString(node)) continue;
-    const { skeleton, exprs } = shape(node, ctx.source);
+  const { source } = ctx;
+  const root = ctx.tree.rootNode;
+  FSTRING_START.lastIndex = 0;
+  for (let m = FSTRING_START.exec(source); m; m = FSTRING_START.exec(source)) {
+    const start = root.descendantForIndex(m.index, m.index + m[0].length);
+    const node = start.type === "string_start" ? start.parent : null;
+    if (!node || node.startIndex !== m.index || !isFString(node)) continue;
+    const { skeleton, exprs } = shape(node, source);
     const o = outer(node);
     places.push({
       ctx,
@@ -242,8 +257,13 @@ function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
 
 /** Every f-string of every file, and which of them recompute a configured site's key. */
 function buildIndex(files: readonly FileContext[], options: TransformOptions): FStringIndex {
-  const index: FStringIndex = { files: new Map(), recomputed: new Map(), flagged: new Map() };
   const sites = new Map<string, Place[]>();
+  const index: FStringIndex = {
+    files: new Map(),
+    sites,
+    recomputed: new Map(),
+    flagged: new Map(),
+  };
   for (const ctx of files) {
     const places = scan(ctx, options.rules);
     index.files.set(ctx, places);
@@ -296,14 +316,34 @@ function ruleText(rule: FStringRule): string {
 
 export const plugin: CodemodPlugin<FStringIndex> = {
   name: NAME,
+  // First pass: files that may hold a configured site (they name a target).
   mayMatch(source, options) {
     if (options.rules.length === 0 || !FSTRING_PREFIX.test(source)) return false;
-    // A file that could hold a recomputing place must pass too, not only one naming the target.
     return options.rules.some(
       (r) =>
-        r.template === undefined ||
-        normaliseTemplate(r.template).literals.every((l) => source.includes(l)),
+        source.includes(r.target.split(".").pop() as string) &&
+        (r.template === undefined ||
+          normaliseTemplate(r.template).literals.every((l) => source.includes(l))),
     );
+  },
+  // Second pass, once the sites are known: files that may rebuild one of their keys.
+  mayMatter(source, _options, index) {
+    if (!FSTRING_PREFIX.test(source)) return false;
+    for (const [skeleton, sites] of index.sites) {
+      const { literals } = normaliseTemplate(skeleton);
+      if (!literals.every((l) => source.includes(l))) continue;
+      // A lookup with any expressions counts when the skeleton has a word; else the same
+      // expressions must be there, so each of their names must appear in the text.
+      if (hasWord(skeleton)) return true;
+      if (
+        sites.some((site) =>
+          (site.exprs.match(/[\p{L}_][\p{L}\p{N}_]*/gu) ?? []).every((w) => source.includes(w)),
+        )
+      ) {
+        return true;
+      }
+    }
+    return false;
   },
   index: buildIndex,
   analyze(ctx, options, index): FileResult {

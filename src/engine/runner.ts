@@ -63,6 +63,8 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   const rel = (abs: string) => toPosix(path.relative(root, abs));
   const candidates: Candidate[] = [];
 
+  const passed: { abs: string; bytes: Buffer; bom: boolean; text: string; newline: string }[] = [];
+  const later: typeof passed = [];
   for (const abs of walked.files.sort()) {
     const bytes = readFileSync(abs);
     const decoded = decodeSource(bytes);
@@ -70,15 +72,30 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
       skipped.push({ file: rel(abs), reason: decoded.error });
       continue;
     }
-    if (opts.prefilter !== false && !plugins.some((p) => p.mayMatch(decoded.text, opts.options))) {
-      continue;
+    const file = { abs, bytes, ...decoded };
+    const wanted =
+      opts.prefilter === false || plugins.some((p) => p.mayMatch(decoded.text, opts.options));
+    (wanted ? passed : later).push(file);
+  }
+  const parse = (files: typeof passed) => {
+    for (const f of files) {
+      const ctx = parseContext(rel(f.abs), f.text, f.newline);
+      if ("error" in ctx) skipped.push({ file: rel(f.abs), reason: ctx.error });
+      else candidates.push({ abs: f.abs, bytes: f.bytes, bom: f.bom, ctx });
     }
-    const ctx = parseContext(rel(abs), decoded.text, decoded.newline);
-    if ("error" in ctx) {
-      skipped.push({ file: rel(abs), reason: ctx.error });
-      continue;
-    }
-    candidates.push({ abs, bytes, bom: decoded.bom, ctx });
+  };
+  parse(passed);
+
+  // Files with no site of their own can still matter to a cross-file index (a rebuilt natural
+  // key): ask, given what the first files hold, and index everything together.
+  const askLater = plugins.filter((p) => p.index && p.mayMatter);
+  if (askLater.length > 0 && later.length > 0) {
+    const first = candidates.map((c) => c.ctx);
+    const early = askLater.map((p) => ({ p, index: p.index?.(first, opts.options) }));
+    parse(
+      later.filter((f) => early.some(({ p, index }) => p.mayMatter?.(f.text, opts.options, index))),
+    );
+    candidates.sort((a, b) => a.abs.localeCompare(b.abs));
   }
 
   const contexts = candidates.map((c) => c.ctx);

@@ -81,5 +81,10 @@ export interface CodemodPlugin<Index = unknown> {
   /** Cheap text pre-filter: false only when the file cannot contain a site. */
   mayMatch(source: string, options: TransformOptions): boolean;
   index?(files: FileContext[], options: TransformOptions): Index;
+  /**
+   * Asked of files that failed `mayMatch`, after `index` has seen those that passed: may this
+   * file matter anyway (e.g. rebuild a key found there)? Such files are parsed and indexed too.
+   */
+  mayMatter?(source: string, options: TransformOptions, index: Index): boolean;
   analyze(ctx: FileContext, options: TransformOptions, index: Index | undefined): FileResult;
 }
