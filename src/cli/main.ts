@@ -1,4 +1,39 @@
+import { Command, CommanderError } from "commander";
+import { errorMessage, secretsFromEnv } from "../redact.ts";
+import { registerInitCommand } from "./init.ts";
+import { type CliDeps, UsageError } from "./io.ts";
+import { registerMigrateCommand } from "./migrate.ts";
+
+export function buildProgram(deps: CliDeps = {}): Command {
+  const program = new Command("ulid-codemod")
+    .description("Move Python services from UUID4 and home-made string IDs to ULIDs")
+    .exitOverride()
+    .configureOutput({
+      writeOut: deps.out ?? ((t) => process.stdout.write(t)),
+      writeErr: deps.err ?? ((t) => process.stderr.write(t)),
+    });
+  registerInitCommand(program, deps);
+  registerMigrateCommand(program, deps);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Exit codes: 0 success, 1 failure, 2 usage error. Every error message is redacted here. */
+export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const err = deps.err ?? ((t: string) => process.stderr.write(t));
+  try {
+    await buildProgram(deps).parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed its message; help/version are not errors.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    err(`error: ${errorMessage(e, secretsFromEnv(deps.env ?? process.env))}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
-  console.log("hello", argv.length);
-  return 0;
+  return runCli(argv);
 }
