@@ -19,8 +19,23 @@ export interface RepoState {
 }
 
 export function gitAt(dir: string): SimpleGit {
-  // No pager, no prompts for credentials (a hung push is worse than a clear error).
-  return simpleGit({ baseDir: dir }).env({ ...process.env, GIT_TERMINAL_PROMPT: "0" });
+  // The inherited environment is used as is (setting .env() would make simple-git refuse EDITOR etc.).
+  // simple-git treats a non-zero exit with empty stderr as success (e.g. merge-base
+  // --is-ancestor, a conflicted merge): every non-zero exit must be an error here.
+  return simpleGit({
+    baseDir: dir,
+    errors: (error, result) =>
+      error ??
+      (result.exitCode === 0
+        ? undefined
+        : Buffer.concat([
+            ...result.stdOut,
+            ...result.stdErr,
+            Buffer.from(
+              result.stdOut.length + result.stdErr.length ? "" : `exit code ${result.exitCode}`,
+            ),
+          ])),
+  });
 }
 
 /** Checks shared by every mode: refuse missing paths, non-repos, detached HEADs, dirty trees. */
