@@ -92,7 +92,8 @@ function client(apiUrl: string, token: string): Octokit {
     auth: token,
     baseUrl: apiUrl,
     userAgent: "ulid-codemod",
-    log: { debug: () => {}, info: () => {}, warn: quiet, error: quiet },
+    // Failed requests are reported once, by our own error; only warnings (deprecations) pass.
+    log: { debug: () => {}, info: () => {}, warn: quiet, error: () => {} },
   });
 }
 

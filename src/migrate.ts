@@ -220,8 +220,7 @@ export async function migrateSystem(
         await git.raw(["commit", "-q", "-m", commitMessage(system.name, summary, outcome.merged)]);
         outcome.commit = (await git.revparse(["HEAD"])).trim();
       } else outcome.commit = (await git.revparse(["HEAD"])).trim();
-      log(`${label}: committed ${outcome.commit.slice(0, 12)} on ${system.branch}`);
-    } else log(`${label}: ${system.branch} is up to date; no commit`);
+    }
     ok = true;
   } finally {
     if (switched) await restore(ok);
@@ -268,7 +267,6 @@ export async function migrateSystem(
     });
     outcome.prUrl = pr.url;
     outcome.prAction = pr.action;
-    log(`${label}: pull request ${pr.action}: ${pr.url}`);
   }
   return outcome;
 }
