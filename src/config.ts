@@ -160,6 +160,12 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
+function kind(expected: string): string {
+  if (expected === "object" || expected === "record" || expected === "map") return "a mapping";
+  if (expected === "array" || expected === "tuple") return "a list";
+  return expected;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   const got = valueAt(raw, issue.path);
   switch (issue.code) {
@@ -177,9 +183,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
       ];
     case "invalid_type":
       if (got === undefined) return [`${formatPath(issue.path)}: required key is missing`];
-      return [
-        `${formatPath(issue.path)}: expected ${issue.expected === "object" ? "a mapping" : issue.expected === "array" ? "a list" : issue.expected}, got ${show(got)}`,
-      ];
+      return [`${formatPath(issue.path)}: expected ${kind(issue.expected)}, got ${show(got)}`];
     case "invalid_union":
       return [`${formatPath(issue.path)}: does not match any allowed form, got ${show(got)}`];
     default: {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { runCli } from "../src/cli/main.ts";
 import { parseConfig, type SystemConfig } from "../src/config.ts";
 import { migrateSystem } from "../src/migrate.ts";
 import {
@@ -255,5 +256,37 @@ describe("refusals change nothing", () => {
     const before = snapshot(repo);
     await expect(migrate()).rejects.toThrow(/is on the migration branch ulid-migration/);
     expect(snapshot(repo)).toEqual(before);
+  });
+});
+
+describe("migrate CLI", () => {
+  test("--all --dry-run prints each system's diff and report in phase order and changes nothing", async () => {
+    const other = makeRepo(join(tmp.dir, "akosha"), {
+      "akosha/ids.py": "import uuid\nE = str(uuid.uuid4())\n",
+    });
+    const config = join(tmp.dir, "ulid-migration.yaml");
+    writeFileSync(
+      config,
+      "version: 1\nsystems:\n  crackerjack:\n    repo: ./crackerjack\n    transforms: [uuid4-to-ulid]\n  akosha:\n    repo: ./akosha\n    transforms: [uuid4-to-ulid]\n",
+    );
+    const before = [snapshot(repo), snapshot(other)];
+    let out = "";
+    const code = await runCli(
+      ["node", "ulid-codemod", "migrate", "--config", config, "--all", "--dry-run"],
+      {
+        out: (t) => (out += t),
+        err: () => {},
+        env: {},
+        runCodemod: stringRunner,
+      },
+    );
+    expect(code).toBe(0);
+    const a = out.indexOf("# ULID migration: crackerjack");
+    const b = out.indexOf("+E = dhruva.generate()");
+    const c = out.indexOf("# ULID migration: akosha");
+    expect(out.indexOf("+    job_id = dhruva.generate()")).toBeLessThan(a);
+    expect(a).toBeLessThan(b);
+    expect(b).toBeLessThan(c);
+    expect([snapshot(repo), snapshot(other)]).toEqual(before);
   });
 });
