@@ -193,9 +193,17 @@ export async function migrateSystem(
             base,
           ]);
         } catch (e) {
+          const conflicted = (
+            await git.raw(["diff", "--name-only", "--diff-filter=U"]).catch(() => "")
+          )
+            .split("\n")
+            .filter(Boolean);
           await git.raw(["merge", "--abort"]).catch(() => {});
+          const detail = conflicted.length
+            ? `conflicting files: ${conflicted.join(", ")}`
+            : String((e as Error).message).trim();
           throw new RefusalError(
-            `${label}: ${base} has changes that conflict with ${system.branch}; nothing was changed. Resolve by merging ${base} into ${system.branch} yourself (keeping the "${TRAILER}: ${system.name}" trailer) or delete the branch and rerun. (${String((e as Error).message).split("\n")[0]})`,
+            `${label}: ${base} has changes that conflict with ${system.branch} (${detail}); nothing was changed. Merge ${base} into ${system.branch} yourself (keeping the "${TRAILER}: ${system.name}" trailer in the merge commit) or delete the branch, then rerun.`,
           );
         }
         outcome.merged = true;
