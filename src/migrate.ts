@@ -176,12 +176,19 @@ export async function migrateSystem(
 
   const created: string[] = [];
   let switched = false;
+  let fastForwarded = false;
+  let committed = false;
   let ok = false;
   try {
     if (oldTip) {
       await git.raw(["checkout", "-q", system.branch]);
       switched = true;
-      if (!(await isAncestor(git, base, system.branch))) {
+      if (await isAncestor(git, oldTip, base)) {
+        // The branch was merged into base (its PR landed): move it forward, not a merge commit.
+        // Kept only if a commit of ours follows, so its tip always carries the trailer.
+        await git.raw(["merge", "-q", "--ff-only", base]);
+        fastForwarded = true;
+      } else if (!(await isAncestor(git, base, system.branch))) {
         log(`${label}: merging ${base} into ${system.branch}`);
         try {
           await git.raw([
@@ -222,31 +229,38 @@ export async function migrateSystem(
     }
     // Only our files, literally named (never `add -A`); -f: a .gitignore must not hide the report.
     await git.raw(["--literal-pathspecs", "add", "-f", "--", ...files.map((f) => f.file)]);
-    const staged = (await git.raw(["diff", "--cached", "--name-only"])).trim();
-    if (staged || outcome.merged) {
-      if (staged) {
-        await git.raw(["commit", "-q", "-m", commitMessage(system.name, summary, outcome.merged)]);
-        outcome.commit = (await git.revparse(["HEAD"])).trim();
-      } else outcome.commit = (await git.revparse(["HEAD"])).trim();
+    const staged = (await git.raw(["diff", "--cached", "--name-only"])).split("\n").filter(Boolean);
+    // A report that changed on its own (e.g. after the PR landed, nothing is left to rewrite)
+    // is no reason for a commit: only source or extra files are.
+    const reports = new Set([`${dir}/report.md`, `${dir}/report.json`]);
+    if (staged.some((f) => !reports.has(f))) {
+      await git.raw(["commit", "-q", "-m", commitMessage(system.name, summary, outcome.merged)]);
+      committed = true;
     }
+    if (committed || outcome.merged) outcome.commit = (await git.revparse(["HEAD"])).trim();
     ok = true;
   } finally {
     if (switched) await restore(ok);
   }
 
   async function restore(success: boolean): Promise<void> {
-    if (!success) {
-      // The tree was clean when we started, so everything here is ours to undo.
+    if (!success || !committed) {
+      // The tree was clean when we started, so every change here is ours to undo.
       await git.raw(["reset", "-q", "--hard"]).catch(() => {});
       for (const abs of created) if (existsSync(abs)) unlinkSync(abs);
     }
     await git.raw(["checkout", "-q", base]);
-    if (!success) {
+    // Undo our own ref moves when nothing of ours ended on the branch.
+    if (!success || (!outcome.commit && (fastForwarded || !oldTip))) {
       if (oldTip) await git.raw(["update-ref", `refs/heads/${system.branch}`, oldTip]);
       else await git.raw(["branch", "-q", "-D", system.branch]).catch(() => {});
     }
   }
 
+  if (wantPush && !(await branchTip(git, system.branch))) {
+    log(`${label}: nothing to migrate, so no branch to push`);
+    return outcome;
+  }
   if (wantPush) {
     log(`${label}: pushing ${system.branch} to ${system.remote}`);
     try {

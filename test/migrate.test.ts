@@ -125,6 +125,43 @@ describe("migrateSystem", () => {
     expect((await migrate()).commit).toBeNull();
   });
 
+  test("after the PR is merged, a rerun leaves the branch alone until there is something new", async () => {
+    const first = await migrate();
+    git(repo, "merge", "-q", "--no-ff", "-m", "Merge PR", "ulid-migration");
+    expect((await migrate()).commit).toBeNull();
+    expect(git(repo, "rev-parse", "ulid-migration")).toBe(first.commit);
+    const q = { "crackerjack/q.py": "import uuid\nQ = str(uuid.uuid4())\n" };
+    const mainTip = commitFiles(repo, q, "q");
+    const next = await migrate();
+    expect(next.merged).toBe(false);
+    expect(git(repo, "rev-parse", "ulid-migration^")).toBe(mainTip);
+    const shown = git(
+      repo,
+      "show",
+      "--name-only",
+      "--format=%(trailers:key=Ulid-Codemod,valueonly)",
+      "ulid-migration",
+    );
+    expect(shown.split("\n").filter(Boolean)).toEqual([
+      "crackerjack",
+      ".ulid-migration/crackerjack/report.json",
+      ".ulid-migration/crackerjack/report.md",
+      "crackerjack/q.py",
+    ]);
+  });
+
+  test("nothing to rewrite: no branch, no commit, nothing pushed", async () => {
+    const bare = join(tmp.dir, "remote.git");
+    git(tmp.dir, "init", "-q", "--bare", bare);
+    git(repo, "remote", "add", "origin", bare);
+    commitFiles(repo, { "crackerjack/jobs.py": "def f():\n    return 1\n" }, "no uuids");
+    const o = await migrate(system(), { push: true });
+    expect(o).toMatchObject({ commit: null, pushed: false });
+    expect(git(repo, "branch", "--list", "ulid-migration")).toBe("");
+    expect(git(bare, "for-each-ref")).toBe("");
+    expect(git(repo, "status", "--porcelain", "--untracked-files=all")).toBe("");
+  });
+
   test("a conflict with the user's moved branch is a clear error and changes nothing", async () => {
     await migrate();
     commitFiles(
