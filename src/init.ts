@@ -24,7 +24,7 @@ systems:
     include: ["**/*.py"]
     exclude: []                 # globs to skip, e.g. "tests/fixtures/**"
     transforms: [uuid4-to-ulid]
-    # github: { owner: lesleslie, repo: crackerjack }   # else derived from the remote URL
+    # github: { owner: your-org, repo: crackerjack }   # else derived from the remote URL
     database:
       engine: sqlite
       path: ../crackerjack/.crackerjack/crackerjack.db
