@@ -97,6 +97,8 @@ export async function migrateSystem(
   const repo = await inspectRepo(system.repo, label);
   const { git } = repo;
   const base = repo.branch;
+  // Full ref names: a tag or file called like the branch must not be picked instead.
+  const baseRef = `refs/heads/${base}`;
   if (base === system.branch) {
     throw new RefusalError(
       `${label}: ${system.repo} is on the migration branch ${system.branch}; check out the branch to migrate from`,
@@ -104,7 +106,7 @@ export async function migrateSystem(
   }
   const oldTip = await branchTip(git, system.branch);
   if (oldTip) {
-    const reason = await notOursReason(git, system.branch, base, system.name);
+    const reason = await notOursReason(git, system.branch, baseRef, system.name);
     if (reason) {
       throw new RefusalError(
         `${label}: branch ${system.branch} in ${system.repo} was not created by ulid-codemod (${reason}); rename it or set another branch in the config`,
@@ -181,14 +183,14 @@ export async function migrateSystem(
   let ok = false;
   try {
     if (oldTip) {
-      await git.raw(["checkout", "-q", system.branch]);
+      await git.raw(["checkout", "-q", system.branch, "--"]);
       switched = true;
-      if (await isAncestor(git, oldTip, base)) {
+      if (await isAncestor(git, oldTip, baseRef)) {
         // The branch was merged into base (its PR landed): move it forward, not a merge commit.
         // Kept only if a commit of ours follows, so its tip always carries the trailer.
-        await git.raw(["merge", "-q", "--ff-only", base]);
+        await git.raw(["merge", "-q", "--ff-only", baseRef]);
         fastForwarded = true;
-      } else if (!(await isAncestor(git, base, system.branch))) {
+      } else if (!(await isAncestor(git, baseRef, system.branch))) {
         log(`${label}: merging ${base} into ${system.branch}`);
         try {
           await git.raw([
@@ -197,7 +199,7 @@ export async function migrateSystem(
             "--no-edit",
             "-m",
             `Merge ${base} into ${system.branch}\n\n${TRAILER}: ${system.name}`,
-            base,
+            baseRef,
           ]);
         } catch (e) {
           const conflicted = (
@@ -249,7 +251,7 @@ export async function migrateSystem(
       await git.raw(["reset", "-q", "--hard"]).catch(() => {});
       for (const abs of created) if (existsSync(abs)) unlinkSync(abs);
     }
-    await git.raw(["checkout", "-q", base]);
+    await git.raw(["checkout", "-q", base, "--"]);
     // Undo our own ref moves when nothing of ours ended on the branch.
     if (!success || (!outcome.commit && (fastForwarded || !oldTip))) {
       if (oldTip) await git.raw(["update-ref", `refs/heads/${system.branch}`, oldTip]);
