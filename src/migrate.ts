@@ -12,7 +12,7 @@ import {
   TRAILER,
 } from "./git.ts";
 import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts";
-import { countsLine, renderMarkdown, reportJson } from "./report-markdown.ts";
+import { countsLine, migrationReportJson, renderMarkdown } from "./report-markdown.ts";
 import { type RunCodemod, type RunResult, type Summary, summarize } from "./runner-api.ts";
 
 export interface ExtraFile {
@@ -172,7 +172,7 @@ export async function migrateSystem(
   const files: ExtraFile[] = [
     ...result.changes.map((c) => ({ file: c.file, content: c.after })),
     { file: `${dir}/report.md`, content: report },
-    { file: `${dir}/report.json`, content: reportJson(result, summary, meta) },
+    { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
     ...(opts.extraFiles ?? []),
   ];
 
@@ -233,9 +233,9 @@ export async function migrateSystem(
     await git.raw(["--literal-pathspecs", "add", "-f", "--", ...files.map((f) => f.file)]);
     const staged = (await git.raw(["diff", "--cached", "--name-only"])).split("\n").filter(Boolean);
     // A report that changed on its own (e.g. after the PR landed, nothing is left to rewrite)
-    // is no reason for a commit: only source or extra files are.
+    // is no reason for a commit: source or extra files are, or a merge it must describe.
     const reports = new Set([`${dir}/report.md`, `${dir}/report.json`]);
-    if (staged.some((f) => !reports.has(f))) {
+    if (staged.some((f) => !reports.has(f)) || (outcome.merged && staged.length > 0)) {
       await git.raw(["commit", "-q", "-m", commitMessage(system.name, summary, outcome.merged)]);
       committed = true;
     }

@@ -61,10 +61,12 @@ export function renderMarkdown(result: RunResult, summary: Summary, meta: Report
     `Branch \`${meta.branch}\` from \`${meta.base}\`, transforms: ${meta.transforms.map((t) => `\`${t}\``).join(", ")}.`,
     "",
   );
-  out.push("| rewritten | blocking | needs review | notes | files changed | files skipped |");
-  out.push("| ---: | ---: | ---: | ---: | ---: | ---: |");
   out.push(
-    `| ${summary.rewritten} | ${summary.blocking} | ${summary.needsReview} | ${summary.note} | ${summary.filesChanged} | ${summary.skipped} |`,
+    "| rewritten | blocking | needs review | notes | files scanned | files changed | files skipped |",
+  );
+  out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  out.push(
+    `| ${summary.rewritten} | ${summary.blocking} | ${summary.needsReview} | ${summary.note} | ${summary.filesScanned} | ${summary.filesChanged} | ${summary.skipped} |`,
     "",
   );
   if (blocking.length) out.push(`## Blocking (${blocking.length})`, "", ...itemList(blocking), "");
@@ -94,7 +96,7 @@ export function renderMarkdown(result: RunResult, summary: Summary, meta: Report
   return out.join("\n");
 }
 
-export function reportJson(result: RunResult, summary: Summary, meta: ReportMeta): string {
+export function migrationReportJson(result: RunResult, summary: Summary, meta: ReportMeta): string {
   const data = {
     version: 1,
     system: meta.system,

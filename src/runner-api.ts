@@ -41,6 +41,7 @@ export interface Summary {
   blocking: number;
   unchanged: number;
   note: number;
+  filesScanned: number;
   filesChanged: number;
   skipped: number;
 }
@@ -53,6 +54,7 @@ export function summarize(result: RunResult): Summary {
     blocking: count("blocking"),
     unchanged: count("unchanged"),
     note: count("note"),
+    filesScanned: result.filesScanned,
     filesChanged: result.changes.length,
     skipped: result.skipped.length,
   };
