@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 
@@ -48,7 +48,8 @@ export async function inspectRepo(path: string, label: string): Promise<RepoStat
     throw new RefusalError(`${label}: ${path} is not a git repository`);
   }
   const top = (await git.revparse(["--show-toplevel"])).trim();
-  if (resolve(top) !== resolve(path)) {
+  // realpath: a symlinked checkout (or /tmp -> /private/tmp) is still the root.
+  if (realpathSync(top) !== realpathSync(path)) {
     throw new RefusalError(
       `${label}: ${path} is inside the git repository ${top}; set repo to the repository root`,
     );

@@ -92,6 +92,8 @@ function client(apiUrl: string, token: string): Octokit {
     auth: token,
     baseUrl: apiUrl,
     userAgent: "ulid-codemod",
+    // A silent API must not hang the run: one budget for the few requests of a PR update.
+    request: { signal: AbortSignal.timeout(60_000) },
     // Failed requests are reported once, by our own error; only warnings (deprecations) pass.
     log: { debug: () => {}, info: () => {}, warn: quiet, error: () => {} },
   });

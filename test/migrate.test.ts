@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { runCli } from "../src/cli/main.ts";
@@ -222,6 +222,15 @@ describe("migrateSystem", () => {
 });
 
 describe("refusals change nothing", () => {
+  test("a repo path inside a repository (not its root) is refused; a symlink to the root is fine", async () => {
+    await expect(migrate({ ...system(), repo: join(repo, "crackerjack") })).rejects.toThrow(
+      /is inside the git repository .*; set repo to the repository root/,
+    );
+    symlinkSync(repo, join(tmp.dir, "link"));
+    const o = await migrate({ ...system(), repo: join(tmp.dir, "link") }, { dryRun: true });
+    expect(o.summary.rewritten).toBe(2);
+  });
+
   test("missing path", async () => {
     const s = { ...system(), repo: join(tmp.dir, "nope") };
     await expect(migrate(s)).rejects.toThrow(
