@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { type SystemConfig, transformOptions } from "./config.ts";
 import {
@@ -89,7 +89,7 @@ export async function migrateSystem(
   opts: MigrateOptions,
 ): Promise<MigrateOutcome> {
   const log = opts.log ?? (() => {});
-  const label = `${system.name}`;
+  const label = system.name;
   const wantPr = !!opts.openPr;
   const wantPush = !!opts.push || wantPr;
   const dryRun = !!opts.dryRun;
@@ -176,6 +176,11 @@ export async function migrateSystem(
     ...(opts.extraFiles ?? []),
   ];
 
+  for (const f of files) {
+    if (isAbsolute(f.file) || f.file.split(/[\\/]/).includes("..") || f.file.startsWith(".git/")) {
+      throw new Error(`${label}: refusing to write ${f.file}: not a path inside the repository`);
+    }
+  }
   const created: string[] = [];
   let switched = false;
   let fastForwarded = false;

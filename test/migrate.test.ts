@@ -162,6 +162,21 @@ describe("migrateSystem", () => {
     expect(git(repo, "status", "--porcelain", "--untracked-files=all")).toBe("");
   });
 
+  test("extra files (generated SQL) are committed and listed in the report; paths must stay inside", async () => {
+    const sql = ".ulid-migration/crackerjack/sql/001-jobs.sql";
+    const o = await migrate(system(), {
+      extraFiles: [{ file: sql, content: "ALTER TABLE jobs ADD COLUMN job_ulid TEXT;\n" }],
+      sqlFiles: [sql],
+    });
+    expect(git(repo, "show", "--name-only", "--format=", "ulid-migration")).toContain(sql);
+    expect(o.report).toContain(`## SQL files to review\n\n- \`${sql}\``);
+    const before = snapshot(repo);
+    await expect(
+      migrate(system(), { extraFiles: [{ file: "../outside.sql", content: "" }] }),
+    ).rejects.toThrow("crackerjack: refusing to write ../outside.sql");
+    expect(snapshot(repo)).toEqual(before);
+  });
+
   test("a conflict with the user's moved branch is a clear error and changes nothing", async () => {
     await migrate();
     commitFiles(
