@@ -1,30 +1,44 @@
 import { Command, CommanderError } from "commander";
+import { errorMessage, secretsFromEnv } from "../redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import { registerInitCommand } from "./init.ts";
+import { type CliDeps, UsageError } from "./io.ts";
+import { registerMigrateCommand } from "./migrate.ts";
 import { registerTransformCommand } from "./transform.ts";
 
-export function buildProgram(): Command {
+export function buildProgram(deps: CliDeps = {}): Command {
   const program = new Command(TOOL_NAME)
     .description("Move Python services from UUID4 and home-made string IDs to ULIDs, safely.")
     .version(TOOL_VERSION)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: deps.out ?? ((t) => process.stdout.write(t)),
+      writeErr: deps.err ?? ((t) => process.stderr.write(t)),
+    });
   registerTransformCommand(program);
+  registerInitCommand(program, deps);
+  registerMigrateCommand(program, deps);
+  for (const c of program.commands) c.exitOverride();
   return program;
 }
 
-/** Exit codes: 0 success (even with sites to review), 1 failure, 2 usage error. */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Exit codes: 0 success (even with sites to review), 1 failure, 2 usage error. Every error message is redacted here. */
+export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number> {
+  const err = deps.err ?? ((t: string) => process.stderr.write(t));
   try {
-    await program.parseAsync(argv);
+    await buildProgram(deps).parseAsync(argv);
     return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
-      if (err.code === "commander.help") return 0;
-      return 2;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed its message; help/version are not errors.
+      return e.exitCode === 0 ? 0 : 2;
     }
-    process.stderr.write(`${TOOL_NAME}: ${(err as Error).message}\n`);
-    return 1;
+    err(`error: ${errorMessage(e, secretsFromEnv(deps.env ?? process.env))}\n`);
+    return e instanceof UsageError ? 2 : 1;
   }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  return runCli(argv);
 }

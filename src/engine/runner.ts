@@ -51,6 +51,8 @@ interface Candidate {
  * Runs transforms over a tree: read and pre-filter every file, parse the candidates once, let
  * cross-file indexes see all of them, then transform and (unless dry-run) write changed files.
  */
+export type RunCodemod = (opts: RunOptions) => Promise<RunResult>;
+
 export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   const plugins = pluginsFor(opts.transforms);
   const root = path.resolve(opts.root);

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -63,14 +63,14 @@ export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResu
 
   for (const p of paths) {
     const abs = path.resolve(p);
-    let st: ReturnType<typeof lstatSync>;
+    let st: ReturnType<typeof statSync>;
     try {
-      st = lstatSync(abs);
+      // A path the user names is taken as they name it, link or not; links found inside are not.
+      st = statSync(abs);
     } catch {
       throw new Error(`${p}: no such file or directory`);
     }
-    if (st.isSymbolicLink()) skipped.push({ file: rel(abs), reason: "symlink, not followed" });
-    else if (st.isDirectory()) walk(abs, ancestorsGitignore(abs, opts.root));
+    if (st.isDirectory()) walk(abs, ancestorsGitignore(abs, opts.root));
     else if (st.isFile()) files.add(abs); // named explicitly: taken even if not *.py or ignored
   }
   return { files: [...files], skipped };

@@ -1,0 +1,14 @@
+import type { RunCodemod } from "../engine/runner.ts";
+
+/** What the CLI talks to; tests pass their own streams, runner and environment. */
+export interface CliDeps {
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  runCodemod?: RunCodemod;
+}
+
+/** Bad flags or names: exit code 2 (failures are 1). */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
