@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { createTwoFilesPatch } from "diff";
 import { type SystemConfig, transformOptions } from "./config.ts";
-import type { RunCodemod, RunResult } from "./engine/runner.ts";
+import type { RunCodemod } from "./engine/runner.ts";
 import {
   branchTip,
   inspectRepo,
@@ -13,7 +12,7 @@ import {
   TRAILER,
 } from "./git.ts";
 import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts";
-import { type Summary, summarize } from "./report.ts";
+import { type Summary, summarize, unifiedDiff } from "./report.ts";
 import { countsLine, migrationReportJson, renderMarkdown } from "./report-markdown.ts";
 
 export interface ExtraFile {
@@ -70,14 +69,6 @@ export function commitMessage(system: string, summary: Summary, merged: boolean)
     `${TRAILER}: ${system}`,
   );
   return lines.join("\n");
-}
-
-function unifiedDiff(result: RunResult): string {
-  return result.changes
-    .slice()
-    .sort((a, b) => a.file.localeCompare(b.file))
-    .map((c) => createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after))
-    .join("");
 }
 
 /**
@@ -152,7 +143,7 @@ export async function migrateSystem(
     ...(opts.sqlFiles ? { sqlFiles: opts.sqlFiles } : {}),
   };
   const report = renderMarkdown(result, summary, meta);
-  const diff = unifiedDiff(result);
+  const diff = unifiedDiff(result.changes);
   const outcome: MigrateOutcome = {
     system: system.name,
     branch: system.branch,

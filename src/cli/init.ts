@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { CONFIG_FILE } from "../config.ts";
-import { writeSeedConfig } from "../init.ts";
 import type { CliDeps } from "./io.ts";
 
 export function registerInitCommand(program: Command, deps: CliDeps = {}): void {
@@ -8,9 +6,10 @@ export function registerInitCommand(program: Command, deps: CliDeps = {}): void 
   program
     .command("init")
     .description("write the seed migration plan (Crackerjack, Session-Buddy, Akosha)")
-    .option("--out <file>", "where to write it", CONFIG_FILE)
+    .option("--out <file>", "where to write it", "ulid-migration.yaml")
     .option("--force", "overwrite an existing file", false)
-    .action((o: { out: string; force: boolean }) => {
+    .action(async (o: { out: string; force: boolean }) => {
+      const { writeSeedConfig } = await import("../init.ts");
       const path = writeSeedConfig(o.out, o.force);
       out(
         `wrote ${path}: review the repo paths and database sections, then run \`ulid-codemod migrate --all --dry-run\`\n`,

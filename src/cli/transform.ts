@@ -1,12 +1,17 @@
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
-import { transformNames } from "../engine/registry.ts";
-import { runCodemod } from "../engine/runner.ts";
+import { TRANSFORM_NAMES as KNOWN } from "../engine/names.ts";
 import type { FStringRule, NaturalKeyPolicy } from "../engine/types.ts";
-import { reportJson, terminalSummary } from "../report.ts";
-import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+
+export interface TransformFlags {
+  transform: string[];
+  dryRun: boolean;
+  report?: string;
+  module: string;
+  importStyle: "module" | "from";
+  untruncate: boolean;
+  root: string;
+  prefilter: boolean;
+}
 
 const MODULE_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -21,25 +26,13 @@ function parseTransforms(value: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const known = transformNames();
+  const known: readonly string[] = KNOWN;
   for (const n of names) {
     if (!known.includes(n)) {
       throw new InvalidArgumentError(`unknown transform "${n}" (known: ${known.join(", ")}).`);
     }
   }
   return names;
-}
-
-/** A unified diff of every changed file, paths as git shows them. */
-export function unifiedDiff(changes: { file: string; before: string; after: string }[]): string {
-  return changes
-    .map((c) =>
-      createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, undefined, undefined, {
-        context: 3,
-        headerOptions: FILE_HEADERS_ONLY,
-      }),
-    )
-    .join("");
 }
 
 /**
@@ -92,7 +85,7 @@ export function registerTransformCommand(program: Command): void {
     .argument("<paths...>", "files or directories (directories are walked honouring .gitignore)")
     .option(
       "-t, --transform <names>",
-      `comma-separated: ${transformNames().join(", ")}`,
+      `comma-separated: ${[...KNOWN].join(", ")}`,
       parseTransforms,
       ["uuid4-to-ulid"],
     )
@@ -124,43 +117,13 @@ export function registerTransformCommand(program: Command): void {
     .addOption(
       new Option("--no-prefilter", "parse every file (slow; checks the pre-filter)").hideHelp(),
     )
-    .action(async (paths: string[], opts, cmd: Command) => {
+    .action(async (paths: string[], opts: TransformFlags, cmd: Command) => {
       // Without a rule the transform cannot match anything; say so rather than report nothing.
       if (opts.transform.includes("fstring-id-to-ulid") && rules.flatten().length === 0) {
         cmd.error("error: fstring-id-to-ulid needs at least one --target (see --help).");
       }
-      const result = await runCodemod({
-        paths,
-        root: path.resolve(opts.root),
-        transforms: opts.transform,
-        options: {
-          module: opts.module,
-          importStyle: opts.importStyle,
-          untruncate: opts.untruncate,
-          rules: rules.flatten(),
-        },
-        dryRun: opts.dryRun,
-        prefilter: opts.prefilter,
-      });
-      if (opts.dryRun && result.changes.length > 0)
-        process.stdout.write(unifiedDiff(result.changes));
-      if (opts.report) {
-        writeFileSync(
-          opts.report,
-          reportJson(result, {
-            tool: TOOL_NAME,
-            version: TOOL_VERSION,
-            transforms: opts.transform,
-            module: opts.module,
-            dryRun: opts.dryRun,
-          }),
-        );
-      }
-      process.stdout.write(`${terminalSummary(result)}\n`);
-      if (!opts.dryRun && result.changes.length > 0) {
-        process.stdout.write(`\nWrote ${result.changes.length} file(s):\n`);
-        for (const c of result.changes) process.stdout.write(`  ${c.file}\n`);
-      }
-      if (opts.dryRun) process.stdout.write("\n(dry run: nothing written)\n");
+      // Loaded on use: the parser and the rest stay out of other commands' start-up.
+      const { runTransform } = await import("./transform-run.ts");
+      await runTransform(paths, opts, rules.flatten());
     });
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Bundles the CLI's own TypeScript into dist/cli.mjs (dependencies stay external), so the command
+// starts in plain Node instead of through tsx. Run by `npm ci`/`npm install` (prepare). A failed
+// build is not fatal: bin/ulid-codemod.js then runs the sources through tsx.
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+try {
+  rmSync(`${root}dist`, { recursive: true, force: true });
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: { cli: `${root}src/cli/main.ts` },
+    outdir: `${root}dist`,
+    outExtension: { ".js": ".mjs" },
+    // Chunks per dynamic import keep each command's dependencies out of the others' start-up.
+    splitting: true,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+} catch (err) {
+  console.warn(`ulid-codemod: no bundle built (${err.message}); the CLI will run from sources.`);
+}
