@@ -12,7 +12,7 @@ const UNSAFE_G = new RegExp(UNSAFE.source, "g");
  * engine treats backslash specially), control characters spliced in with char()/chr().
  */
 export function sqlString(s: string, engine: Engine): string {
-  if (!UNSAFE.test(s)) return `'${s.replaceAll("'", "''")}'`;
+  if (!UNSAFE.test(s)) return s.includes("'") ? `'${s.replaceAll("'", "''")}'` : `'${s}'`;
   const fn = engine === "sqlite" ? "char" : "chr";
   const parts: string[] = [];
   let last = 0;

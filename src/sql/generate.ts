@@ -319,7 +319,7 @@ async function collectRows(
         );
       }
       const raw = ts ? row[2] : legacy;
-      hash.update(`${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`);
+      hashed += `${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`;
       let r: TimeResult;
       if (fromKey) r = fromKey(legacy, zone);
       else if (ts?.ms && raw !== null) r = parseTimeValue(Number(raw), zone);
@@ -342,19 +342,41 @@ async function collectRows(
           );
         }
       }
-      try {
-        insert.run(seq++, ms, legacy);
-      } catch (e) {
-        if (String(e).includes("UNIQUE")) {
-          throw new Error(
-            `${plan.table}.${plan.key} holds ${JSON.stringify(legacy)} more than once (rowid ${String(rowid)}); legacy IDs must be unique to map`,
-          );
-        }
-        throw e;
-      }
+      pending.push(seq++, ms, legacy);
+      if (pending.length === INSERT_ROWS * 3) flush();
     }
+    hash.update(hashed);
+    hashed = "";
   });
+  // Multi-row inserts: one native call per INSERT_ROWS rows instead of per row.
+  const INSERT_ROWS = 100;
+  const insertMany = work.prepare(
+    `INSERT INTO work (seq, ms, legacy) VALUES ${Array(INSERT_ROWS).fill("(?, ?, ?)").join(", ")}`,
+  );
+  const pending: unknown[] = [];
+  let hashed = "";
+  const flush = () => {
+    try {
+      if (pending.length === INSERT_ROWS * 3) insertMany.run(pending);
+      else for (let i = 0; i < pending.length; i += 3) insert.run(pending.slice(i, i + 3));
+      pending.length = 0;
+    } catch (e) {
+      if (String(e).includes("UNIQUE")) {
+        const dup = work
+          .prepare(
+            "SELECT legacy FROM work WHERE legacy IN (SELECT value FROM json_each(?)) LIMIT 1",
+          )
+          .pluck()
+          .get(JSON.stringify(pending.filter((_, i) => i % 3 === 2)));
+        throw new Error(
+          `${plan.table}.${plan.key} holds ${JSON.stringify(dup ?? "a value")} more than once; legacy IDs must be unique to map`,
+        );
+      }
+      throw e;
+    }
+  };
   for await (const rows of db.batches(sql)) insertBatch(rows);
+  work.transaction(flush)();
   if (bad > MAX_ROW_REPORTS) {
     report.push(
       `${plan.table}: ${bad} rows in all without a usable time (first ${MAX_ROW_REPORTS} listed)`,
@@ -506,14 +528,14 @@ function writeTableFiles(ctx: WriteCtx): void {
   ex.close();
 
   // map rows, streamed in (time, rowid) order; into part files or the backfill itself
-  const mapRows = (out: SqlFile, rows: Iterator<{ ms: number; legacy: string }>, limit: number) => {
+  const mapRows = (out: SqlFile, rows: Iterator<[number, string]>, limit: number) => {
     for (let n = 0; n < limit; ) {
       const take = Math.min(batchSize, limit - n);
       out.write(`INSERT INTO ${ident(MAP_TABLE)} ("table_name", "legacy_id", "ulid") VALUES\n`);
       for (let j = 1; j <= take; j++) {
         const next = rows.next();
         if (next.done) throw new Error(`${plan.table}: rows changed while generating`);
-        const { ms, legacy } = next.value;
+        const [ms, legacy] = next.value;
         out.write(
           `(${parentLit}, ${sqlString(legacy, e)}, '${deriver.next(ms, legacy)}')${j === take ? ";\n" : ",\n"}`,
         );
@@ -524,7 +546,8 @@ function writeTableFiles(ctx: WriteCtx): void {
   const deriver = new UlidDeriver(cfg.salt);
   const iter = ctx.work
     .prepare("SELECT ms, legacy FROM work ORDER BY ms, seq")
-    .iterate() as IterableIterator<{ ms: number; legacy: string }>;
+    .raw(true)
+    .iterate() as IterableIterator<[number, string]>;
   try {
     for (const [i, name] of plan.files.parts.entries()) {
       const part = open(name);

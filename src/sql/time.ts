@@ -93,12 +93,56 @@ function wallClock(
   return t;
 }
 
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Fast path for the commonest shape, naive `YYYY-MM-DD HH:MM:SS[.fff...]` (SQLite's own format),
+ * without regexes; anything else returns undefined and takes the general path.
+ */
+function parseSqliteText(s: string, zone: ZoneConverter): TimeResult | undefined {
+  const n = s.length;
+  if (n < 19 || s[4] !== "-" || s[7] !== "-" || (s[10] !== " " && s[10] !== "T")) return undefined;
+  if (s[13] !== ":" || s[16] !== ":") return undefined;
+  let ms = 0;
+  if (n > 19) {
+    if (s[19] !== "." || n < 21) return undefined;
+    for (let i = 20; i < n; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      if (i < 23) ms = ms * 10 + c;
+    }
+    for (let i = Math.min(n, 23); i < 23; i++) ms *= 10;
+  }
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59) return undefined;
+  if (sec < 0 || sec > 59 || d > (DAYS[mo - 1] as number)) return undefined;
+  if (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0))) return undefined;
+  return checkRange(zone.toUtc(Date.UTC(y, mo - 1, d, h, mi, sec, ms)), s);
+}
+
 /** Parses a time column value: ISO-8601 / SQLite text (zone optional), or epoch s/ms/µs/ns. */
 export function parseTimeValue(v: unknown, zone: ZoneConverter): TimeResult {
   if (v === null || v === undefined) return { error: "time is NULL" };
   if (typeof v === "number") return checkRange(epochToMs(v), v);
   if (typeof v === "bigint") return checkRange(epochToMs(Number(v)), v);
   if (typeof v !== "string") return { error: `time has unsupported type: ${describe(v)}` };
+  const fast = parseSqliteText(v, zone);
+  if (fast !== undefined) return fast;
   const s = v.trim();
   if (NUMBER_RE.test(s)) return checkRange(epochToMs(Number(s)), v);
   const m = ISO_RE.exec(s);

@@ -1,5 +1,5 @@
-import { createHmac } from "node:crypto";
 import { encodeTime } from "ulid";
+import { HmacSha256 } from "./hmac.ts";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
@@ -44,10 +44,11 @@ export class UlidDeriver {
   private lastMs = -1;
   private lastTime = "";
   private readonly random = new Uint8Array(10);
-  private readonly salt: string;
+  private readonly mac = new Uint8Array(32);
+  private readonly hmac: HmacSha256;
 
   constructor(salt: string) {
-    this.salt = salt;
+    this.hmac = new HmacSha256(salt);
   }
 
   next(ms: number, legacyId: string): string {
@@ -61,9 +62,8 @@ export class UlidDeriver {
     } else {
       this.lastMs = ms;
       this.lastTime = encodeTime(ms);
-      this.random.set(
-        createHmac("sha256", this.salt).update(legacyId, "utf8").digest().subarray(0, 10),
-      );
+      this.hmac.digestInto(legacyId, this.mac);
+      this.random.set(this.mac.subarray(0, 10));
     }
     return this.lastTime + encodeRandom80(this.random);
   }
