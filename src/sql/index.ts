@@ -7,6 +7,7 @@ export {
   readManifest,
   snapshotTable,
 } from "./apply.ts";
+export { registerSqlCommands, type SqlCliContext } from "./cli.ts";
 export {
   type DatabaseConfig,
   databaseSchema,
