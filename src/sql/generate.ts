@@ -302,7 +302,11 @@ async function collectRows(
   const timeCol =
     t.time.column !== undefined && parentInfo ? findColumn(parentInfo, t.time.column) : undefined;
   const ts = timeCol ? timeSelect(cfg.engine, timeCol.name, timeCol.type) : undefined;
-  const sql = `SELECT rowid, ${ident(plan.key)}${ts ? `, ${ts.expr}` : ""} FROM ${ident(plan.table)} ORDER BY rowid`;
+  // DuckDB's client decodes text with a BOM-stripping decoder: a leading U+FEFF would vanish
+  // from the legacy ID, so read it behind a one-character prefix.
+  const keyExpr = cfg.engine === "duckdb" ? `'#' || ${ident(plan.key)}` : ident(plan.key);
+  const sql = `SELECT rowid, ${keyExpr}${ts ? `, ${ts.expr}` : ""} FROM ${ident(plan.table)} ORDER BY rowid`;
+  const strip = cfg.engine === "duckdb";
   const hash = createHash("sha256");
   const timeLabel = fromKey ? `pattern ${t.time.fromKey}` : `column ${t.time.column}`;
   let seq = 0;
@@ -312,7 +316,7 @@ async function collectRows(
   const insertBatch = work.transaction((rows: unknown[][]) => {
     for (const row of rows) {
       const rowid = row[0];
-      const legacy = row[1];
+      const legacy = strip && typeof row[1] === "string" ? row[1].slice(1) : row[1];
       if (typeof legacy !== "string") {
         throw new Error(
           `${plan.table}.${plan.key} at rowid ${String(rowid)} is ${legacy === null ? "NULL" : `not text (${typeof legacy})`}; every row needs a legacy ID to map`,
