@@ -36,6 +36,11 @@ export interface ChildRef {
   /** add-column: the child's new column; rewrite-in-place: same as `column`. */
   ulidColumn: string;
   source: "foreign-key" | "config";
+  /**
+   * rewrite-in-place on SQLite with foreign keys on: every parent key change scans child
+   * tables for references, so unindexed child columns get an index for the duration.
+   */
+  tempIndex?: string;
 }
 
 export interface TablePlan {
@@ -186,7 +191,17 @@ function planTable(
       : colKey(table, column) === colKey(parent.name, key.name)
         ? ulidColumn
         : ulidColumnFor(column);
-    children.push({ table, column, ulidColumn: addColumn ? newColumn(table, ulid) : ulid, source });
+    const tempIndex =
+      !addColumn && cfg.engine === "sqlite" && !schema.leading.has(colKey(table, column))
+        ? `ulid_tmp_${table}_${column}`.replace(/[^A-Za-z0-9_]/g, "_")
+        : undefined;
+    children.push({
+      table,
+      column,
+      ulidColumn: addColumn ? newColumn(table, ulid) : ulid,
+      source,
+      ...(tempIndex ? { tempIndex } : {}),
+    });
   };
   for (const fk of schema.foreignKeys) {
     if (
@@ -593,6 +608,7 @@ function writeTableFiles(ctx: WriteCtx): void {
         plan.rowCount,
       ),
     );
+    bf.write(tempIndexes(plan, "create"));
     for (const c of plan.children) {
       bf.write(updateFromMap(c.table, c.ulidColumn, c.column, plan.table, "legacy_id", "ulid", e));
     }
@@ -607,6 +623,7 @@ function writeTableFiles(ctx: WriteCtx): void {
         0,
       ),
     );
+    bf.write(tempIndexes(plan, "drop"));
     bf.write("COMMIT;\n");
     bf.write(validationComment(ctx));
     bf.close();
@@ -640,16 +657,38 @@ function writeTableFiles(ctx: WriteCtx): void {
       rb.write(`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.ulidColumn)};\n`);
     rb.write(`ALTER TABLE ${p} DROP COLUMN ${ident(plan.ulidColumn)};\n`);
   } else {
+    rb.write(tempIndexes(plan, "create"));
     for (const c of plan.children) {
       rb.write(updateFromMap(c.table, c.column, c.column, plan.table, "ulid", "legacy_id", e));
     }
     rb.write(updateFromMap(plan.table, plan.key, plan.key, plan.table, "ulid", "legacy_id", e));
+    rb.write(tempIndexes(plan, "drop"));
   }
   rb.write(`DELETE FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${parentLit};\n`);
   rb.write("COMMIT;\n");
   rb.close();
 
   writeContract(ctx, open(plan.files.contract), order, rowsGuard);
+}
+
+/** Indexes that exist only inside the backfill / rollback transaction (see ChildRef.tempIndex). */
+function tempIndexes(plan: TablePlan, op: "create" | "drop"): string {
+  if (!plan.children.some((c) => c.tempIndex)) return "";
+  const why =
+    op === "create"
+      ? "-- Temporary indexes: with foreign keys on, each key change scans unindexed child columns.\n"
+      : "";
+  return (
+    why +
+    plan.children
+      .filter((c) => c.tempIndex)
+      .map((c) =>
+        op === "create"
+          ? `CREATE INDEX ${ident(c.tempIndex as string)} ON ${ident(c.table)} (${ident(c.column)});\n`
+          : `DROP INDEX ${ident(c.tempIndex as string)};\n`,
+      )
+      .join("")
+  );
 }
 
 function writeContract(ctx: WriteCtx, out: SqlFile, order: string, rowsGuard: string): void {

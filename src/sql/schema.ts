@@ -26,6 +26,8 @@ export interface SchemaInfo {
   unique: Set<string>;
   /** Plain (droppable) indexes by `table.column` (lower case). */
   indexes: Map<string, string[]>;
+  /** `table.column` (lower case) that lead some index, so lookups by them are cheap. */
+  leading: Set<string>;
 }
 
 export function findTable(schema: SchemaInfo, name: string): TableInfo | undefined {
@@ -59,6 +61,7 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
   const foreignKeys: ForeignKey[] = [];
   const unique = new Set<string>();
   const indexes = new Map<string, string[]>();
+  const leading = new Set<string>();
   for (const { name } of names) {
     const lit = sqlString(name, "sqlite");
     const cols = (await db.all(
@@ -89,8 +92,9 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
     )) as { name: string; uq: number; origin: string }[];
     for (const ix of idx) {
       const ixCols = (await db.all(
-        `SELECT name FROM pragma_index_info(${sqlString(ix.name, "sqlite")})`,
+        `SELECT name FROM pragma_index_info(${sqlString(ix.name, "sqlite")}) ORDER BY seqno`,
       )) as { name: string | null }[];
+      if (ixCols[0]?.name) leading.add(colKey(name, ixCols[0].name));
       for (const c of ixCols) {
         if (c.name === null) continue;
         if (ix.uq && ixCols.length === 1) unique.add(colKey(name, c.name));
@@ -109,7 +113,7 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
       fk.refColumn = pk?.name ?? "";
     }
   }
-  return { tables, foreignKeys, unique, indexes };
+  return { tables, foreignKeys, unique, indexes, leading };
 }
 
 async function readDuckSchema(db: Db): Promise<SchemaInfo> {
@@ -166,5 +170,5 @@ async function readDuckSchema(db: Db): Promise<SchemaInfo> {
       indexes.set(k, [...(indexes.get(k) ?? []), ix.index_name]);
     }
   }
-  return { tables, foreignKeys, unique, indexes };
+  return { tables, foreignKeys, unique, indexes, leading: new Set(indexes.keys()) };
 }
