@@ -55,6 +55,7 @@ export async function applyToScratchCopy(opts: {
   scratchDir: string;
   files: string[];
 }): Promise<string> {
+  fs.mkdirSync(opts.scratchDir, { recursive: true });
   const copy = path.join(opts.scratchDir, `copy${path.extname(opts.dbPath) || ".db"}`);
   await copyDatabase(opts.engine, opts.dbPath, copy);
   const db = await openForApply(opts.engine, copy);

@@ -52,6 +52,8 @@ export interface TablePlan {
   uniqueIndex?: string;
   /** Plain indexes on the legacy columns, dropped by the contract step. */
   legacyIndexes: string[];
+  /** Why the contract step cannot run (constraints ALTER TABLE cannot drop); empty if it can. */
+  contractBlockedBy: string[];
   children: ChildRef[];
   likelyReferences: { table: string; column: string }[];
   rowCount: number;
@@ -237,14 +239,19 @@ function planTable(
   const legacyIndexes = [
     ...new Set(legacyCols.flatMap((c) => schema.indexes.get(colKey(c.table, c.column)) ?? [])),
   ];
+  const contractBlockedBy: string[] = [];
   if (addColumn) {
     for (const c of legacyCols) {
       const k = colKey(c.table, c.column);
-      if (schema.unique.has(k) || c.source === "foreign-key") {
-        report.push(
-          `${parent.name}.${key.name}: the contract step cannot drop ${c.table}.${c.column} with ALTER TABLE (UNIQUE/PRIMARY KEY/FOREIGN KEY constraint); that file will fail unchanged until the table is rebuilt without it`,
-        );
-      }
+      if (schema.unique.has(k))
+        contractBlockedBy.push(`${c.table}.${c.column} is UNIQUE or a PRIMARY KEY`);
+      else if (c.source === "foreign-key")
+        contractBlockedBy.push(`${c.table}.${c.column} has a FOREIGN KEY`);
+    }
+    for (const why of contractBlockedBy) {
+      report.push(
+        `${parent.name}.${key.name}: the contract step cannot drop legacy columns with ALTER TABLE: ${why}; that file stops at its first statement until the table is rebuilt without the constraint`,
+      );
     }
   }
   const base = `${nnnn}_${t.table.replace(/[^A-Za-z0-9_]/g, "_")}`;
@@ -255,6 +262,7 @@ function planTable(
     ulidColumn,
     uniqueIndex: addColumn ? `${parent.name}_${ulidColumn}_key` : undefined,
     legacyIndexes,
+    contractBlockedBy,
     children,
     likelyReferences,
     rowCount: 0,
@@ -462,7 +470,7 @@ function header(ctx: WriteCtx, step: string, what: string, order: string): strin
     order,
     cfg.engine === "sqlite"
       ? "Runs in one transaction; a guard aborts it if the row count differs from the one above."
-      : "Runs in one transaction (an index drop, if any, in a first one: DuckDB cannot drop an index and its column together); a guard aborts it if the row count differs from the one above.",
+      : "One transaction for the data; DuckDB index changes get their own (it cannot change an index and its columns together). A guard aborts if the row count differs from the one above.",
     ...(cfg.engine === "sqlite"
       ? [
           "Apply with `sqlite3 -bail DB < FILE` (without -bail the sqlite3 shell runs on after an error).",
@@ -538,10 +546,9 @@ function writeTableFiles(ctx: WriteCtx): void {
     for (const c of plan.children) {
       ex.write(`ALTER TABLE ${ident(c.table)} ADD COLUMN ${ident(c.ulidColumn)} ${textType(e)};\n`);
     }
-    // Created while the column is all NULL: DuckDB cannot index a column with pending updates.
-    ex.write(
-      `CREATE UNIQUE INDEX ${ident(plan.uniqueIndex as string)} ON ${p} (${ident(plan.ulidColumn)});\n`,
-    );
+    // DuckDB turns updates of an indexed column into delete+insert, which breaks on rows that
+    // foreign keys reference; there the index is created after the backfill instead.
+    if (e === "sqlite") ex.write(uniqueIndexSql(plan));
   }
   ex.write("COMMIT;\n");
   ex.close();
@@ -624,6 +631,19 @@ function writeTableFiles(ctx: WriteCtx): void {
       ),
     );
     bf.write(tempIndexes(plan, "drop"));
+    if (addColumn && e === "duckdb") {
+      // Checked here so the index transaction below cannot fail on duplicates.
+      bf.write(
+        guard(
+          e,
+          `duplicate ULIDs in ${plan.table}`,
+          `(SELECT 1 FROM ${p} GROUP BY ${ident(plan.ulidColumn)} HAVING COUNT(*) > 1)`,
+          0,
+        ),
+      );
+      // DuckDB cannot index a column with uncommitted updates: own transaction, after the data.
+      bf.write(`COMMIT;\n${beginTx(e)}${uniqueIndexSql(plan)}`);
+    }
     bf.write("COMMIT;\n");
     bf.write(validationComment(ctx));
     bf.close();
@@ -671,6 +691,10 @@ function writeTableFiles(ctx: WriteCtx): void {
   writeContract(ctx, open(plan.files.contract), order, rowsGuard);
 }
 
+function uniqueIndexSql(plan: TablePlan): string {
+  return `CREATE UNIQUE INDEX ${ident(plan.uniqueIndex as string)} ON ${ident(plan.table)} (${ident(plan.ulidColumn)});\n`;
+}
+
 /** Indexes that exist only inside the backfill / rollback transaction (see ChildRef.tempIndex). */
 function tempIndexes(plan: TablePlan, op: "create" | "drop"): string {
   if (!plan.children.some((c) => c.tempIndex)) return "";
@@ -716,14 +740,31 @@ function writeContract(ctx: WriteCtx, out: SqlFile, order: string, rowsGuard: st
     ),
   );
   if (addColumn) {
-    // Whatever still indexes the legacy column goes first; UNIQUE / PRIMARY KEY / FOREIGN KEY
-    // constraints cannot be dropped by ALTER TABLE and make this file fail (unchanged DB).
-    for (const ix of plan.legacyIndexes) out.write(`DROP INDEX IF EXISTS ${ident(ix)};\n`);
-    if (e === "duckdb" && plan.legacyIndexes.length > 0) {
-      out.write(`COMMIT;\n${beginTx(e)}${rowsGuard}`);
+    if (plan.contractBlockedBy.length > 0) {
+      // Known to fail at ALTER TABLE: stop before changing anything, saying why.
+      const why = `contract blocked: ${plan.contractBlockedBy.join("; ")}; rebuild the table without it first`;
+      out.write(
+        e === "duckdb"
+          ? `SELECT error(${sqlString(why, e)});\n`
+          : `SELECT * FROM ${ident(why)};  -- fails with "no such table: <reason>"\n`,
+      );
     }
-    for (const c of [...plan.children, { table: plan.table, column: plan.key }]) {
-      out.write(`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.column)};\n`);
+    const drops = plan.children.map((c) => ({ table: c.table, column: c.column }));
+    drops.push({ table: plan.table, column: plan.key });
+    if (e === "duckdb") {
+      // DuckDB refuses to drop a column while an index covers it or any later column, and to
+      // drop an index and such a column in one transaction: indexes, columns, index again.
+      for (const ix of [...plan.legacyIndexes, plan.uniqueIndex as string]) {
+        out.write(`DROP INDEX IF EXISTS ${ident(ix)};\n`);
+      }
+      out.write(`COMMIT;\n${beginTx(e)}${rowsGuard}`);
+      for (const c of drops)
+        out.write(`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.column)};\n`);
+      out.write(`COMMIT;\n${beginTx(e)}${uniqueIndexSql(plan)}`);
+    } else {
+      for (const ix of plan.legacyIndexes) out.write(`DROP INDEX IF EXISTS ${ident(ix)};\n`);
+      for (const c of drops)
+        out.write(`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.column)};\n`);
     }
   } else {
     out.write(
