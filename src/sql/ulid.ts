@@ -4,24 +4,29 @@ import { HmacSha256 } from "./hmac.ts";
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
+// Every 10-bit value as two Crockford characters: 80 bits become 8 lookups.
+const PAIRS: string[] = Array.from(
+  { length: 1024 },
+  (_, i) => (CROCKFORD[i >> 5] as string) + (CROCKFORD[i & 31] as string),
+);
+
+function pairs40(b: Uint8Array, o: number): string {
+  const b0 = b[o] as number;
+  const b1 = b[o + 1] as number;
+  const b2 = b[o + 2] as number;
+  const b3 = b[o + 3] as number;
+  const b4 = b[o + 4] as number;
+  return (
+    (PAIRS[(b0 << 2) | (b1 >> 6)] as string) +
+    (PAIRS[((b1 & 0x3f) << 4) | (b2 >> 4)] as string) +
+    (PAIRS[((b2 & 0x0f) << 6) | (b3 >> 2)] as string) +
+    (PAIRS[((b3 & 0x03) << 8) | b4] as string)
+  );
+}
+
 /** Crockford base32 of an 80-bit value held in 10 bytes: exactly 16 characters. */
 export function encodeRandom80(b: Uint8Array): string {
-  // Two 40-bit halves fit a double exactly, so plain arithmetic suffices.
-  let hi = (b[0] as number) * 2 ** 32 + (((b[1] as number) << 24) >>> 0) + ((b[2] as number) << 16);
-  hi += ((b[3] as number) << 8) + (b[4] as number);
-  let lo = (b[5] as number) * 2 ** 32 + (((b[6] as number) << 24) >>> 0) + ((b[7] as number) << 16);
-  lo += ((b[8] as number) << 8) + (b[9] as number);
-  let out = "";
-  for (let i = 0; i < 8; i++) {
-    out = CROCKFORD[hi % 32] + out;
-    hi = Math.floor(hi / 32);
-  }
-  let low = "";
-  for (let i = 0; i < 8; i++) {
-    low = CROCKFORD[lo % 32] + low;
-    lo = Math.floor(lo / 32);
-  }
-  return out + low;
+  return pairs40(b, 0) + pairs40(b, 5);
 }
 
 /** Adds one to a big-endian 80-bit value in place; false when it wrapped around. */
