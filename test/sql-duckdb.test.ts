@@ -122,6 +122,41 @@ describe("Session-Buddy shape (DuckDB, add-column)", () => {
     expect(ulids(b.files[1] as string)).toEqual(ulids(a.files[1] as string));
   });
 
+  test("TIMESTAMPTZ and naive TIMESTAMP columns: zones are honoured", async () => {
+    const dbPath = `${fresh("tz")}.duckdb`;
+    const inst = await DuckDBInstance.create(dbPath);
+    const conn = await inst.connect();
+    await conn.run(`
+      CREATE TABLE sessions (session_id VARCHAR, at_tz TIMESTAMPTZ, at_naive TIMESTAMP);
+      CREATE TABLE reflections (session_id VARCHAR);
+      CREATE TABLE conversations (session_id VARCHAR);
+      INSERT INTO sessions VALUES ('a', '2024-03-01 08:00:00.250+02', '2024-03-01 08:00:00.250'), ('b', NULL, NULL);
+    `);
+    conn.closeSync();
+    inst.closeSync();
+    const times = async (column: string, zone: string) => {
+      const cfg = sessionBuddyConfig(dbPath);
+      (cfg.tables[0] as (typeof cfg.tables)[number]).time = { column, zone };
+      const r = await generateSql({ system: "sb", database: cfg, outDir: fresh("out") });
+      const ids = fs
+        .readFileSync(r.files[1] as string, "utf8")
+        .match(/'0[0-7][0-9A-Z]{24}'/g) as string[];
+      return { ms: ids.map((u) => decodeTime(u.slice(1, -1))), report: r.report };
+    };
+    const t = Date.UTC(2024, 2, 1, 6, 0, 0, 250);
+    const tz = await times("at_tz", "UTC");
+    // 'b' has no time: it takes the nearest earlier row's.
+    expect(tz.ms).toEqual([t, t]);
+    expect(tz.report).toContainEqual(
+      expect.stringMatching(
+        /rowid 1 .*time is NULL; using the time of the nearest earlier row \(rowid 0\)/,
+      ),
+    );
+    expect((await times("at_naive", "Europe/Berlin")).ms[0]).toBe(
+      Date.UTC(2024, 2, 1, 7, 0, 0, 250),
+    );
+  });
+
   test("generation is byte-identical twice", async () => {
     const dbPath = await buildDb(300);
     const cfg = sessionBuddyConfig(dbPath);

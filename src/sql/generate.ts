@@ -17,7 +17,13 @@ import {
   textType,
   updateFromMap,
 } from "./sqltext.ts";
-import { compileKeyPattern, parseTimeValue, type TimeResult, ZoneConverter } from "./time.ts";
+import {
+  checkRange,
+  compileKeyPattern,
+  parseTimeValue,
+  type TimeResult,
+  ZoneConverter,
+} from "./time.ts";
 import { UlidDeriver } from "./ulid.ts";
 
 export interface GenerateOptions {
@@ -349,9 +355,8 @@ async function collectRows(
       hashed += `${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`;
       let r: TimeResult;
       if (fromKey) r = fromKey(legacy, zone);
-      else if (ts?.ms && raw !== null) r = parseTimeValue(Number(raw), zone);
+      else if (ts?.ms) r = raw === null ? { error: "time is NULL" } : checkRange(Number(raw), raw);
       else r = parseTimeValue(raw, zone);
-      if (ts?.ms && "ms" in r) r = { ms: Number(raw) };
       let ms: number | null;
       if ("ms" in r) {
         ms = r.ms;
@@ -389,12 +394,16 @@ async function collectRows(
       pending.length = 0;
     } catch (e) {
       if (String(e).includes("UNIQUE")) {
-        const dup = work
-          .prepare(
-            "SELECT legacy FROM work WHERE legacy IN (SELECT value FROM json_each(?)) LIMIT 1",
-          )
-          .pluck()
-          .get(JSON.stringify(pending.filter((_, i) => i % 3 === 2)));
+        const ids = pending.filter((_, i) => i % 3 === 2) as string[];
+        const inBatch = ids.find((id, i) => ids.indexOf(id) !== i);
+        const dup =
+          inBatch ??
+          work
+            .prepare(
+              "SELECT legacy FROM work WHERE legacy IN (SELECT value FROM json_each(?)) LIMIT 1",
+            )
+            .pluck()
+            .get(JSON.stringify(ids));
         throw new Error(
           `${plan.table}.${plan.key} holds ${JSON.stringify(dup ?? "a value")} more than once; legacy IDs must be unique to map`,
         );

@@ -54,7 +54,8 @@ export class ZoneConverter {
   }
 }
 
-function checkRange(ms: number, raw: unknown): TimeResult {
+/** Accepts epoch ms inside the ULID range; `raw` names the source value in errors. */
+export function checkRange(ms: number, raw: unknown): TimeResult {
   if (!Number.isFinite(ms)) return { error: `not a time: ${describe(raw)}` };
   // Epoch 0 is what a missing value turns into; a ULID from it would sort before all history.
   if (ms <= 0) return { error: `time at or before 1970-01-01: ${describe(raw)}` };
