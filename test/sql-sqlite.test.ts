@@ -504,3 +504,22 @@ test("large tables split into numbered part files that load the map; the backfil
   expect(fs.readdirSync(outDir).filter((f) => f.includes("part")).length).toBe(0);
   expect(r2.files).toHaveLength(2);
 });
+
+test("the scratch copy keeps rowids and what is still in the WAL", async () => {
+  const file = `${fresh("wal")}.db`;
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.exec(
+    "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('a'), ('b'), ('c'); DELETE FROM t WHERE v = 'b';",
+  );
+  // Still open: the rows live in the -wal file, not yet checkpointed into the main file.
+  const copy = `${fresh("copy")}.db`;
+  await copyDatabase("sqlite", file, copy);
+  db.close();
+  const c = new Database(copy, { readonly: true });
+  expect(c.prepare("SELECT rowid, v FROM t ORDER BY rowid").raw(true).all()).toEqual([
+    [1, "a"],
+    [3, "c"],
+  ]);
+  c.close();
+});

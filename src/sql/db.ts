@@ -109,10 +109,11 @@ async function openDuck(path: string, readOnly: boolean): Promise<Db> {
 export async function copyDatabase(engine: Engine, src: string, dest: string): Promise<void> {
   if (!fs.existsSync(src)) throw new Error(`${engine} database not found: ${src}`);
   if (engine === "sqlite") {
-    // VACUUM INTO takes a consistent snapshot even with a WAL next to the file.
+    // The online backup copies pages as they are (rowids included, unlike VACUUM INTO) and
+    // takes a consistent snapshot even with a WAL next to the file.
     const db = new Database(src, { readonly: true, fileMustExist: true });
     try {
-      db.prepare("VACUUM INTO ?").run(dest);
+      await db.backup(dest);
     } finally {
       db.close();
     }
