@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -523,3 +524,56 @@ test("the scratch copy keeps rowids and what is still in the WAL", async () => {
   ]);
   c.close();
 });
+
+// The reviewer's route: the sqlite3 shell. Skipped where the shell is not installed.
+const hasShell = spawnSync("sqlite3", ["-version"]).status === 0;
+test.skipIf(!hasShell)(
+  "files apply with `sqlite3 -bail`, and its guard stops a changed database",
+  async () => {
+    const ids = (i: number) => (i === 3 ? "it's\nnul\u0000x" : `id-${i}`);
+    const dbPath = buildDb(20, { ids });
+    const r = await generateSql({
+      system: "crackerjack",
+      database: crackerjackConfig(dbPath),
+      outDir: fresh("out"),
+    });
+    const shell = (db: string, file: string) =>
+      spawnSync("sqlite3", ["-bail", "-cmd", "PRAGMA foreign_keys=ON", db], {
+        input: fs.readFileSync(file),
+      });
+    const copy = `${fresh("copy")}.db`;
+    fs.copyFileSync(dbPath, copy);
+    for (const f of r.files) expect(shell(copy, f).status).toBe(0);
+    const db = new Database(copy);
+    expect(db.prepare("SELECT COUNT(*) FROM jobs WHERE LENGTH(job_id) != 26").pluck().get()).toBe(
+      0,
+    );
+    expect(
+      db
+        .prepare("SELECT legacy_id FROM ulid_migration_map WHERE legacy_id LIKE 'it%'")
+        .pluck()
+        .get(),
+    ).toBe(ids(3));
+    db.close();
+    expect(shell(copy, r.rollbackFiles[0] as string).status).toBe(0);
+    const back = new Database(copy, { readonly: true });
+    expect(back.prepare("SELECT job_id FROM jobs ORDER BY id").pluck().all()).toEqual(
+      Array.from({ length: 20 }, (_, i) => ids(i)),
+    );
+    back.close();
+
+    const changed = `${fresh("changed")}.db`;
+    fs.copyFileSync(dbPath, changed);
+    const w = new Database(changed);
+    w.prepare("INSERT INTO jobs (job_id, start_time) VALUES ('new', '2025-01-01 00:00:00')").run();
+    w.close();
+    const res = shell(changed, r.files[0] as string);
+    expect(res.status).not.toBe(0);
+    expect(String(res.stderr)).toContain("ulid-codemod guard failed");
+    const after = new Database(changed, { readonly: true });
+    expect(
+      after.prepare("SELECT name FROM sqlite_schema WHERE name = 'ulid_migration_map'").all(),
+    ).toEqual([]);
+    after.close();
+  },
+);
