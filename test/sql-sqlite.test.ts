@@ -577,3 +577,75 @@ test.skipIf(!hasShell)(
     after.close();
   },
 );
+
+test("several tables in one system: shared map, apply in config order, roll back in reverse", async () => {
+  const dbPath = buildDb(30);
+  const db = new Database(dbPath);
+  db.exec(`
+    CREATE TABLE runs (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, created_at INTEGER);
+    CREATE TABLE run_steps (id INTEGER PRIMARY KEY, run_id TEXT REFERENCES runs(run_id), step TEXT);
+  `);
+  const run = db.prepare("INSERT INTO runs (run_id, created_at) VALUES (?, ?)");
+  const step = db.prepare("INSERT INTO run_steps (run_id, step) VALUES (?, ?)");
+  for (let i = 0; i < 12; i++) {
+    run.run(`run-${i}`, 1_710_000_000 + i);
+    step.run(`run-${i}`, "lint");
+  }
+  db.close();
+  const base = crackerjackConfig(dbPath);
+  const cfg = {
+    ...base,
+    tables: [
+      ...base.tables,
+      {
+        table: "runs",
+        key: "run_id",
+        strategy: "add-column" as const,
+        time: { column: "created_at", zone: "UTC" },
+        references: [],
+      },
+    ],
+  };
+  const outDir = fresh("out");
+  const r = await generateSql({ system: "crackerjack", database: cfg, outDir });
+  expect(r.files.map((f) => path.basename(f))).toEqual([
+    "0001_jobs_expand.sql",
+    "0001_jobs_backfill.sql",
+    "0002_runs_expand.sql",
+    "0002_runs_backfill.sql",
+  ]);
+  expect(r.rollbackFiles.map((f) => path.basename(f))).toEqual([
+    "0002_runs_rollback.sql",
+    "0001_jobs_rollback.sql",
+  ]);
+  expect(r.tables[1]?.children.map((c) => `${c.table}.${c.ulidColumn}`)).toEqual([
+    "run_steps.run_ulid",
+  ]);
+  const v = await verifySql({ system: "crackerjack", database: cfg, outDir });
+  expect(failed(v.checks)).toEqual([]);
+  expect(v.checks.map((c) => c.name)).toContain("run_steps: original rows restored");
+  const copy = await applyToCopy(dbPath, r.files);
+  const c = new Database(copy, { readonly: true });
+  const ulids = c.prepare("SELECT run_ulid FROM runs ORDER BY id").pluck().all() as string[];
+  expect(ulids.map(decodeTime)).toEqual(
+    Array.from({ length: 12 }, (_, i) => (1_710_000_000 + i) * 1000),
+  );
+  c.close();
+});
+
+test("applying the backfill twice fails on the map and changes nothing the second time", async () => {
+  const dbPath = buildDb(15);
+  const r = await generateSql({
+    system: "crackerjack",
+    database: crackerjackConfig(dbPath),
+    outDir: fresh("out"),
+  });
+  const copy = await applyToCopy(dbPath, r.files);
+  const db = await openForApply("sqlite", copy);
+  const jobs = await snapshotTable(db, "jobs");
+  await expect(applySqlFiles(db, [r.files[1] as string])).rejects.toThrow(
+    /0001_jobs_backfill\.sql: UNIQUE constraint failed: ulid_migration_map/,
+  );
+  expect(await snapshotTable(db, "jobs")).toEqual(jobs);
+  db.close();
+});
