@@ -335,15 +335,18 @@ describe("DuckDB schemas", () => {
       files: r.files,
     });
     const db = await openForApply("duckdb", copy);
-    const before = await Promise.all(
-      ["sessions", "reflections", "conversations"].map((t) => snapshotTable(db, t)),
-    );
+    // One query at a time: a DuckDB connection does not interleave streamed results.
+    const snap = async () => {
+      const out = [];
+      for (const t of ["sessions", "reflections", "conversations"])
+        out.push(await snapshotTable(db, t));
+      return out;
+    };
+    const before = await snap();
     await expect(applySqlFiles(db, r.contractFiles)).rejects.toThrow(
       /0001_sessions_contract\.sql: .*contract blocked: sessions\.session_id is UNIQUE or a PRIMARY KEY/,
     );
-    const after = await Promise.all(
-      ["sessions", "reflections", "conversations"].map((t) => snapshotTable(db, t)),
-    );
+    const after = await snap();
     expect(after).toEqual(before);
     db.close();
   });

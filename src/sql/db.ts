@@ -3,7 +3,10 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import type { Engine } from "./escape.ts";
 
-/** One open database, SQLite or DuckDB, behind the few operations this module needs. */
+/**
+ * One open database, SQLite or DuckDB, behind the few operations this module needs.
+ * One operation at a time: DuckDB mixes up results streamed concurrently on one connection.
+ */
 export interface Db {
   readonly engine: Engine;
   readonly path: string;
