@@ -649,3 +649,23 @@ test("applying the backfill twice fails on the map and changes nothing the secon
   expect(await snapshotTable(db, "jobs")).toEqual(jobs);
   db.close();
 });
+
+test("a legacy ID longer than the write buffer round-trips", async () => {
+  const long = `${"é".repeat(200_000)}'${"x".repeat(200_000)}`;
+  const dbPath = buildDb(3, { ids: (i) => (i === 1 ? long : `id-${i}`) });
+  const cfg = crackerjackConfig(dbPath);
+  const outDir = fresh("out");
+  const r = await generateSql({ system: "crackerjack", database: cfg, outDir });
+  expect(
+    failed((await verifySql({ system: "crackerjack", database: cfg, outDir })).checks),
+  ).toEqual([]);
+  const copy = await applyToCopy(dbPath, r.files);
+  const db = new Database(copy, { readonly: true });
+  expect(
+    db
+      .prepare("SELECT legacy_id FROM ulid_migration_map WHERE length(legacy_id) > 100")
+      .pluck()
+      .get(),
+  ).toBe(long);
+  db.close();
+});

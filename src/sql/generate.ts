@@ -352,7 +352,7 @@ async function collectRows(
         );
       }
       const raw = ts ? row[2] : legacy;
-      hashed += `${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`;
+      hashed.write(`${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`);
       let r: TimeResult;
       if (fromKey) r = fromKey(legacy, zone);
       else if (ts?.ms) r = raw === null ? { error: "time is NULL" } : checkRange(Number(raw), raw);
@@ -377,8 +377,6 @@ async function collectRows(
       pending.push(seq++, ms, legacy);
       if (pending.length === INSERT_ROWS * 3) flush();
     }
-    hash.update(hashed);
-    hashed = "";
   });
   // Multi-row inserts: one native call per INSERT_ROWS rows instead of per row.
   const INSERT_ROWS = 100;
@@ -386,7 +384,7 @@ async function collectRows(
     `INSERT INTO work (seq, ms, legacy) VALUES ${Array(INSERT_ROWS).fill("(?, ?, ?)").join(", ")}`,
   );
   const pending: unknown[] = [];
-  let hashed = "";
+  const hashed = new Utf8Buffer((chunk) => hash.update(chunk));
   const flush = () => {
     try {
       if (pending.length === INSERT_ROWS * 3) insertMany.run(pending);
@@ -413,6 +411,7 @@ async function collectRows(
   };
   for await (const rows of db.batches(sql)) insertBatch(rows);
   work.transaction(flush)();
+  hashed.flush();
   if (bad > MAX_ROW_REPORTS) {
     report.push(
       `${plan.table}: ${bad} rows in all without a usable time (first ${MAX_ROW_REPORTS} listed)`,
@@ -430,23 +429,48 @@ async function collectRows(
   plan.sha256 = hash.digest("hex");
 }
 
-/** Buffered, synchronous file writer: few syscalls, no unbounded buffering. */
-class SqlFile {
-  private fd: number;
-  private buf = "";
-  constructor(readonly file: string) {
-    this.fd = fs.openSync(file, "w");
-  }
+/**
+ * Collects text as UTF-8 in a fixed buffer and hands full buffers to `sink`: encoding many small
+ * strings into one buffer is much cheaper than concatenating and encoding them later.
+ */
+class Utf8Buffer {
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private off = 0;
+  constructor(private readonly sink: (chunk: Buffer | string) => void) {}
   write(s: string): void {
-    this.buf += s;
-    if (this.buf.length > 1 << 20) this.flush();
+    // Up to 3 bytes per UTF-16 unit; Buffer.write would silently truncate past the end.
+    if (this.off + s.length * 3 > this.buf.length) {
+      this.flush();
+      if (s.length * 3 > this.buf.length) {
+        this.sink(s);
+        return;
+      }
+    }
+    this.off += this.buf.write(s, this.off);
   }
   flush(): void {
-    if (this.buf.length > 0) fs.writeSync(this.fd, this.buf);
-    this.buf = "";
+    if (this.off > 0) this.sink(this.buf.subarray(0, this.off));
+    this.off = 0;
+  }
+}
+
+/** Buffered, synchronous file writer: few syscalls, bounded memory. */
+class SqlFile {
+  private readonly fd: number;
+  private readonly out: Utf8Buffer;
+  constructor(readonly file: string) {
+    const fd = fs.openSync(file, "w");
+    this.fd = fd;
+    this.out = new Utf8Buffer((chunk) => {
+      const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done);
+    });
+  }
+  write(s: string): void {
+    this.out.write(s);
   }
   close(): void {
-    this.flush();
+    this.out.flush();
     fs.closeSync(this.fd);
   }
 }
