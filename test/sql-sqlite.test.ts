@@ -312,6 +312,23 @@ describe("verify catches corrupted files", () => {
     );
   });
 
+  test("files generated from another config", async () => {
+    const { cfg, outDir } = await setup();
+    const v = await verifySql({
+      system: "crackerjack",
+      database: { ...cfg, salt: "rotated" },
+      outDir,
+    });
+    expect(v.checks).toEqual([
+      {
+        name: "files",
+        ok: false,
+        detail:
+          "files were generated from another config (salt or tables differ); run generate again",
+      },
+    ]);
+  });
+
   test("files generated against another database", async () => {
     const { cfg, outDir } = await setup();
     const v = await verifySql({
@@ -330,6 +347,12 @@ describe("verify catches corrupted files", () => {
     expect(v.checks).toEqual([
       { name: "files", ok: false, detail: "missing: 0001_jobs_rollback.sql" },
     ]);
+    const salted = await verifySql({
+      system: "crackerjack",
+      database: { ...cfg, salt: "new" },
+      outDir,
+    });
+    expect(salted.checks[0]?.detail).toMatch(/missing|another config/);
     const none = await verifySql({ system: "crackerjack", database: cfg, outDir: fresh("empty") });
     expect(none.checks[0]?.detail).toMatch(/run `ulid-codemod sql generate` first/);
   });

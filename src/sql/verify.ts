@@ -61,14 +61,21 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
   const missing = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
     (f) => !fs.existsSync(abs(f)),
   );
-  const filesOk = check(
-    "files",
-    missing.length === 0 && manifest.engine === engine,
+  const cfgTables = opts.database.tables.map((t) => t.table.toLowerCase()).join(",");
+  const fileTables = manifest.tables.map((t) => t.table.toLowerCase()).join(",");
+  const problem =
     missing.length > 0
       ? `missing: ${missing.join(", ")}`
       : manifest.engine !== engine
         ? `files are for ${manifest.engine}, database is ${engine}`
-        : `${manifest.apply.length} to apply, ${manifest.rollback.length} rollback, ${manifest.contract.length} contract`,
+        : manifest.salt !== opts.database.salt || fileTables !== cfgTables
+          ? "files were generated from another config (salt or tables differ); run generate again"
+          : undefined;
+  const filesOk = check(
+    "files",
+    problem === undefined,
+    problem ??
+      `${manifest.apply.length} to apply, ${manifest.rollback.length} rollback, ${manifest.contract.length} contract`,
   );
   if (!filesOk) return done();
 
