@@ -117,3 +117,13 @@ describe("database config", () => {
     expect(() => parseDatabaseConfig({ ...base, tables: [t0, t0] })).toThrow(/listed twice/);
   });
 });
+
+test("naive times in a DST gap or overlap still give one fixed instant", () => {
+  const berlin = new ZoneConverter("Europe/Berlin");
+  // 02:30 does not exist on 2024-03-31 in Berlin; it lands after the jump.
+  expect(ms("2024-03-31 02:30:00", berlin)).toBe(Date.UTC(2024, 2, 31, 1, 30));
+  // 02:30 happens twice on 2024-10-27; always the same one of the two.
+  const overlap = ms("2024-10-27 02:30:00", berlin);
+  expect([Date.UTC(2024, 9, 27, 0, 30), Date.UTC(2024, 9, 27, 1, 30)]).toContain(overlap);
+  expect(ms("2024-10-27 02:30:00", new ZoneConverter("Europe/Berlin"))).toBe(overlap);
+});

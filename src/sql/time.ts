@@ -47,7 +47,8 @@ export class ZoneConverter {
   /** `wallMs` is the wall-clock reading encoded as if it were UTC. */
   toUtc(wallMs: number): number {
     if (this.fmt === undefined) return wallMs;
-    // Two rounds settle DST edges: a gap maps forward, an overlap to the earlier instant.
+    // Two rounds settle DST edges: a time in a gap maps forward; one in an overlap maps to
+    // the same one of its two instants every time.
     let utc = wallMs - this.offsetAt(wallMs);
     utc = wallMs - this.offsetAt(utc);
     return utc;
