@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { errorMessage, secretsFromEnv } from "../redact.ts";
+import { registerSqlCommands } from "../sql/cli.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import { registerInitCommand } from "./init.ts";
 import { type CliDeps, UsageError } from "./io.ts";
@@ -19,7 +20,17 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerTransformCommand(program);
   registerInitCommand(program, deps);
   registerMigrateCommand(program, deps);
-  for (const c of program.commands) c.exitOverride();
+  registerSqlCommands(program, {
+    loadSystem: async (name, configPath) =>
+      (await import("../config.ts")).loadSystem(name, configPath),
+    ...(deps.out ? { out: deps.out } : {}),
+  });
+  // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit.
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 

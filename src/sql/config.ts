@@ -1,32 +1,96 @@
-// PLACEHOLDER written by the git/migrate branch so the config loader can validate `database`.
-// The SQL engineer owns this file: their version replaces this one on merge.
 import { z } from "zod";
 
-const ident = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an SQL identifier");
+/** True when `zone` is an IANA zone the runtime's Intl knows. */
+function isKnownZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
-const timeSchema = z.union([
-  z.strictObject({ column: ident, zone: z.string().optional() }),
-  z.strictObject({ fromKey: z.string().min(1), zone: z.string().optional() }),
-]);
+const identifier = z
+  .string()
+  .min(1)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  .refine((s) => !/[\u0000-\u001f]/.test(s), "must not contain control characters");
+
+export const timeSchema = z
+  .strictObject({
+    column: identifier.optional(),
+    fromKey: z.string().min(1).optional(),
+    zone: z.string().default("UTC").refine(isKnownZone, "unknown IANA time zone"),
+  })
+  .refine((t) => (t.column === undefined) !== (t.fromKey === undefined), {
+    message: "set exactly one of time.column or time.fromKey",
+  });
 
 export const tableSchema = z.strictObject({
-  table: ident,
-  key: ident,
+  table: identifier,
+  key: identifier,
   strategy: z.enum(["rewrite-in-place", "add-column"]),
-  ulidColumn: ident.optional(),
+  ulidColumn: identifier.optional(),
   time: timeSchema,
-  references: z.array(z.strictObject({ table: ident, column: ident })).optional(),
+  references: z.array(z.strictObject({ table: identifier, column: identifier })).default([]),
 });
 
-export const databaseSchema = z.strictObject({
-  engine: z.enum(["sqlite", "duckdb"]),
-  path: z.string().min(1),
-  backupDir: z.string().min(1).optional(),
-  salt: z.string().min(1),
-  sqlDir: z.string().min(1).optional(),
-  batchSize: z.number().int().positive().optional(),
-  partRows: z.number().int().positive().optional(),
-  tables: z.array(tableSchema).min(1),
-});
+export const databaseSchema = z
+  .strictObject({
+    engine: z.enum(["sqlite", "duckdb"]),
+    path: z.string().min(1),
+    backupDir: z.string().min(1).optional(),
+    salt: z.string().min(1),
+    sqlDir: z.string().min(1).optional(),
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+    partRows: z.number().int().min(0).default(0),
+    tables: z.array(tableSchema).min(1),
+  })
+  .superRefine((db, ctx) => {
+    const seen = new Set<string>();
+    db.tables.forEach((t, i) => {
+      if (seen.has(t.table)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tables", i, "table"],
+          message: `table ${t.table} is listed twice`,
+        });
+      }
+      seen.add(t.table);
+      // DuckDB cannot update a key that indexes or foreign keys depend on, so only the
+      // additive strategy is offered there.
+      if (db.engine === "duckdb" && t.strategy === "rewrite-in-place") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tables", i, "strategy"],
+          message: `table ${t.table}: rewrite-in-place is not supported on duckdb; use add-column`,
+        });
+      }
+      if (t.strategy === "rewrite-in-place" && t.ulidColumn !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tables", i, "ulidColumn"],
+          message: `table ${t.table}: ulidColumn only applies to the add-column strategy`,
+        });
+      }
+    });
+  });
 
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type DatabaseConfigInput = z.input<typeof databaseSchema>;
+export type TableConfig = z.infer<typeof tableSchema>;
+
+/** `job_id` -> `job_ulid`; anything else -> `<name>_ulid`. */
+export function ulidColumnFor(column: string): string {
+  return column.endsWith("_id") ? `${column.slice(0, -3)}_ulid` : `${column}_ulid`;
+}
+
+/** Parses and validates a database section, naming the system in errors. */
+export function parseDatabaseConfig(input: unknown, system = "system"): DatabaseConfig {
+  const r = databaseSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  database.${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid database config for ${system}:\n${lines.join("\n")}`);
+  }
+  return r.data;
+}

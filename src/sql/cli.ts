@@ -1,0 +1,83 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../cli/io.ts";
+import type { DatabaseConfig } from "./config.ts";
+
+export interface SqlCliContext {
+  loadSystem(
+    name: string,
+    configPath?: string,
+  ): Promise<{ name: string; repo: string; database?: DatabaseConfig }>;
+  /** Where to print; default process.stdout / process.stderr. */
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+interface SqlOptions {
+  system?: string;
+  db?: string;
+  out?: string;
+  config?: string;
+}
+
+/**
+ * Adds `sql generate` and `sql verify`. Errors go to the CLI's boundary (exit 1, or 2 for
+ * usage); the database engines load only when a command runs.
+ */
+export function registerSqlCommands(program: Command, ctx: SqlCliContext): void {
+  const out = ctx.out ?? ((s: string) => process.stdout.write(s));
+  const sql = program.command("sql").description("backfill SQL for legacy IDs in the databases");
+
+  const resolve = async (o: SqlOptions) => {
+    if (!o.system) throw new UsageError("--system NAME is required");
+    const sys = await ctx.loadSystem(o.system, o.config);
+    if (!sys.database) {
+      throw new UsageError(`system ${sys.name} has no database section in the migration config`);
+    }
+    const database = o.db ? { ...sys.database, path: path.resolve(o.db) } : sys.database;
+    const outDir = o.out
+      ? path.resolve(o.out)
+      : path.resolve(
+          sys.repo,
+          sys.database.sqlDir ?? path.join(".ulid-migration", sys.name, "sql"),
+        );
+    return { system: sys.name, database, outDir };
+  };
+
+  const common = (c: Command) =>
+    c
+      .option("--system <name>", "system from the migration config")
+      .option("--db <path>", "database file (default: the config's database.path)")
+      .option("--out <dir>", "SQL directory (default: database.sqlDir in the system's repo)")
+      .option("--config <path>", "migration config file");
+
+  common(
+    sql.command("generate").description("write expand/backfill/rollback/contract SQL files"),
+  ).action(async (o: SqlOptions) => {
+    const { generateSql } = await import("./generate.ts");
+    const r = await generateSql(await resolve(o));
+    for (const t of r.tables) {
+      out(
+        `${t.table}.${t.key}: ${t.rowCount} rows, ${t.strategy}, references: ${t.children.map((c) => `${c.table}.${c.column}`).join(", ") || "none"}\n`,
+      );
+    }
+    for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) out(`wrote ${f}\n`);
+    for (const line of r.report) out(`note: ${line}\n`);
+  });
+
+  common(
+    sql.command("verify").description("apply the files to a scratch copy, validate, roll back"),
+  ).action(async (o: SqlOptions) => {
+    const { verifySql } = await import("./verify.ts");
+    const r = await verifySql(await resolve(o));
+    const w = Math.max(5, ...r.checks.map((c) => c.name.length));
+    out(`${"check".padEnd(w)}  result  detail\n`);
+    for (const c of r.checks)
+      out(`${c.name.padEnd(w)}  ${c.ok ? "pass  " : "FAIL  "}  ${c.detail}\n`);
+    if (!r.ok) {
+      const failed = r.checks.filter((c) => !c.ok).length;
+      throw new Error(`verify ${r.system}: FAILED (${failed} of ${r.checks.length} checks)`);
+    }
+    out(`verify ${r.system}: all ${r.checks.length} checks passed\n`);
+  });
+}

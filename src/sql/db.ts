@@ -1,0 +1,127 @@
+import fs from "node:fs";
+import { DuckDBInstance } from "@duckdb/node-api";
+import Database from "better-sqlite3";
+import type { Engine } from "./escape.ts";
+
+/**
+ * One open database, SQLite or DuckDB, behind the few operations this module needs.
+ * One operation at a time: DuckDB mixes up results streamed concurrently on one connection.
+ */
+export interface Db {
+  readonly engine: Engine;
+  readonly path: string;
+  /** Rows as arrays, in batches, so callers can stream without one await per row. */
+  batches(sql: string, batchRows?: number): AsyncGenerator<unknown[][]>;
+  /** All rows as objects (small results only). */
+  all(sql: string): Promise<Record<string, unknown>[]>;
+  /** Runs a script of several statements; stops at and throws the first error. */
+  execScript(sql: string): Promise<void>;
+  /** Rolls back an open transaction, if any (after a failed script). */
+  rollbackIfOpen(): Promise<void>;
+  close(): void;
+}
+
+export async function openDb(
+  engine: Engine,
+  path: string,
+  opts: { readOnly: boolean },
+): Promise<Db> {
+  if (!fs.existsSync(path)) throw new Error(`${engine} database not found: ${path}`);
+  return engine === "sqlite" ? openSqlite(path, opts.readOnly) : openDuck(path, opts.readOnly);
+}
+
+function openSqlite(path: string, readOnly: boolean): Db {
+  const db = new Database(path, { readonly: readOnly, fileMustExist: true });
+  return {
+    engine: "sqlite",
+    path,
+    async *batches(sql, batchRows = 2000) {
+      const stmt = db.prepare(sql).raw(true);
+      let batch: unknown[][] = [];
+      for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
+        batch.push(row);
+        if (batch.length >= batchRows) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    },
+    async all(sql) {
+      return db.prepare(sql).all() as Record<string, unknown>[];
+    },
+    async execScript(sql) {
+      db.exec(sql);
+    },
+    async rollbackIfOpen() {
+      if (db.inTransaction) db.exec("ROLLBACK");
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+async function openDuck(path: string, readOnly: boolean): Promise<Db> {
+  const instance = await DuckDBInstance.create(
+    path,
+    readOnly ? { access_mode: "READ_ONLY" } : { access_mode: "READ_WRITE" },
+  );
+  const conn = await instance.connect();
+  return {
+    engine: "duckdb",
+    path,
+    async *batches(sql) {
+      const result = await conn.stream(sql);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        yield chunk.getRows() as unknown[][];
+      }
+    },
+    async all(sql) {
+      const r = await conn.runAndReadAll(sql);
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    },
+    async execScript(sql) {
+      const stmts = await conn.extractStatements(sql);
+      for (let i = 0; i < stmts.count; i++) {
+        const stmt = await stmts.prepare(i);
+        await stmt.run();
+        stmt.destroySync();
+      }
+    },
+    async rollbackIfOpen() {
+      try {
+        await conn.run("ROLLBACK");
+      } catch {
+        // no transaction was open
+      }
+    },
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/**
+ * Copies a database file (and its WAL/journal side files) so the copy holds what a reader of
+ * the original sees.
+ */
+export async function copyDatabase(engine: Engine, src: string, dest: string): Promise<void> {
+  if (!fs.existsSync(src)) throw new Error(`${engine} database not found: ${src}`);
+  if (engine === "sqlite") {
+    // The online backup copies pages as they are (rowids included, unlike VACUUM INTO) and
+    // takes a consistent snapshot even with a WAL next to the file.
+    const db = new Database(src, { readonly: true, fileMustExist: true });
+    try {
+      await db.backup(dest);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  fs.copyFileSync(src, dest);
+  if (fs.existsSync(`${src}.wal`)) fs.copyFileSync(`${src}.wal`, `${dest}.wal`);
+}

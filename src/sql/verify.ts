@@ -1,0 +1,243 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  ApplyError,
+  applyRollback,
+  applySqlFiles,
+  openForApply,
+  readManifest,
+  scalar,
+  snapshotTable,
+  type TableSnapshot,
+} from "./apply.ts";
+import type { DatabaseConfig } from "./config.ts";
+import { copyDatabase, type Db } from "./db.ts";
+import { ident, sqlString } from "./escape.ts";
+import type { Manifest, TablePlan } from "./generate.ts";
+import { MAP_TABLE } from "./sqltext.ts";
+
+export interface VerifyCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface VerifyResult {
+  system: string;
+  ok: boolean;
+  checks: VerifyCheck[];
+}
+
+export interface VerifyOptions {
+  system: string;
+  database: DatabaseConfig;
+  outDir: string;
+}
+
+/**
+ * Applies the generated files to a scratch copy of the database, validates the result,
+ * applies the rollback files and checks the copy holds the original rows again.
+ * The real database is only read (copied).
+ */
+export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
+  const checks: VerifyCheck[] = [];
+  const check = (name: string, ok: boolean, detail = "") => {
+    checks.push({ name, ok, detail });
+    return ok;
+  };
+  const done = () => ({ system: opts.system, ok: checks.every((c) => c.ok), checks });
+  const engine = opts.database.engine;
+
+  let manifest: Manifest;
+  try {
+    manifest = readManifest(opts.outDir);
+  } catch (e) {
+    check("files", false, (e as Error).message);
+    return done();
+  }
+  const abs = (f: string) => path.join(opts.outDir, f);
+  const missing = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
+    (f) => !fs.existsSync(abs(f)),
+  );
+  const cfgTables = opts.database.tables.map((t) => t.table.toLowerCase()).join(",");
+  const fileTables = manifest.tables.map((t) => t.table.toLowerCase()).join(",");
+  const problem =
+    missing.length > 0
+      ? `missing: ${missing.join(", ")}`
+      : manifest.engine !== engine
+        ? `files are for ${manifest.engine}, database is ${engine}`
+        : manifest.salt !== opts.database.salt || fileTables !== cfgTables
+          ? "files were generated from another config (salt or tables differ); run generate again"
+          : undefined;
+  const filesOk = check(
+    "files",
+    problem === undefined,
+    problem ??
+      `${manifest.apply.length} to apply, ${manifest.rollback.length} rollback, ${manifest.contract.length} contract`,
+  );
+  if (!filesOk) return done();
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ulid-sql-verify-"));
+  const copy = path.join(scratch, `copy${path.extname(opts.database.path) || ".db"}`);
+  let db: Db | undefined;
+  try {
+    await copyDatabase(engine, opts.database.path, copy);
+    db = await openForApply(engine, copy);
+    const tables = affectedTables(manifest.tables);
+    const before = new Map<string, TableSnapshot>();
+    for (const t of tables) before.set(t, await snapshotTable(db, t));
+    const refsBefore = new Map<string, RefState>();
+    for (const p of manifest.tables) {
+      for (const c of p.children) refsBefore.set(refName(p, c), await refState(db, p, c, "before"));
+    }
+
+    try {
+      await applySqlFiles(db, manifest.apply.map(abs));
+      check("apply", true, `${manifest.apply.length} files applied to a scratch copy`);
+    } catch (e) {
+      check("apply", false, e instanceof ApplyError ? e.message : String(e));
+      // A failed file must have rolled back whole; earlier files are complete on their own.
+      return done();
+    }
+
+    for (const p of manifest.tables) await checkTable(db, p, before, refsBefore, check);
+    if (engine === "sqlite") {
+      const ic = (await db.all("PRAGMA integrity_check")) as { integrity_check: string }[];
+      check(
+        "sqlite integrity_check",
+        ic[0]?.integrity_check === "ok",
+        ic.map((r) => r.integrity_check).join("; "),
+      );
+      const fk = await db.all("PRAGMA foreign_key_check");
+      check("sqlite foreign_key_check", fk.length === 0, `${fk.length} violations`);
+    }
+
+    try {
+      await applyRollback(db, manifest.rollback.map(abs));
+      check("rollback", true, `${manifest.rollback.length} files applied`);
+    } catch (e) {
+      check("rollback", false, e instanceof ApplyError ? e.message : String(e));
+      return done();
+    }
+    for (const t of tables) {
+      const a = before.get(t) as TableSnapshot;
+      const b = await snapshotTable(db, t);
+      const same = a.sha256 === b.sha256 && a.columns.join("\0") === b.columns.join("\0");
+      check(
+        `${t}: original rows restored`,
+        same,
+        same
+          ? `${b.rows} rows identical`
+          : `columns [${a.columns.join(", ")}] -> [${b.columns.join(", ")}], rows ${a.rows} -> ${b.rows}, content ${a.sha256 === b.sha256 ? "same" : "differs"}`,
+      );
+    }
+    const left = await scalar(db, `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}`);
+    check("mapping rows removed by rollback", left === 0, `${left} left`);
+  } catch (e) {
+    check("verify", false, e instanceof Error ? e.message : String(e));
+  } finally {
+    db?.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return done();
+}
+
+function affectedTables(plans: TablePlan[]): string[] {
+  return [...new Set(plans.flatMap((p) => [p.table, ...p.children.map((c) => c.table)]))];
+}
+
+const refName = (p: TablePlan, c: { table: string; column: string }) =>
+  `${c.table}.${c.column} -> ${p.table}.${p.key}`;
+
+interface RefState {
+  /** Child rows that resolve to a parent row. */
+  joined: number;
+  /** Hash of (child row, parent row) pairs (SQLite: rowids; DuckDB: legacy values). */
+  pairs: string;
+}
+
+/**
+ * Which parent row each child row points at. Before: joined on the legacy key. After:
+ * joined on the ULID (the rewritten key, or the added columns).
+ */
+async function refState(
+  db: Db,
+  p: TablePlan,
+  c: TablePlan["children"][number],
+  when: "before" | "after",
+): Promise<RefState> {
+  const [pc, cc] = when === "before" ? [p.key, c.column] : [p.ulidColumn, c.ulidColumn];
+  const on = `p.${ident(pc)} = c.${ident(cc)}`;
+  // DuckDB rowids can move on update, and add-column keeps the legacy values to compare by.
+  const sel =
+    db.engine === "sqlite" ? "c.rowid, p.rowid" : `c.${ident(c.column)}, p.${ident(p.key)}`;
+  const sql = `SELECT ${sel} FROM ${ident(c.table)} AS c JOIN ${ident(p.table)} AS p ON ${on} ORDER BY ALL`;
+  const hash = createHash("sha256");
+  let joined = 0;
+  const stable = db.engine === "sqlite" ? sql.replace("ORDER BY ALL", "ORDER BY 1, 2") : sql;
+  for await (const batch of db.batches(stable)) {
+    for (const row of batch) {
+      joined++;
+      hash.update(`${String(row[0])}|${String(row[1])}\n`);
+    }
+  }
+  return { joined, pairs: hash.digest("hex") };
+}
+
+async function checkTable(
+  db: Db,
+  p: TablePlan,
+  before: Map<string, TableSnapshot>,
+  refsBefore: Map<string, RefState>,
+  check: (name: string, ok: boolean, detail?: string) => boolean,
+): Promise<void> {
+  const e = db.engine;
+  const t = ident(p.table);
+  const u = ident(p.ulidColumn);
+  const where = `${p.table}.${p.ulidColumn}`;
+  for (const name of [p.table, ...p.children.map((c) => c.table)]) {
+    const n = await scalar(db, `SELECT COUNT(*) FROM ${ident(name)}`);
+    const was = before.get(name)?.rows;
+    check(`${name}: row count before = after`, n === was, `${was} -> ${n}`);
+  }
+  const nulls = await scalar(db, `SELECT COUNT(*) FROM ${t} WHERE ${u} IS NULL`);
+  check(`${where}: no NULL ULID`, nulls === 0, `${nulls} NULL`);
+  const bad =
+    e === "sqlite"
+      ? `length(${u}) != 26 OR ${u} GLOB '*[^0-9A-HJKMNP-TV-Z]*' OR substr(${u}, 1, 1) > '7'`
+      : `NOT regexp_full_match(${u}, '[0-7][0-9A-HJKMNP-TV-Z]{25}')`;
+  const badN = await scalar(db, `SELECT COUNT(*) FROM ${t} WHERE ${u} IS NOT NULL AND (${bad})`);
+  check(`${where}: 26-char Crockford base32`, badN === 0, `${badN} malformed`);
+  const dup = await scalar(db, `SELECT COUNT(${u}) - COUNT(DISTINCT ${u}) FROM ${t}`);
+  check(`${where}: unique`, dup === 0, `${dup} duplicates`);
+  const mapped = await scalar(
+    db,
+    `SELECT COUNT(*) FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${sqlString(p.table, e)}`,
+  );
+  check(`${p.table}: mapping rows = rows`, mapped === p.rowCount, `${mapped} of ${p.rowCount}`);
+  for (const c of p.children) {
+    const name = refName(p, c);
+    const was = refsBefore.get(name) as RefState;
+    const now = await refState(db, p, c, "after");
+    // SQLite compares row pairs exactly; DuckDB compares the legacy pair per joined row.
+    const same =
+      e === "sqlite"
+        ? now.joined === was.joined && now.pairs === was.pairs
+        : now.joined === was.joined &&
+          (await scalar(
+            db,
+            `SELECT COUNT(*) FROM ${ident(c.table)} AS c JOIN ${t} AS p ON p.${u} = c.${ident(c.ulidColumn)} WHERE p.${ident(p.key)} IS DISTINCT FROM c.${ident(c.column)}`,
+          )) === 0;
+    const unresolved = await scalar(
+      db,
+      `SELECT COUNT(*) FROM ${ident(c.table)} AS c WHERE c.${ident(c.ulidColumn)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${t} AS p WHERE p.${u} = c.${ident(c.ulidColumn)}) AND c.${ident(c.ulidColumn)} IN (SELECT "ulid" FROM ${ident(MAP_TABLE)})`,
+    );
+    check(
+      `${name}: child ULID equals parent's`,
+      same && unresolved === 0,
+      `${now.joined} of ${was.joined} references resolve to the same parent row${unresolved ? `, ${unresolved} dangling` : ""}`,
+    );
+  }
+}

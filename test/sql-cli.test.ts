@@ -1,0 +1,106 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { runCli } from "../src/cli/main.ts";
+import { makeCrackerjack, tempDir } from "./sql-fixtures.ts";
+
+let dir: string;
+let cleanup: () => void;
+let config: string;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir());
+  makeCrackerjack(path.join(dir, "crackerjack.db"), 25);
+  config = path.join(dir, "ulid-migration.yaml");
+  fs.writeFileSync(
+    config,
+    [
+      "version: 1",
+      "systems:",
+      "  crackerjack:",
+      "    repo: ./repo",
+      "    transforms: [uuid4-to-ulid]",
+      "    database:",
+      "      engine: sqlite",
+      "      path: crackerjack.db",
+      "      salt: test-salt-crackerjack",
+      "      batchSize: 100",
+      "      sqlDir: .ulid-migration/crackerjack/sql",
+      "      tables:",
+      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+      "  docs:",
+      "    repo: ./repo",
+      "    transforms: [uuid4-to-ulid]",
+      "",
+    ].join("\n"),
+  );
+});
+afterAll(() => cleanup());
+
+/** Runs `ulid-codemod sql ...` through the real CLI boundary with a real migration config. */
+async function run(args: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(["node", "ulid-codemod", "sql", ...args, "--config", config], {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+  });
+  return { code, out, err };
+}
+
+test("sql generate writes into the system's sqlDir and sql verify prints a passing table", async () => {
+  const g = await run(["generate", "--system", "crackerjack"]);
+  expect(g.err).toBe("");
+  expect(g.code).toBe(0);
+  const sqlDir = path.join(dir, "repo", ".ulid-migration", "crackerjack", "sql");
+  expect(fs.readdirSync(sqlDir).sort()).toEqual([
+    "0001_jobs_backfill.sql",
+    "0001_jobs_contract.sql",
+    "0001_jobs_expand.sql",
+    "0001_jobs_rollback.sql",
+    "manifest.json",
+  ]);
+  expect(g.out).toContain("jobs.job_id: 25 rows, rewrite-in-place");
+  expect(g.out).toContain("note: jobs.job_id: job_notes.job_id has the same name and type");
+  const v = await run(["verify", "--system", "crackerjack"]);
+  expect(v.code).toBe(0);
+  expect(v.out).toMatch(/^check\s+result\s+detail$/m);
+  expect(v.out).toMatch(/^jobs\.job_id: unique\s+pass/m);
+  expect(v.out).toMatch(/verify crackerjack: all \d+ checks passed/);
+});
+
+test("--db and --out override the config; a failing verify exits 1", async () => {
+  const other = path.join(dir, "other.db");
+  makeCrackerjack(other, 3);
+  const out = path.join(dir, "custom-out");
+  expect(
+    (await run(["generate", "--system", "crackerjack", "--db", other, "--out", out])).code,
+  ).toBe(0);
+  expect(fs.readFileSync(path.join(out, "0001_jobs_backfill.sql"), "utf8")).toContain("rows: 3");
+  // Files for other.db checked against the configured 25-row database: the guard trips.
+  const v = await run(["verify", "--system", "crackerjack", "--out", out]);
+  expect(v.code).toBe(1);
+  expect(v.out).toMatch(/^apply\s+FAIL\s+0001_jobs_expand\.sql: .*guard failed/m);
+  expect(v.err).toContain("verify crackerjack: FAILED");
+});
+
+test("usage errors exit 2, database errors exit 1, each with a message", async () => {
+  const noSystem = await run(["generate"]);
+  expect(noSystem.code).toBe(2);
+  expect(noSystem.err).toContain("--system NAME is required");
+  const noDb = await run(["verify", "--system", "docs"]);
+  expect(noDb.code).toBe(2);
+  expect(noDb.err).toContain("system docs has no database section");
+  const missing = await run([
+    "generate",
+    "--system",
+    "crackerjack",
+    "--db",
+    path.join(dir, "nope.db"),
+  ]);
+  expect(missing.code).toBe(1);
+  expect(missing.err).toMatch(/sqlite database not found: .*nope\.db/);
+});
