@@ -6,7 +6,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TRANSFORMS } from "../src/engine/registry.ts";
 import { textTable } from "../src/report.ts";
+import { UlidDeriver } from "../src/sql/ulid.ts";
 import { DEFAULT_CORPUS, writeCorpus } from "./corpus.ts";
+import { crackerjackDb } from "./databases.ts";
 import { alternate } from "./measure.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -123,6 +125,117 @@ function benchCodemod(rows: Row[], results: Record<string, unknown>) {
   );
 }
 
+function crackerjackConfig(dir: string, db: string): string {
+  const file = path.join(dir, `plan-${path.basename(db, ".sqlite")}.yaml`);
+  writeFileSync(
+    file,
+    [
+      "version: 1",
+      "systems:",
+      "  crackerjack:",
+      "    repo: .",
+      "    transforms: [uuid4-to-ulid]",
+      "    database:",
+      "      engine: sqlite",
+      `      path: ${path.basename(db)}`,
+      "      salt: bench-salt",
+      "      tables:",
+      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+function benchBackfill(rows: Row[], results: Record<string, unknown>) {
+  const sizes = (process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map(Number);
+  const per: Record<string, unknown> = {};
+  const rss: Record<number, number> = {};
+  for (const n of sizes) {
+    const db = crackerjackDb(path.join(WORK, `crackerjack-${n}.sqlite`), n);
+    const plan = crackerjackConfig(WORK, db);
+    const out = path.join(WORK, `sql-${n}`);
+    const sql = (verb: string) => [
+      node,
+      bin,
+      "sql",
+      verb,
+      "--system",
+      "crackerjack",
+      "--config",
+      plan,
+      "--out",
+      out,
+    ];
+    // verify needs generate's files; runs alternate so each verify sees the files just written.
+    const timed = alternate(
+      { generate: sql("generate"), verify: sql("verify") },
+      Math.min(RUNS, n >= 1_000_000 ? 3 : RUNS),
+    );
+    const g = timed.generate as { wallMs: number; peakRssKb: number };
+    const v = timed.verify as { wallMs: number; peakRssKb: number };
+    rss[n] = g.peakRssKb;
+    per[n] = {
+      generate: g,
+      verify: v,
+      generateRowsPerSec: n / (g.wallMs / 1000),
+      verifyRowsPerSec: n / (v.wallMs / 1000),
+    };
+    const rate = n / (g.wallMs / 1000);
+    rows.push(
+      {
+        what: `sql generate, ${n.toLocaleString("en")} jobs`,
+        figure: `${Math.round(rate).toLocaleString("en")} rows/s, ${(g.peakRssKb / 1024).toFixed(0)} MB`,
+        ...(n === 1_000_000 ? { target: ">= 300,000 rows/s", pass: rate >= 300_000 } : {}),
+      },
+      {
+        what: `sql verify, ${n.toLocaleString("en")} jobs`,
+        figure: `${Math.round(n / (v.wallMs / 1000)).toLocaleString("en")} rows/s, ${(v.peakRssKb / 1024).toFixed(0)} MB`,
+      },
+    );
+  }
+  const small = rss[Math.min(...sizes)];
+  const large = rss[Math.max(...sizes)];
+  if (small && large && sizes.length > 1) {
+    const ratio = large / small;
+    rows.push({
+      what: "sql generate: peak RSS largest / smallest",
+      figure: `${ratio.toFixed(2)}x`,
+      target: "<= 1.5x",
+      pass: ratio <= 1.5,
+    });
+  }
+  results.backfill = per;
+}
+
+function benchDerivation(rows: Row[], results: Record<string, unknown>) {
+  const n = 1_000_000;
+  const ids = Array.from(
+    { length: n },
+    (_, i) => `0f8fad5b-d9cb-469f-a165-${String(i).padStart(12, "0")}`,
+  );
+  const run = (sameMs: boolean) => {
+    const d = new UlidDeriver("bench-salt");
+    let ms = Date.UTC(2024, 0, 1);
+    for (let i = 0; i < 50_000; i++) d.next(ms++, ids[i] as string);
+    const t = performance.now();
+    for (let i = 0; i < n; i++) d.next(sameMs ? ms : ms++, ids[i] as string);
+    return n / ((performance.now() - t) / 1000);
+  };
+  const distinct = run(false);
+  const same = run(true);
+  results.derivation = { idsPerSecDistinctMs: distinct, idsPerSecSameMs: same };
+  rows.push(
+    {
+      what: "ULID derivation, every row its own ms",
+      figure: `${(distinct / 1e6).toFixed(2)}M IDs/s`,
+      target: ">= 1M IDs/s",
+      pass: distinct >= 1e6,
+    },
+    { what: "ULID derivation, rows sharing a ms", figure: `${(same / 1e6).toFixed(2)}M IDs/s` },
+  );
+}
+
 async function main() {
   mkdirSync(WORK, { recursive: true });
   const rows: Row[] = [];
@@ -130,7 +243,10 @@ async function main() {
     date: new Date().toISOString(),
     node: process.version,
   };
-  benchCodemod(rows, results);
+  const only = process.env.BENCH_ONLY?.split(",");
+  if (!only || only.includes("codemod")) benchCodemod(rows, results);
+  if (!only || only.includes("backfill")) benchBackfill(rows, results);
+  if (!only || only.includes("derivation")) benchDerivation(rows, results);
   const table = textTable(
     ["measure", "figure", "target", ""],
     rows.map((r) => [

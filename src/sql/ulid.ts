@@ -1,5 +1,5 @@
 import { encodeTime } from "ulid";
-import { HmacSha256 } from "./hmac.ts";
+import { KeyedSha256 } from "./keyed-hash.ts";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
@@ -41,19 +41,20 @@ function increment80(b: Uint8Array): boolean {
 
 /**
  * Assigns ULIDs to rows fed in (time, original order) order.
- * The first row of each millisecond gets HMAC-SHA256(salt, legacyId)[0..10] as its random
+ * The first row of each millisecond gets SHA-256(saltBlock ‖ legacyId)[0..10] as its random
  * part; later rows of the same millisecond get the previous random part plus one, so ULIDs
  * are strictly increasing in feed order (unique, and order follows history).
  */
 export class UlidDeriver {
   private lastMs = -1;
   private lastTime = "";
+  private timeHigh = "";
   private readonly random = new Uint8Array(10);
   private readonly mac = new Uint8Array(32);
-  private readonly hmac: HmacSha256;
+  private readonly hash: KeyedSha256;
 
   constructor(salt: string) {
-    this.hmac = new HmacSha256(salt);
+    this.hash = new KeyedSha256(salt);
   }
 
   next(ms: number, legacyId: string): string {
@@ -65,9 +66,14 @@ export class UlidDeriver {
         throw new Error(`more than 2^80 rows in millisecond ${ms}`);
       }
     } else {
+      // The last two characters are the low 10 bits; the rest changes once per 1024 ms.
+      // (Division, not shifts: times exceed 32 bits.)
+      if (this.lastMs < 0 || Math.floor(ms / 1024) !== Math.floor(this.lastMs / 1024)) {
+        this.timeHigh = encodeTime(ms).slice(0, 8);
+      }
       this.lastMs = ms;
-      this.lastTime = encodeTime(ms);
-      this.hmac.digestInto(legacyId, this.mac);
+      this.lastTime = this.timeHigh + (PAIRS[ms & 1023] as string);
+      this.hash.digestInto(legacyId, this.mac);
       this.random.set(this.mac.subarray(0, 10));
     }
     return this.lastTime + encodeRandom80(this.random);
