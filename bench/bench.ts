@@ -2,6 +2,7 @@
  * `npm run bench`: prints figures and PASS/FAIL against the targets; always exits 0.
  * Results go to bench/results.json. Never part of `npm test`.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TRANSFORMS } from "../src/engine/registry.ts";
@@ -238,6 +239,8 @@ function benchDerivation(rows: Row[], results: Record<string, unknown>) {
 
 async function main() {
   mkdirSync(WORK, { recursive: true });
+  // Measure what users run: the bundle, rebuilt from the current sources.
+  execFileSync(node, [path.join(ROOT, "bin/build.js")], { stdio: "inherit" });
   const rows: Row[] = [];
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),

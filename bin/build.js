@@ -6,12 +6,14 @@ import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// A folder one level below the root, like dist/ (the bundle finds package.json at ../).
+const outdir = `${root}${process.argv[2] ?? "dist"}`;
 try {
-  rmSync(`${root}dist`, { recursive: true, force: true });
+  rmSync(outdir, { recursive: true, force: true });
   const { build } = await import("esbuild");
   await build({
     entryPoints: { cli: `${root}src/cli/main.ts` },
-    outdir: `${root}dist`,
+    outdir,
     outExtension: { ".js": ".mjs" },
     // Chunks per dynamic import keep each command's dependencies out of the others' start-up.
     splitting: true,

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { TOOL_VERSION } from "../version.ts";
 import type { DatabaseConfig, TableConfig } from "./config.ts";
 import { ulidColumnFor } from "./config.ts";
 import { type Db, openDb } from "./db.ts";
@@ -98,15 +99,10 @@ export interface GenerateResult {
 export const MANIFEST = "manifest.json";
 const MAX_ROW_REPORTS = 50;
 
-export function packageVersion(): string {
-  const pkg = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(fs.readFileSync(pkg, "utf8")) as { version: string }).version;
-}
-
 /** Reads the database (read-only) and writes the reviewable SQL files for every configured table. */
 export async function generateSql(opts: GenerateOptions): Promise<GenerateResult> {
   const { database: cfg, system } = opts;
-  const toolVersion = opts.toolVersion ?? packageVersion();
+  const toolVersion = opts.toolVersion ?? TOOL_VERSION;
   const report: string[] = [];
   const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
   const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "ulid-sql-gen-"));

@@ -1,0 +1,71 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { REPO_ROOT, tempDir } from "./helpers.ts";
+import { makeCrackerjack } from "./sql-fixtures.ts";
+
+// The bundle users run (dist/, built by `npm ci`) is built here into its own folder at the same
+// depth, so paths it resolves at run time (package.json) are checked in every environment.
+const out = `dist-test-${process.pid}`;
+const cli = path.join(REPO_ROOT, out, "cli.mjs");
+beforeAll(() => {
+  execFileSync(process.execPath, [path.join(REPO_ROOT, "bin/build.js"), out]);
+});
+afterAll(() => rmSync(path.join(REPO_ROOT, out), { recursive: true, force: true }));
+
+const run = (args: string[], cwd = REPO_ROOT) =>
+  spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `import(${JSON.stringify(cli)}).then(async (m) => { process.exitCode = await m.main(["node", "ulid-codemod", ...process.argv.slice(1)]) })`,
+      "--",
+      ...args,
+    ],
+    { cwd, encoding: "utf8" },
+  );
+
+test("the bundle runs --version, transform, init and sql generate", () => {
+  expect(existsSync(cli)).toBe(true);
+  expect(run(["--version"]).stdout.trim()).toBe("0.1.0");
+
+  const t = run(["transform", "examples/crackerjack", "--dry-run"]);
+  expect(t.status).toBe(0);
+  expect(t.stdout).toContain("+    job_id = dhruva.generate()");
+
+  const dir = tempDir();
+  expect(run(["init", "--out", path.join(dir, "plan.yaml")]).status).toBe(0);
+
+  makeCrackerjack(path.join(dir, "jobs.db"), 5);
+  const plan = path.join(dir, "ulid-migration.yaml");
+  execFileSync("sh", ["-c", `cat > ${plan}`], {
+    input: [
+      "version: 1",
+      "systems:",
+      "  crackerjack:",
+      "    repo: .",
+      "    transforms: [uuid4-to-ulid]",
+      "    database:",
+      "      engine: sqlite",
+      "      path: jobs.db",
+      "      salt: s",
+      "      tables:",
+      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+      "",
+    ].join("\n"),
+  });
+  const g = run([
+    "sql",
+    "generate",
+    "--system",
+    "crackerjack",
+    "--config",
+    plan,
+    "--out",
+    path.join(dir, "sql"),
+  ]);
+  expect(g.stderr).toBe("");
+  expect(g.status).toBe(0);
+  expect(g.stdout).toContain("jobs.job_id: 5 rows");
+});
