@@ -58,6 +58,9 @@ export const SITE_SHAPES = [
   () => `    check_id = uuid.uuid4()\n`,
   () => `    session_id = f"{project_name}-{timestamp}"\n`,
   () => `    entity = GraphEntity(entity_id=f"system:{system_id}", kind="system")\n`,
+  // Natural-key lookups: no target named here, so only the second pre-filter pass finds them.
+  () => `    found = registry.get(f"system:{system_id}")\n`,
+  () => `    again = f"{project_name}-{timestamp}"\n`,
 ];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -123,7 +126,7 @@ function ordinaryModule(r: () => number, targetBytes: number, sites: string[]): 
   }
   if (sites.length > 0) {
     parts.push(
-      "\ndef make_ids(project_name, timestamp, system_id, GraphEntity):",
+      "\ndef make_ids(project_name, timestamp, system_id, GraphEntity, registry):",
       ...sites,
       "    return locals()\n",
     );

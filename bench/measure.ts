@@ -32,14 +32,15 @@ export function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Warm-up, then `runs` rounds in which every command runs once, alternating (fair under drift). */
+/** Warm-up (unless told not to), then `runs` rounds in which every command runs once, alternating (fair under drift). */
 export function alternate(
   commands: Record<string, string[]>,
   runs: number,
+  warmUp = true,
 ): Record<string, { wallMs: number; peakRssKb: number; samples: Sample[] }> {
   const samples: Record<string, Sample[]> = {};
   for (const [name, cmd] of Object.entries(commands)) {
-    measure(cmd);
+    if (warmUp) measure(cmd);
     samples[name] = [];
   }
   for (let i = 0; i < runs; i++) {
