@@ -47,12 +47,14 @@ interface Candidate {
   ctx: FileContext;
 }
 
+export type RunCodemod = (opts: RunOptions) => Promise<RunResult>;
+
 /**
  * Runs transforms over a tree: read and pre-filter every file, parse the candidates once, let
  * cross-file indexes see all of them, then transform and (unless dry-run) write changed files.
+ * A file the pre-filter rules out (it cannot hold a site) is never parsed, so a syntax error in
+ * it is not reported.
  */
-export type RunCodemod = (opts: RunOptions) => Promise<RunResult>;
-
 export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   const plugins = pluginsFor(opts.transforms);
   const root = path.resolve(opts.root);
