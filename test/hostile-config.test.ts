@@ -1,6 +1,6 @@
 // Every config error names the file and the key path. The required keys come from the schema
 // itself, so a key made required later is covered without editing this file.
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { stringify } from "yaml";
@@ -209,8 +209,5 @@ test("a database path that does not exist: sql generate and verify name file and
     );
   }
   // Nothing was created in its place, nor an SQL directory.
-  expect((await import("node:fs")).readdirSync(tmp.dir).sort()).toEqual([
-    "db-plan.yaml",
-    "ulid-migration.yaml",
-  ]);
+  expect(readdirSync(tmp.dir).sort()).toEqual(["db-plan.yaml", "ulid-migration.yaml"]);
 });
