@@ -95,7 +95,8 @@ const systemSchema = z
     }
   });
 
-const fileSchema = z.strictObject({
+/** The whole file; exported so tests can walk it (e.g. every required key). */
+export const configSchema = z.strictObject({
   version: z.literal(1),
   github: z.strictObject({ apiUrl: z.url({ protocol: /^https?$/ }).optional() }).optional(),
   // Insertion order of this map is the phase order.
@@ -174,6 +175,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
         (k) => `${formatPath([...issue.path, k])}: unknown key (check the spelling)`,
       );
     case "invalid_value":
+      if (got === undefined) {
+        return [
+          `${formatPath(issue.path)}: required key is missing (expected ${issue.values.map((v) => JSON.stringify(v)).join(" | ")})`,
+        ];
+      }
       return [
         `${formatPath(issue.path)}: expected ${
           issue.values.length === 1
@@ -219,7 +225,7 @@ export function parseConfig(text: string, path: string): MigrationConfig {
     throw new ConfigError(`${path}: invalid YAML: ${first?.message ?? "parse error"}`);
   }
   const raw: unknown = doc.toJS();
-  const parsed = fileSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.flatMap((i) => describeIssue(i, raw));
     throw new ConfigError(lines.map((l) => `${path}: ${l}`).join("\n"));

@@ -12,6 +12,7 @@ import {
   TRAILER,
 } from "./git.ts";
 import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts";
+import { redact, redactError, secretsFromEnv } from "./redact.ts";
 import { type Summary, summarize, unifiedDiff } from "./report.ts";
 import { countsLine, migrationReportJson, renderMarkdown } from "./report-markdown.ts";
 
@@ -79,6 +80,21 @@ export function commitMessage(system: string, summary: Summary, merged: boolean)
 export async function migrateSystem(
   system: SystemConfig,
   opts: MigrateOptions,
+): Promise<MigrateOutcome> {
+  // Library callers get errors as safe to print as the CLI's: git hooks, remotes and the API
+  // may echo the token.
+  const secrets = [opts.github?.token ?? "", ...secretsFromEnv()].filter((s) => s.length >= 4);
+  try {
+    return await migrateOne(system, opts, secrets);
+  } catch (e) {
+    throw redactError(e, secrets);
+  }
+}
+
+async function migrateOne(
+  system: SystemConfig,
+  opts: MigrateOptions,
+  secrets: string[],
 ): Promise<MigrateOutcome> {
   const log = opts.log ?? (() => {});
   const label = system.name;
@@ -270,8 +286,27 @@ export async function migrateSystem(
         `refs/heads/${system.branch}:refs/heads/${system.branch}`,
       ]);
     } catch (e) {
+      // A refused push must leave the repository as it was: undo this run's ref move (a rerun
+      // makes the same change again). The objects stay, unreferenced, for git gc.
+      let undone = true;
+      if (outcome.commit) {
+        const ref = `refs/heads/${system.branch}`;
+        const undo = oldTip
+          ? git.raw(["update-ref", ref, oldTip, outcome.commit])
+          : git.raw(["update-ref", "-d", ref, outcome.commit]);
+        undone = await undo.then(
+          () => true,
+          () => false,
+        );
+      }
+      const kept = undone
+        ? "nothing was kept locally; rerun to retry"
+        : `the local commit ${outcome.commit?.slice(0, 12)} is kept`;
       throw new Error(
-        `${label}: pushing ${system.branch} to ${system.remote} failed (the local commit is kept; rerun to retry): ${(e as Error).message.trim()}`,
+        redact(
+          `${label}: pushing ${system.branch} to ${system.remote} failed (${kept}): ${(e as Error).message.trim()}`,
+          secrets,
+        ),
       );
     }
     outcome.pushed = true;

@@ -19,3 +19,11 @@ export function redact(text: string, secrets: string[] = secretsFromEnv()): stri
 export function errorMessage(e: unknown, secrets: string[] = secretsFromEnv()): string {
   return redact(e instanceof Error ? e.message : String(e), secrets);
 }
+
+/** The same error (class kept) with the secrets gone from its message and stack. */
+export function redactError(e: unknown, secrets: string[] = secretsFromEnv()): Error {
+  if (!(e instanceof Error)) return new Error(redact(String(e), secrets));
+  e.message = redact(e.message, secrets);
+  if (e.stack) e.stack = redact(e.stack, secrets);
+  return e;
+}

@@ -159,15 +159,15 @@ describe("migrate --open-pr against a local GitHub API", () => {
     );
   });
 
-  test("a failed push keeps the local commit and never shows the token from the remote URL", async () => {
+  test("a failed push undoes the local branch and never shows the token from the remote URL", async () => {
     // Port 1 on loopback: the connection is refused at once, nothing leaves the machine.
     git(repo, "remote", "set-url", "origin", `http://x-access-token:${TOKEN}@127.0.0.1:1/o/r.git`);
     const r = await cli(["--all", "--push"]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(
-      "crackerjack: pushing ulid-migration to origin failed (the local commit is kept",
+      "crackerjack: pushing ulid-migration to origin failed (nothing was kept locally; rerun to retry)",
     );
-    expect(git(repo, "rev-parse", "--verify", "ulid-migration")).toMatch(/^[0-9a-f]{40}$/);
+    expect(git(repo, "branch", "--list", "ulid-migration")).toBe("");
   });
 
   test("a local-path remote without configured owner/repo is refused before anything changes", async () => {

@@ -102,5 +102,5 @@ test("usage errors exit 2, database errors exit 1, each with a message", async (
     path.join(dir, "nope.db"),
   ]);
   expect(missing.code).toBe(1);
-  expect(missing.err).toMatch(/sqlite database not found: .*nope\.db/);
+  expect(missing.err).toMatch(/--db .*nope\.db: no such file/);
 });

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../cli/io.ts";
@@ -7,7 +8,7 @@ export interface SqlCliContext {
   loadSystem(
     name: string,
     configPath?: string,
-  ): Promise<{ name: string; repo: string; database?: DatabaseConfig }>;
+  ): Promise<{ name: string; repo: string; database?: DatabaseConfig; configPath?: string }>;
   /** Where to print; default process.stdout / process.stderr. */
   out?: (s: string) => void;
   err?: (s: string) => void;
@@ -35,6 +36,15 @@ export function registerSqlCommands(program: Command, ctx: SqlCliContext): void 
       throw new UsageError(`system ${sys.name} has no database section in the migration config`);
     }
     const database = o.db ? { ...sys.database, path: path.resolve(o.db) } : sys.database;
+    // Checked here, where it is read, not at config load: a plan is valid before its database
+    // is on this machine, and migrate never opens it. The message says where to fix it.
+    if (!fs.existsSync(database.path)) {
+      throw new Error(
+        o.db
+          ? `--db ${database.path}: no such file`
+          : `${sys.configPath ?? "migration config"}: systems.${sys.name}.database.path: ${database.path} does not exist`,
+      );
+    }
     const outDir = o.out
       ? path.resolve(o.out)
       : path.resolve(

@@ -30,8 +30,38 @@ export async function openDb(
   return engine === "sqlite" ? openSqlite(path, opts.readOnly) : openDuck(path, opts.readOnly);
 }
 
+/**
+ * Names lock conflicts: the engines' own messages do not say which file, or that nothing was
+ * written. Anything else is returned as is.
+ */
+export function explainDbError(engine: Engine, path: string, e: unknown): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (
+    engine === "sqlite" &&
+    (String(code).startsWith("SQLITE_BUSY") || /database is locked/i.test(msg))
+  ) {
+    return new Error(
+      `sqlite database ${path} is locked by another connection (a write transaction is open); nothing was written. Retry when it ends.`,
+    );
+  }
+  if (engine === "duckdb" && /Could not set lock on file/i.test(msg)) {
+    return new Error(
+      `duckdb database ${path} is in use by another process (DuckDB lets one process at a time open a file for writing); nothing was written. Close it and retry. ${msg}`,
+    );
+  }
+  return e;
+}
+
 function openSqlite(path: string, readOnly: boolean): Db {
   const db = new Database(path, { readonly: readOnly, fileMustExist: true });
+  try {
+    // Touch the schema now, so a lock held by another connection is reported at open.
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+  } catch (e) {
+    db.close();
+    throw explainDbError("sqlite", path, e);
+  }
   return {
     engine: "sqlite",
     path,
@@ -66,7 +96,9 @@ async function openDuck(path: string, readOnly: boolean): Promise<Db> {
   const instance = await DuckDBInstance.create(
     path,
     readOnly ? { access_mode: "READ_ONLY" } : { access_mode: "READ_WRITE" },
-  );
+  ).catch((e: unknown) => {
+    throw explainDbError("duckdb", path, e);
+  });
   const conn = await instance.connect();
   return {
     engine: "duckdb",
@@ -116,12 +148,24 @@ export async function copyDatabase(engine: Engine, src: string, dest: string): P
     // takes a consistent snapshot even with a WAL next to the file.
     const db = new Database(src, { readonly: true, fileMustExist: true });
     try {
+      // The backup API gives up silently on a locked source: ask for the lock first.
+      db.prepare("SELECT count(*) FROM sqlite_master").get();
       await db.backup(dest);
+      if (!fs.existsSync(dest)) throw new Error(`copying ${src} to ${dest} produced no file`);
+    } catch (e) {
+      throw explainDbError("sqlite", src, e);
     } finally {
       db.close();
     }
     return;
   }
-  fs.copyFileSync(src, dest);
-  if (fs.existsSync(`${src}.wal`)) fs.copyFileSync(`${src}.wal`, `${dest}.wal`);
+  // Held open read-only while copying: DuckDB's file lock keeps writers (other processes)
+  // out, so the copy is never torn, and a file busy elsewhere is a named error.
+  const held = await openDuck(src, true);
+  try {
+    fs.copyFileSync(src, dest);
+    if (fs.existsSync(`${src}.wal`)) fs.copyFileSync(`${src}.wal`, `${dest}.wal`);
+  } finally {
+    held.close();
+  }
 }

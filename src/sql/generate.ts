@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { TOOL_VERSION } from "../version.ts";
 import type { DatabaseConfig, TableConfig } from "./config.ts";
 import { ulidColumnFor } from "./config.ts";
-import { type Db, openDb } from "./db.ts";
+import { type Db, explainDbError, openDb } from "./db.ts";
 import { commentText, type Engine, ident, sqlString } from "./escape.ts";
 import { colKey, findColumn, findTable, readSchema, type SchemaInfo } from "./schema.ts";
 import {
@@ -106,8 +106,10 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
   const report: string[] = [];
   const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
   const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "ulid-sql-gen-"));
-  fs.mkdirSync(opts.outDir, { recursive: true });
+  // The first directory this run created, if any: a failed run removes it again.
+  const createdDir = fs.mkdirSync(opts.outDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(opts.outDir, ".staging-"));
+  let ok = false;
   try {
     const schema = await readSchema(db);
     const plans: TablePlan[] = [];
@@ -142,6 +144,7 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
       fs.renameSync(path.join(staging, f), path.join(opts.outDir, f));
     }
     const abs = (f: string) => path.join(opts.outDir, f);
+    ok = true;
     return {
       system,
       outDir: opts.outDir,
@@ -152,10 +155,13 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
       tables: plans,
       report,
     };
+  } catch (e) {
+    throw explainDbError(cfg.engine, cfg.path, e);
   } finally {
     db.close();
     fs.rmSync(scratchDir, { recursive: true, force: true });
     fs.rmSync(staging, { recursive: true, force: true });
+    if (!ok && createdDir) fs.rmSync(createdDir, { recursive: true, force: true });
   }
 }
 
@@ -313,6 +319,7 @@ async function collectRows(
   work: Database.Database,
   report: string[],
 ): Promise<void> {
+  const now = Date.now();
   work.pragma("journal_mode = OFF");
   work.pragma("synchronous = OFF");
   // Uniqueness is checked here unless the database already enforces it.
@@ -353,6 +360,11 @@ async function collectRows(
       if (fromKey) r = fromKey(legacy, zone);
       else if (ts?.ms) r = raw === null ? { error: "time is NULL" } : checkRange(Number(raw), raw);
       else r = parseTimeValue(raw, zone);
+      // A future time would sort after every ULID the services mint until then: treated like
+      // a missing time (and reported), so history keeps its order.
+      if ("ms" in r && r.ms > now) {
+        r = { error: `time in the future: ${new Date(r.ms).toISOString()}` };
+      }
       let ms: number | null;
       if ("ms" in r) {
         ms = r.ms;
