@@ -253,7 +253,13 @@ export const plugin: CodemodPlugin = {
         });
         continue;
       }
-      const reasons = ["used as a string: a ULID string takes its place", verdict.note, note];
+      // Column widths and validators sized for a UUID string are a reviewer's business.
+      const was = { attribute: "32 hex characters", subscript: "a slice" }[verdict.site.type];
+      const reasons = [
+        `used as a string: a ULID string takes its place (was ${was ?? "36 characters"}, now 26)`,
+        verdict.note,
+        note,
+      ];
       const entry = entryAt(NAME, ctx, verdict.site, {
         before: verdict.site.text,
         after,
