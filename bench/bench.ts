@@ -16,7 +16,16 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const WORK = path.join(ROOT, "bench/.corpus");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const node = process.execPath;
-const bin = path.join(ROOT, "bin/ulid-codemod.js");
+// The bundle users run, built fresh into a folder of its own (editing sources mid-run changes
+// nothing): the same code path as bin/ulid-codemod.js with a fresh dist/.
+const BUNDLE = "dist-bench";
+const cli = [
+  "--input-type=module",
+  "-e",
+  `const { main } = await import(${JSON.stringify(path.join(ROOT, BUNDLE, "cli.mjs"))});
+   process.exitCode = await main(["node", "ulid-codemod", ...process.argv.slice(1)]);`,
+  "--",
+];
 const tsx = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
 interface Row {
@@ -42,7 +51,7 @@ function codemodArgs(corpus: string, report: string, extra: string[] = []): stri
     : [];
   return [
     node,
-    bin,
+    ...cli,
     "transform",
     corpus,
     "--root",
@@ -158,7 +167,7 @@ function benchBackfill(rows: Row[], results: Record<string, unknown>) {
     const out = path.join(WORK, `sql-${n}`);
     const sql = (verb: string) => [
       node,
-      bin,
+      ...cli,
       "sql",
       verb,
       "--system",
@@ -244,7 +253,7 @@ function benchDerivation(rows: Row[], results: Record<string, unknown>) {
 async function main() {
   mkdirSync(WORK, { recursive: true });
   // Measure what users run: the bundle, rebuilt from the current sources.
-  execFileSync(node, [path.join(ROOT, "bin/build.js")], { stdio: "inherit" });
+  execFileSync(node, [path.join(ROOT, "bin/build.js"), BUNDLE], { stdio: "inherit" });
   const rows: Row[] = [];
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
