@@ -31,7 +31,11 @@ export async function openDb(
 }
 
 function openSqlite(path: string, readOnly: boolean): Db {
-  const db = new Database(path, { readonly: readOnly, fileMustExist: true });
+  return sqliteDb(new Database(path, { readonly: readOnly, fileMustExist: true }), path);
+}
+
+/** A Db over a handle the caller opened (e.g. with its own busy timeout and transaction). */
+export function sqliteDb(db: Database.Database, path: string): Db {
   return {
     engine: "sqlite",
     path,
