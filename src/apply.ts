@@ -280,8 +280,16 @@ export async function restoreBackup(marker: BackupMarker, busyTimeoutMs = 2000):
   if (marker.engine === "sqlite") {
     const src = new Database(marker.backup, { readonly: true, fileMustExist: true });
     try {
+      // Fail fast on a locked database instead of letting the backup wait on it.
       const dest = new Database(dbPath, { timeout: busyTimeoutMs });
-      dest.close();
+      try {
+        dest.exec("BEGIN IMMEDIATE");
+        dest.exec("ROLLBACK");
+      } catch (e) {
+        throw new Error(lockedMessage(dbPath, e) ?? `${dbPath}: ${(e as Error).message}`);
+      } finally {
+        dest.close();
+      }
       await src.backup(dbPath);
     } finally {
       src.close();

@@ -6,7 +6,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { runCli } from "../src/cli/main.ts";
-import { buildDemoWorkspace, type DemoWorkspace, workspaceState } from "../src/demo.ts";
+import { buildDemoWorkspace, type DemoWorkspace, runDemo, workspaceState } from "../src/demo.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import { openDb } from "../src/sql/db.ts";
 import { git, tempDir } from "./helpers/repos.ts";
@@ -191,3 +191,24 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(git(repo, "rev-parse", "ulid-migration")).toBe(tip);
   }, 60_000);
 });
+
+test("demo: prints the summary, a diff, the SQL head and a before/after table; removes its workspace", async () => {
+  let out = "";
+  const r = await runDemo({ out: (t) => (out += t), err: () => {}, jobs: 120, sessions: 30 });
+  expect(r.restored).toBe(true);
+  expect(r.afterApply["crackerjack jobs"]).not.toBe(r.before["crackerjack jobs"]);
+  expect(r.afterApply["crackerjack branches"]).toContain("ulid-migration");
+  const sections = [
+    "== ulid-codemod migrate --all --apply --yes --push",
+    "== diff of crackerjack/jobs.py on ulid-migration",
+    "+    job_id = dhruva.generate()",
+    "BEGIN IMMEDIATE;",
+    "== ulid-codemod rollback --all --yes",
+    "== before / after apply / after rollback",
+    "Rollback check: every table and branch list is exactly as before the migration.",
+  ].map((s) => out.indexOf(s));
+  expect(sections.every((i) => i >= 0)).toBe(true);
+  expect(sections).toEqual([...sections].sort((a, b) => a - b));
+  expect(out).toMatch(/akosha\s+done\s+1\s+0\s+1/);
+  expect(fs.existsSync(r.workspace.dir)).toBe(false);
+}, 90_000);
