@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { readManifest } from "./sql/apply.ts";
+import { readManifest, snapshotTable } from "./sql/apply.ts";
 import type { DatabaseConfig } from "./sql/config.ts";
 import { ulidColumnFor } from "./sql/config.ts";
 import { copyDatabase, type Db, openDb, sqliteDb } from "./sql/db.ts";
@@ -32,9 +32,16 @@ export interface BackupMarker {
 
 export interface ApplyProgress {
   file: string;
+  /** File number (0-based) and file count. */
   index: number;
   total: number;
+  /** Rows of the keyed tables being backfilled. */
   rows: number;
+  /** Statements run so far over all files, and how many there are: the progress bar's unit. */
+  done: number;
+  statements: number;
+  /** True on the first report for a file. */
+  fileStart: boolean;
 }
 
 export interface ApplyOptions {
@@ -349,6 +356,57 @@ function testPause(applied: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
 }
 
+/**
+ * Generated files end every statement at a line end (literals never hold a raw newline: it is
+ * spliced in as char(10)), so `;\n` splits them into statements, run in chunks for progress.
+ */
+function statements(sql: string): string[] {
+  return sql.split(/(?<=;)\n/).filter((s) => s.trim() !== "");
+}
+
+const CHUNK = 40;
+
+async function runFiles(
+  opts: ApplyOptions,
+  files: string[],
+  rows: number,
+  exec: (sql: string) => Promise<void> | void,
+): Promise<void> {
+  const texts = files.map((f) => statements(fs.readFileSync(path.join(opts.sqlDir, f), "utf8")));
+  const total = texts.reduce((n, t) => n + t.length, 0);
+  let done = 0;
+  for (const [i, f] of files.entries()) {
+    const stmts = texts[i] as string[];
+    for (let at = 0; at < stmts.length; at += CHUNK) {
+      opts.onProgress?.({
+        file: f,
+        index: i,
+        total: files.length,
+        rows,
+        done,
+        statements: total,
+        fileStart: at === 0,
+      });
+      try {
+        await exec(stmts.slice(at, at + CHUNK).join("\n"));
+      } catch (e) {
+        throw new Error(`${f}: ${(e as Error).message}`);
+      }
+      done += Math.min(CHUNK, stmts.length - at);
+    }
+    testPause(i + 1);
+  }
+  opts.onProgress?.({
+    file: files.at(-1) ?? "",
+    index: files.length - 1,
+    total: files.length,
+    rows,
+    done,
+    statements: total,
+    fileStart: false,
+  });
+}
+
 function manifestProblem(m: Manifest, cfg: DatabaseConfig): string | null {
   if (m.engine !== cfg.engine) return `files are for ${m.engine}, database is ${cfg.engine}`;
   const a = m.tables.map((t) => t.table.toLowerCase()).join(",");
@@ -421,16 +479,9 @@ async function applySqlite(
     marker = await createBackup(opts.system, cfg, await tableCounts(db), opts.now?.());
     opts.log?.(`backup ${marker.backup} verified`);
     const before = await captureBefore(db, manifest);
-    for (const [i, f] of manifest.apply.entries()) {
-      const file = path.join(opts.sqlDir, f);
-      opts.onProgress?.({ file: f, index: i, total: manifest.apply.length, rows });
-      try {
-        handle.exec(withoutOwnTransaction(fs.readFileSync(file, "utf8")));
-      } catch (e) {
-        throw new Error(`${f}: ${(e as Error).message}`);
-      }
-      testPause(i + 1);
-    }
+    await runFiles(opts, manifest.apply, rows, (sql) => {
+      handle.exec(withoutOwnTransaction(sql));
+    });
     const checks = await validateApplied(db, manifest, before);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
@@ -462,7 +513,6 @@ async function applySqlite(
 async function contentHash(engine: Engine, file: string): Promise<string> {
   const db = await openDb(engine, file, { readOnly: true });
   try {
-    const { snapshotTable } = await import("./sql/apply.ts");
     const h = createHash("sha256");
     for (const t of await tableNames(db)) {
       const s = await snapshotTable(db, t);
@@ -533,16 +583,15 @@ async function applyDuck(
     fs.copyFileSync(marker.backup, work);
     db = await openDb("duckdb", work, { readOnly: false });
     const before = await captureBefore(db, manifest);
-    for (const [i, f] of manifest.apply.entries()) {
-      opts.onProgress?.({ file: f, index: i, total: manifest.apply.length, rows });
+    const open = db;
+    await runFiles(opts, manifest.apply, rows, async (sql) => {
       try {
-        await db.execScript(fs.readFileSync(path.join(opts.sqlDir, f), "utf8"));
+        await open.execScript(sql);
       } catch (e) {
-        await db.rollbackIfOpen();
-        throw new Error(`${f}: ${(e as Error).message}`);
+        await open.rollbackIfOpen();
+        throw e;
       }
-      testPause(i + 1);
-    }
+    });
     const checks = await validateApplied(db, manifest, before);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {

@@ -75,6 +75,32 @@ async function generated(): Promise<string> {
 
 const database = () => system.database as NonNullable<SystemConfig["database"]>;
 
+test("apply reports statement progress per file and ends at the total; a rerun is already applied", async () => {
+  const db = { ...database(), batchSize: 20 };
+  const sqlDir = path.join(tmp.dir, "sql");
+  await generateSql({ system: "crackerjack", database: db, outDir: sqlDir });
+  const seen: { file: string; done: number; statements: number; fileStart: boolean }[] = [];
+  const r = await applyDatabase({
+    system: "crackerjack",
+    database: db,
+    sqlDir,
+    onProgress: (p) => seen.push(p),
+  });
+  expect(r).toMatchObject({ status: "applied", rows: 1500 });
+  expect(seen.filter((p) => p.fileStart).map((p) => p.file)).toEqual([
+    "0001_jobs_expand.sql",
+    "0001_jobs_backfill.sql",
+  ]);
+  // 75 map INSERTs of 20 rows: the backfill reports more than once.
+  expect(seen.filter((p) => p.file === "0001_jobs_backfill.sql").length).toBeGreaterThan(2);
+  const last = seen.at(-1);
+  expect(last?.done).toBe(last?.statements);
+  expect(seen.map((p) => p.done)).toEqual([...seen.map((p) => p.done)].sort((a, b) => a - b));
+  const again = await applyDatabase({ system: "crackerjack", database: db, sqlDir });
+  expect(again).toMatchObject({ status: "already-applied", backup: null });
+  expect(listBackups(db)).toHaveLength(1);
+});
+
 describe("apply faults", () => {
   test("SIGKILL mid-transaction: the database is exactly as before; rollback restores and removes the branch", async () => {
     const original = await dbState();

@@ -1,3 +1,4 @@
+import type { ApplyProgress } from "../apply.ts";
 import { loadConfig, type SystemConfig } from "../config.ts";
 import { runCodemod as realRunner } from "../engine/runner.ts";
 import { resolveApiUrl } from "../github.ts";
@@ -71,33 +72,40 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
   }
 }
 
-/** A bar over the apply files on a terminal; plain lines otherwise (logs, CI, tests). */
+/** A bar over the statements on a terminal; a line per file otherwise (logs, CI, tests). */
 async function applyProgress(deps: CliDeps, err: (t: string) => void) {
   const tty = !deps.err && !!process.stderr.isTTY;
   if (!tty) {
     return {
-      update: (system: string, p: { file: string; index: number; total: number; rows: number }) =>
-        err(`  ${system}: applying ${p.file} (${p.index + 1}/${p.total}, ${p.rows} rows)\n`),
+      update: (system: string, p: ApplyProgress) => {
+        if (p.fileStart) {
+          err(`  ${system}: applying ${p.file} (${p.index + 1}/${p.total}, ${p.rows} rows)\n`);
+        }
+      },
       stop: () => {},
     };
   }
   const { SingleBar, Presets } = await import("cli-progress");
   let bar: InstanceType<typeof SingleBar> | null = null;
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
   return {
-    update: (system: string, p: { file: string; index: number; total: number; rows: number }) => {
+    update: (system: string, p: ApplyProgress) => {
       if (!bar) {
         bar = new SingleBar(
-          { format: `  ${system} {bar} {value}/{total} files | {file}`, stream: process.stderr },
+          {
+            format: `  ${system} {bar} {percentage}% of ${p.rows} rows | {file}`,
+            stream: process.stderr,
+          },
           Presets.shades_classic,
         );
-        bar.start(p.total, 0, { file: p.file });
+        bar.start(p.statements, 0, { file: p.file });
       }
-      bar.update(p.index + 1, { file: p.file });
-      if (p.index + 1 === p.total) {
-        bar.stop();
-        bar = null;
-      }
+      bar.update(p.done, { file: p.file });
+      if (p.done === p.statements) stop();
     },
-    stop: () => (bar as InstanceType<typeof SingleBar> | null)?.stop(),
+    stop,
   };
 }
