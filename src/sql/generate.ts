@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { TOOL_VERSION } from "../version.ts";
 import type { DatabaseConfig, TableConfig } from "./config.ts";
 import { ulidColumnFor } from "./config.ts";
 import { type Db, openDb } from "./db.ts";
@@ -98,9 +99,9 @@ export interface GenerateResult {
 export const MANIFEST = "manifest.json";
 const MAX_ROW_REPORTS = 50;
 
+/** The tool's version (one place reads package.json; a path relative to this file breaks in the bundle). */
 export function packageVersion(): string {
-  const pkg = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(fs.readFileSync(pkg, "utf8")) as { version: string }).version;
+  return TOOL_VERSION;
 }
 
 /** Reads the database (read-only) and writes the reviewable SQL files for every configured table. */
