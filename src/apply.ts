@@ -550,7 +550,9 @@ async function applyDuck(
   const work = `${cfg.path}.ulid-apply-tmp`;
   fs.rmSync(work, { force: true });
   fs.rmSync(`${work}.wal`, { force: true });
-  let live: Db;
+  // Held open (read-write) to the end: DuckDB's file lock keeps other processes from writing
+  // between the backup and the rename.
+  let live: Db | undefined;
   try {
     live = await openDb("duckdb", cfg.path, { readOnly: false });
   } catch (e) {
@@ -559,7 +561,8 @@ async function applyDuck(
       null,
     );
   }
-  let counts: Record<string, number>;
+  let marker: BackupMarker | null = null;
+  let db: Db | undefined;
   try {
     const state = await migrationState(live, cfg);
     if (state.state === "applied")
@@ -572,14 +575,8 @@ async function applyDuck(
     }
     // Folds the WAL into the file so a file copy is the whole database.
     await live.execScript("CHECKPOINT;");
-    counts = await tableCounts(live);
-  } finally {
-    live.close();
-  }
-  const marker = await createBackup(opts.system, cfg, counts, opts.now?.());
-  opts.log?.(`backup ${marker.backup} verified`);
-  let db: Db | undefined;
-  try {
+    marker = await createBackup(opts.system, cfg, await tableCounts(live), opts.now?.());
+    opts.log?.(`backup ${marker.backup} verified`);
     fs.copyFileSync(marker.backup, work);
     db = await openDb("duckdb", work, { readOnly: false });
     const before = await captureBefore(db, manifest);
@@ -604,19 +601,22 @@ async function applyDuck(
     await db.execScript("CHECKPOINT;");
     db.close();
     db = undefined;
-    if (fs.existsSync(`${cfg.path}.wal`))
-      throw new Error(`${cfg.path} was written to during the apply`);
     fs.renameSync(work, cfg.path);
     return { status: "applied", backup: marker.backup, rows, checks };
   } catch (e) {
     db?.close();
+    live?.close();
+    live = undefined;
     fs.rmSync(work, { force: true });
     fs.rmSync(`${work}.wal`, { force: true });
+    if (!marker) throw e;
     const restored = await restoreIfChanged(marker);
     throw new ApplyFailure(
       `${opts.system}: apply to ${cfg.path} failed: ${(e as Error).message}. The changes were made on a working copy, now discarded${restored ? "; the database was restored from the backup" : "; the database was not changed"}; backup kept at ${marker.backup}`,
       marker.backup,
       e instanceof ApplyFailure ? e.checks : [],
     );
+  } finally {
+    live?.close();
   }
 }
