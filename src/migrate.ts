@@ -28,7 +28,7 @@ export interface MigrateOptions {
   push?: boolean;
   /** Implies push: a PR needs the branch on the remote. */
   openPr?: boolean;
-  /** Accepted now; the confirmations it skips come with the safe-run issue. */
+  /** Unused here: confirmations are asked by the phase runner (src/phases.ts) before calling this. */
   yes?: boolean;
   github?: { apiUrl: string; token?: string };
   /** More files to commit with the migration (e.g. generated SQL), and to mention in the PR. */

@@ -1,4 +1,5 @@
 import type { RunCodemod } from "../engine/runner.ts";
+import type { Confirm } from "../phases.ts";
 
 /** What the CLI talks to; tests pass their own streams, runner and environment. */
 export interface CliDeps {
@@ -6,6 +7,10 @@ export interface CliDeps {
   err?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
   runCodemod?: RunCodemod;
+  /** Answers confirmations (tests); else a terminal prompt, or --yes. */
+  confirm?: Confirm;
+  /** Whether stdin is a terminal (default: process.stdin.isTTY). */
+  isTTY?: boolean;
 }
 
 /** Bad flags or names: exit code 2 (failures are 1). */

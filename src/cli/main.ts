@@ -2,9 +2,11 @@ import { Command, CommanderError } from "commander";
 import { errorMessage, secretsFromEnv } from "../redact.ts";
 import { registerSqlCommands } from "../sql/cli.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import { registerDemoCommand } from "./demo.ts";
 import { registerInitCommand } from "./init.ts";
 import { type CliDeps, UsageError } from "./io.ts";
 import { registerMigrateCommand } from "./migrate.ts";
+import { registerRollbackCommand } from "./rollback.ts";
 import { registerTransformCommand } from "./transform.ts";
 
 export function buildProgram(deps: CliDeps = {}): Command {
@@ -20,6 +22,8 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerTransformCommand(program);
   registerInitCommand(program, deps);
   registerMigrateCommand(program, deps);
+  registerRollbackCommand(program, deps);
+  registerDemoCommand(program, deps);
   registerSqlCommands(program, {
     loadSystem: async (name, configPath) =>
       (await import("../config.ts")).loadSystem(name, configPath),

@@ -1,12 +1,13 @@
+import type { ApplyProgress } from "../apply.ts";
 import { loadConfig, type SystemConfig } from "../config.ts";
 import { runCodemod as realRunner } from "../engine/runner.ts";
 import { resolveApiUrl } from "../github.ts";
-import { migrateSystem } from "../migrate.ts";
+import { runPhases, summaryTable } from "../phases.ts";
 import { redact, secretsFromEnv } from "../redact.ts";
 import { countsLine } from "../report-markdown.ts";
 import { type CliDeps, UsageError } from "./io.ts";
-
 import type { MigrateFlags } from "./migrate.ts";
+import { makeConfirm } from "./prompt.ts";
 
 export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<void> {
   const env = deps.env ?? process.env;
@@ -30,25 +31,81 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     }
     systems = [found];
   }
-  const runCodemod = deps.runCodemod ?? realRunner;
+  const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
-  for (const system of systems) {
-    const o = await migrateSystem(system, {
-      runCodemod,
-      dryRun: !!flags.dryRun,
-      push: !!flags.push,
-      openPr: !!flags.openPr,
-      yes: !!flags.yes,
-      github: { apiUrl, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
-      log: (line) => err(`${redact(line, secrets)}\n`),
-    });
-    if (o.dryRun) {
+  const progress = await applyProgress(deps, err);
+  const run = await runPhases(systems, {
+    runCodemod: deps.runCodemod ?? realRunner,
+    apply: !!flags.apply,
+    dryRun: !!flags.dryRun,
+    push: !!flags.push,
+    openPr: !!flags.openPr,
+    github: { apiUrl, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) },
+    confirm: async (q, d) =>
+      confirm(
+        redact(q, secrets),
+        d.map((l) => redact(l, secrets)),
+      ),
+    log: (line) => err(`${redact(line, secrets)}\n`),
+    onApplyProgress: progress.update,
+  });
+  progress.stop();
+
+  for (const r of run.results) {
+    const o = r.migrate;
+    if (!o) continue;
+    if (r.status === "dry-run") {
       say(`${o.diff || `(no source changes in ${o.system})\n`}\n${o.report}\n`);
       continue;
     }
+    if (o.dryRun) continue;
     const what = o.commit ? `committed ${o.commit.slice(0, 12)}` : "no changes, no new commit";
     say(`${o.system}: ${what} on ${o.branch} (from ${o.base}): ${countsLine(o.summary)}\n`);
-    if (o.pushed) say(`${o.system}: pushed ${o.branch} to ${system.remote}\n`);
+    const system = systems.find((s) => s.name === o.system);
+    if (o.pushed) say(`${o.system}: pushed ${o.branch} to ${system?.remote}\n`);
     if (o.prUrl) say(`${o.system}: pull request ${o.prAction}: ${o.prUrl}\n`);
   }
+  say(`\n${summaryTable(run)}`);
+  if (!run.ok) {
+    const r = run.results.find((x) => x.system === run.stoppedAt);
+    throw new Error(`migrate stopped at ${run.stoppedAt}: ${r?.error ?? "failed"}`);
+  }
+}
+
+/** A bar over the statements on a terminal; a line per file otherwise (logs, CI, tests). */
+async function applyProgress(deps: CliDeps, err: (t: string) => void) {
+  const tty = !deps.err && !!process.stderr.isTTY;
+  if (!tty) {
+    return {
+      update: (system: string, p: ApplyProgress) => {
+        if (p.fileStart) {
+          err(`  ${system}: applying ${p.file} (${p.index + 1}/${p.total}, ${p.rows} rows)\n`);
+        }
+      },
+      stop: () => {},
+    };
+  }
+  const { SingleBar, Presets } = await import("cli-progress");
+  let bar: InstanceType<typeof SingleBar> | null = null;
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return {
+    update: (system: string, p: ApplyProgress) => {
+      if (!bar) {
+        bar = new SingleBar(
+          {
+            format: `  ${system} {bar} {percentage}% of ${p.rows} rows | {file}`,
+            stream: process.stderr,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(p.statements, 0, { file: p.file });
+      }
+      bar.update(p.done, { file: p.file });
+      if (p.done === p.statements) stop();
+    },
+    stop,
+  };
 }

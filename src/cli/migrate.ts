@@ -9,6 +9,7 @@ export interface MigrateFlags {
   push?: boolean;
   openPr?: boolean;
   yes?: boolean;
+  apply?: boolean;
   githubApiUrl?: string;
 }
 
@@ -16,7 +17,7 @@ export function registerMigrateCommand(program: Command, deps: CliDeps = {}): vo
   program
     .command("migrate")
     .description(
-      "rewrite IDs on a branch per system, commit with a report, optionally push and open a PR",
+      "per system in phase order: rewrite IDs on a branch, commit with the report and the backfill SQL (verified on a copy), optionally push, open a PR and apply the SQL",
     )
     .option("--config <file>", "migration plan (default: ./ulid-migration.yaml)")
     .option("--system <name>", "migrate one system")
@@ -27,7 +28,8 @@ export function registerMigrateCommand(program: Command, deps: CliDeps = {}): vo
       "--open-pr",
       "open or update a GitHub pull request (implies --push; token from GITHUB_TOKEN)",
     )
-    .option("--yes", "do not ask for confirmation")
+    .option("--apply", "also apply the verified SQL to each system's database (after a backup)")
+    .option("--yes", "answer yes to every confirmation (required without a terminal)")
     .option("--github-api-url <url>", "GitHub API base URL (GitHub Enterprise)")
     .action(async (flags: MigrateFlags) => {
       // Loaded on use: git, GitHub and config code stay out of other commands' start-up.

@@ -62,6 +62,11 @@ function openSqlite(path: string, readOnly: boolean): Db {
     db.close();
     throw explainDbError("sqlite", path, e);
   }
+  return sqliteDb(db, path);
+}
+
+/** A Db over a handle the caller opened (e.g. with its own busy timeout and transaction). */
+export function sqliteDb(db: Database.Database, path: string): Db {
   return {
     engine: "sqlite",
     path,

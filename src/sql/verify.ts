@@ -85,13 +85,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
   try {
     await copyDatabase(engine, opts.database.path, copy);
     db = await openForApply(engine, copy);
-    const tables = affectedTables(manifest.tables);
-    const before = new Map<string, TableSnapshot>();
-    for (const t of tables) before.set(t, await snapshotTable(db, t));
-    const refsBefore = new Map<string, RefState>();
-    for (const p of manifest.tables) {
-      for (const c of p.children) refsBefore.set(refName(p, c), await refState(db, p, c, "before"));
-    }
+    const { tables, before, refsBefore } = await captureBefore(db, manifest);
 
     try {
       await applySqlFiles(db, manifest.apply.map(abs));
@@ -102,17 +96,8 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       return done();
     }
 
-    for (const p of manifest.tables) await checkTable(db, p, before, refsBefore, check);
-    if (engine === "sqlite") {
-      const ic = (await db.all("PRAGMA integrity_check")) as { integrity_check: string }[];
-      check(
-        "sqlite integrity_check",
-        ic[0]?.integrity_check === "ok",
-        ic.map((r) => r.integrity_check).join("; "),
-      );
-      const fk = await db.all("PRAGMA foreign_key_check");
-      check("sqlite foreign_key_check", fk.length === 0, `${fk.length} violations`);
-    }
+    for (const c of await validateApplied(db, manifest, { tables, before, refsBefore }))
+      check(c.name, c.ok, c.detail);
 
     try {
       await applyRollback(db, manifest.rollback.map(abs));
@@ -144,6 +129,55 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
   return done();
 }
 
+/** What the validation compares against: taken on the database before the files are applied. */
+export interface BeforeState {
+  tables: string[];
+  before: Map<string, TableSnapshot>;
+  refsBefore: Map<string, RefState>;
+}
+
+export async function captureBefore(db: Db, manifest: Manifest): Promise<BeforeState> {
+  const tables = affectedTables(manifest.tables);
+  const before = new Map<string, TableSnapshot>();
+  for (const t of tables) before.set(t, await snapshotTable(db, t));
+  const refsBefore = new Map<string, RefState>();
+  for (const p of manifest.tables) {
+    for (const c of p.children) refsBefore.set(refName(p, c), await refState(db, p, c, "before"));
+  }
+  return { tables, before, refsBefore };
+}
+
+/**
+ * The checks of `sql verify` after the apply files ran: row counts, ULID shape, uniqueness,
+ * mapping completeness, references, and (SQLite) integrity and foreign keys. Used on the
+ * scratch copy by verify and on the real database by `migrate --apply`.
+ */
+export async function validateApplied(
+  db: Db,
+  manifest: Manifest,
+  state: BeforeState,
+): Promise<VerifyCheck[]> {
+  const checks: VerifyCheck[] = [];
+  const check = (name: string, ok: boolean, detail = "") => {
+    checks.push({ name, ok, detail });
+    return ok;
+  };
+  for (const p of manifest.tables) {
+    await checkTable(db, p, state.before, state.refsBefore, check);
+  }
+  if (db.engine === "sqlite") {
+    const ic = (await db.all("PRAGMA integrity_check")) as { integrity_check: string }[];
+    check(
+      "sqlite integrity_check",
+      ic[0]?.integrity_check === "ok",
+      ic.map((r) => r.integrity_check).join("; "),
+    );
+    const fk = await db.all("PRAGMA foreign_key_check");
+    check("sqlite foreign_key_check", fk.length === 0, `${fk.length} violations`);
+  }
+  return checks;
+}
+
 function affectedTables(plans: TablePlan[]): string[] {
   return [...new Set(plans.flatMap((p) => [p.table, ...p.children.map((c) => c.table)]))];
 }
@@ -151,7 +185,7 @@ function affectedTables(plans: TablePlan[]): string[] {
 const refName = (p: TablePlan, c: { table: string; column: string }) =>
   `${c.table}.${c.column} -> ${p.table}.${p.key}`;
 
-interface RefState {
+export interface RefState {
   /** Child rows that resolve to a parent row. */
   joined: number;
   /** Hash of (child row, parent row) pairs (SQLite: rowids; DuckDB: legacy values). */

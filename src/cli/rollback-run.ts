@@ -1,0 +1,42 @@
+import { loadConfig, type SystemConfig } from "../config.ts";
+import { rollbackSystems } from "../rollback.ts";
+import { type CliDeps, UsageError } from "./io.ts";
+import { makeConfirm } from "./prompt.ts";
+import type { RollbackFlags } from "./rollback.ts";
+
+export async function runRollback(flags: RollbackFlags, deps: CliDeps): Promise<void> {
+  const out = deps.out ?? ((t: string) => process.stdout.write(t));
+  const err = deps.err ?? ((t: string) => process.stderr.write(t));
+  if (!!flags.system === !!flags.all)
+    throw new UsageError("rollback: give either --system NAME or --all");
+  const config = loadConfig(flags.config);
+  let systems: SystemConfig[] = config.systems;
+  if (flags.system) {
+    const found = config.systems.find((s) => s.name === flags.system);
+    if (!found) {
+      throw new UsageError(
+        `rollback: no system "${flags.system}" in ${config.path} (known: ${config.systems.map((s) => s.name).join(", ")})`,
+      );
+    }
+    systems = [found];
+  }
+  // The plan first (always), then one confirmation for all of it.
+  const plan = await rollbackSystems(systems, { dryRun: true });
+  const lines = plan.flatMap((r) => [
+    `${r.system}: database: ${r.database}`,
+    `${r.system}: branch: ${r.branch}`,
+  ]);
+  if (flags.dryRun) {
+    out(`${lines.join("\n")}\n`);
+    return;
+  }
+  const confirm = makeConfirm("rollback", !!flags.yes, deps);
+  if (!(await confirm("Roll back?", lines)))
+    throw new Error("rollback: not confirmed; nothing was changed");
+  const done = await rollbackSystems(systems, { log: (l) => err(`${l}\n`) });
+  for (const r of done)
+    out(`${r.system}: database: ${r.database}\n${r.system}: branch: ${r.branch}\n`);
+  const failed = done.filter((r) => !r.ok).map((r) => r.system);
+  if (failed.length > 0)
+    throw new Error(`rollback incomplete for ${failed.join(", ")} (see above)`);
+}

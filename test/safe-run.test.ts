@@ -1,0 +1,214 @@
+// migrate --all --apply / rollback end to end on the demo workspace (real git repos with a bare
+// remote, real SQLite and DuckDB files), through the CLI entry point.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, test } from "vitest";
+import { runCli } from "../src/cli/main.ts";
+import { buildDemoWorkspace, type DemoWorkspace, runDemo, workspaceState } from "../src/demo.ts";
+import { runCodemod } from "../src/engine/runner.ts";
+import { openDb } from "../src/sql/db.ts";
+import { git, tempDir } from "./helpers/repos.ts";
+
+let tmp: ReturnType<typeof tempDir> | undefined;
+afterEach(() => tmp?.cleanup());
+
+async function cli(args: string[], extra: { confirm?: (q: string) => boolean } = {}) {
+  let out = "";
+  let err = "";
+  const code = await runCli(["node", "ulid-codemod", ...args], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    env: {},
+    runCodemod,
+    isTTY: false,
+    ...(extra.confirm
+      ? { confirm: async (q: string) => (extra.confirm as (q: string) => boolean)(q) }
+      : {}),
+  });
+  return { code, out, err };
+}
+
+async function workspace(jobs = 400, sessions = 120): Promise<DemoWorkspace> {
+  tmp = tempDir("ulid-safe-");
+  return buildDemoWorkspace(path.join(tmp.dir, "ws"), { jobs, sessions });
+}
+
+function sqlite(ws: DemoWorkspace) {
+  return new Database(ws.databases[0]?.path as string, { readonly: true });
+}
+
+describe("migrate --all --apply, then rollback --all", () => {
+  test("code, SQL and data per phase; validations hold; rerun is a no-op; rollback restores everything", async () => {
+    const ws = await workspace();
+    const before = await workspaceState(ws);
+    const cj = ws.repos.crackerjack as string;
+
+    const r = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes", "--push"]);
+    expect(r.err).not.toContain("FAILED");
+    expect(r.code).toBe(0);
+    // Phase order, then the summary table.
+    const order = ["[1/3] crackerjack", "[2/3] session-buddy", "[3/3] akosha"].map((p) =>
+      r.err.indexOf(p),
+    );
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order[0]).toBeGreaterThanOrEqual(0);
+    expect(r.out).toMatch(
+      /crackerjack\s+done\s+3\s+1\s+0\s+400\s+pass \(\d+ checks\)\s+\S+ulid-backup-\d{8}T\d{6}Z/,
+    );
+    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+0\s+120\s+pass/);
+    expect(r.out).toMatch(/akosha\s+done\s+1\s+0\s+1\s+-\s+- \(no database\)/);
+
+    // The seed's validations on the real databases.
+    const db = sqlite(ws);
+    try {
+      expect(db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE length(job_id) != 26").get()).toEqual(
+        { n: 0 },
+      );
+      for (const child of ["errors", "hook_executions"]) {
+        expect(
+          db
+            .prepare(
+              `SELECT COUNT(*) AS n FROM ${child} c WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = c.job_id)`,
+            )
+            .get(),
+        ).toEqual({ n: 0 });
+      }
+      expect(db.pragma("foreign_key_check")).toEqual([]);
+    } finally {
+      db.close();
+    }
+    const duck = await openDb("duckdb", ws.databases[1]?.path as string, { readOnly: true });
+    try {
+      expect(
+        await duck.all("SELECT COUNT(*)::INT AS n FROM sessions WHERE session_ulid IS NULL"),
+      ).toEqual([{ n: 0 }]);
+      expect(
+        await duck.all(
+          "SELECT COUNT(*)::INT AS n FROM reflections r JOIN sessions s ON s.session_id = r.session_id WHERE r.session_ulid IS DISTINCT FROM s.session_ulid",
+        ),
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      duck.close();
+    }
+    const after = await workspaceState(ws);
+    for (const t of ["jobs", "errors", "hook_executions"]) {
+      expect(after[`crackerjack ${t}`]?.split(",")[0]).toBe(
+        before[`crackerjack ${t}`]?.split(",")[0],
+      );
+    }
+
+    // The SQL is committed on the branch and listed in the report (the PR body).
+    const files = git(cj, "show", "--name-only", "--format=", "ulid-migration").split("\n");
+    expect(files).toContain(".ulid-migration/crackerjack/sql/0001_jobs_backfill.sql");
+    expect(files).toContain(".ulid-migration/crackerjack/sql/manifest.json");
+    expect(git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md")).toContain(
+      ".ulid-migration/crackerjack/sql/0001_jobs_backfill.sql",
+    );
+    expect(
+      git(path.join(ws.dir, "remotes", "crackerjack.git"), "rev-parse", "ulid-migration"),
+    ).toBe(git(cj, "rev-parse", "ulid-migration"));
+
+    // Already applied: nothing to do, exit 0, no new backup.
+    const backups = fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"));
+    const again = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes"]);
+    expect(again.code).toBe(0);
+    expect(again.err).toContain("already migrated");
+    expect(again.out).toMatch(/crackerjack\s+done\s+3\s+1\s+0\s+0\s+already applied/);
+    expect(fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"))).toEqual(backups);
+
+    const plan = await cli(["rollback", "--config", ws.config, "--all", "--dry-run"]);
+    expect(plan.out).toContain("crackerjack: database: would restore");
+    expect(await workspaceState(ws)).toEqual(after);
+
+    const rb = await cli(["rollback", "--config", ws.config, "--all", "--yes"]);
+    expect(rb.code).toBe(0);
+    expect(rb.out).toContain("crackerjack: branch: deleted ulid-migration");
+    expect(await workspaceState(ws)).toEqual(before);
+    expect(git(cj, "symbolic-ref", "--short", "HEAD")).toBe("main");
+  }, 120_000);
+
+  test("a failing phase stops the run; later phases do not start; the summary says what was done", async () => {
+    const ws = await workspace(150, 40);
+    fs.writeFileSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"), "uncommitted\n");
+    const r = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/crackerjack\s+done/);
+    expect(r.out).toMatch(/session-buddy\s+failed/);
+    expect(r.out).toMatch(/akosha\s+not started/);
+    expect(r.out).toContain("Stopped at session-buddy: session-buddy: working tree of");
+    expect(r.out).toContain("Already done: crackerjack. Later phases did not start.");
+    expect(r.err).toContain("error: migrate stopped at session-buddy");
+    expect(git(ws.repos.akosha as string, "branch", "--list", "ulid-migration")).toBe("");
+    // The session-buddy database was not touched: no backup was even taken.
+    expect(fs.existsSync(path.join(ws.dir, "backups", "session-buddy"))).toBe(false);
+  }, 60_000);
+
+  test("no terminal and no --yes: refused up front (exit 2); --dry-run changes nothing; a declined step stops", async () => {
+    const ws = await workspace(60, 20);
+    const before = await workspaceState(ws);
+    const refused = await cli(["migrate", "--config", ws.config, "--all", "--apply"]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("no terminal to ask on; rerun with --yes");
+
+    const dry = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain("+    job_id = dhruva.generate()");
+    expect(dry.out).toMatch(/crackerjack\s+dry-run/);
+    expect(await workspaceState(ws)).toEqual(before);
+    expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
+
+    const asked: string[] = [];
+    const declined = await cli(["migrate", "--config", ws.config, "--all", "--apply"], {
+      confirm: (q) => {
+        asked.push(q);
+        return !q.includes("apply the SQL");
+      },
+    });
+    expect(declined.code).toBe(1);
+    expect(asked).toEqual([
+      "crackerjack: commit the migration to branch ulid-migration?",
+      `crackerjack: apply the SQL to ${ws.databases[0]?.path}?`,
+    ]);
+    expect(declined.out).toMatch(/crackerjack\s+declined/);
+    expect(declined.out).toMatch(/session-buddy\s+not started/);
+    const now = await workspaceState(ws);
+    expect(now["crackerjack jobs"]).toBe(before["crackerjack jobs"]);
+  }, 60_000);
+
+  test("rollback never deletes a branch ulid-codemod did not create", async () => {
+    const ws = await workspace(30, 10);
+    const repo = ws.repos.akosha as string;
+    execFileSync("git", ["checkout", "-q", "-b", "ulid-migration"], { cwd: repo });
+    fs.writeFileSync(path.join(repo, "mine.txt"), "x\n");
+    git(repo, "add", "mine.txt");
+    git(repo, "commit", "-q", "-m", "my own work");
+    git(repo, "checkout", "-q", "main");
+    const tip = git(repo, "rev-parse", "ulid-migration");
+    const r = await cli(["rollback", "--config", ws.config, "--system", "akosha", "--yes"]);
+    expect(r.out).toContain("akosha: branch: kept ulid-migration: not created by ulid-codemod");
+    expect(git(repo, "rev-parse", "ulid-migration")).toBe(tip);
+  }, 60_000);
+});
+
+test("demo: prints the summary, a diff, the SQL head and a before/after table; removes its workspace", async () => {
+  let out = "";
+  const r = await runDemo({ out: (t) => (out += t), err: () => {}, jobs: 120, sessions: 30 });
+  expect(r.restored).toBe(true);
+  expect(r.afterApply["crackerjack jobs"]).not.toBe(r.before["crackerjack jobs"]);
+  expect(r.afterApply["crackerjack branches"]).toContain("ulid-migration");
+  const sections = [
+    "== ulid-codemod migrate --all --apply --yes --push",
+    "== diff of crackerjack/jobs.py on ulid-migration",
+    "+    job_id = dhruva.generate()",
+    "BEGIN IMMEDIATE;",
+    "== ulid-codemod rollback --all --yes",
+    "== before / after apply / after rollback",
+    "Rollback check: every table and branch list is exactly as before the migration.",
+  ].map((s) => out.indexOf(s));
+  expect(sections.every((i) => i >= 0)).toBe(true);
+  expect(sections).toEqual([...sections].sort((a, b) => a - b));
+  expect(out).toMatch(/akosha\s+done\s+1\s+0\s+1/);
+  expect(fs.existsSync(r.workspace.dir)).toBe(false);
+}, 90_000);
