@@ -24,7 +24,16 @@ async function migrate(...args: string[]) {
   let out = "";
   let err = "";
   const code = await runCli(
-    ["node", "ulid-codemod", "migrate", "--config", join(tmp.dir, "ulid-migration.yaml"), ...args],
+    // --yes: no terminal here to confirm on.
+    [
+      "node",
+      "ulid-codemod",
+      "migrate",
+      "--yes",
+      "--config",
+      join(tmp.dir, "ulid-migration.yaml"),
+      ...args,
+    ],
     { out: (t) => (out += t), err: (t) => (err += t), env: {}, runCodemod },
   );
   return { code, out, err };
@@ -144,7 +153,9 @@ test("a push the remote rejects (pre-receive hook): the new branch is undone", a
     [repo, bare],
   );
   expect(r.err).toContain("policy: no");
-  expect(r.out).toBe("");
+  // The summary says where the run stopped and that nothing was kept.
+  expect(r.out).toContain("Stopped at crackerjack");
+  expect(r.out).toContain("Already done: nothing.");
 });
 
 test("a push the remote rejects (non-fast-forward): the branch goes back to its old tip", async () => {

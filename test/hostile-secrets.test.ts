@@ -44,6 +44,7 @@ async function cli(...args: string[]) {
       "node",
       "ulid-codemod",
       "migrate",
+      "--yes",
       "--config",
       join(tmp.dir, "ulid-migration.yaml"),
       "--all",
