@@ -421,6 +421,29 @@ describe("legacy values and times", () => {
     db.close();
   });
 
+  test("rows out of time order get ULIDs in time order (ties keep rowid order)", async () => {
+    // Descending times, with a tie: rowid order is not time order, so the work table is sorted.
+    const times = [
+      "2024-01-03 00:00:00",
+      "2024-01-02 00:00:00",
+      "2024-01-02 00:00:00",
+      "2024-01-01 00:00:00",
+    ];
+    const dbPath = buildDb(times.length, { times: (i) => times[i] });
+    const r = await generateSql({
+      system: "crackerjack",
+      database: crackerjackConfig(dbPath),
+      outDir: fresh("out"),
+    });
+    const copy = await applyToCopy(dbPath, r.files);
+    const db = new Database(copy, { readonly: true });
+    const ids = db.prepare("SELECT job_id FROM jobs ORDER BY id").pluck().all() as string[];
+    db.close();
+    expect(ids.map(decodeTime)).toEqual(times.map((t) => Date.parse(`${t.replace(" ", "T")}Z`)));
+    // Sorting the ULIDs gives time order; within the tie, rowid 2 before rowid 3.
+    expect([...ids].sort()).toEqual([ids[3], ids[1], ids[2], ids[0]]);
+  });
+
   test("a table with no usable time at all is refused, and earlier output stays", async () => {
     const good = buildDb(3);
     const outDir = fresh("out");

@@ -98,6 +98,8 @@ export interface GenerateResult {
 
 export const MANIFEST = "manifest.json";
 const MAX_ROW_REPORTS = 50;
+/** SQLite page cache for generation, in KiB (negative = size, not pages). */
+const SMALL_CACHE = -2000;
 
 /** Reads the database (read-only) and writes the reviewable SQL files for every configured table. */
 export async function generateSql(opts: GenerateOptions): Promise<GenerateResult> {
@@ -105,6 +107,8 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
   const toolVersion = opts.toolVersion ?? TOOL_VERSION;
   const report: string[] = [];
   const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
+  // The source is read once, in rowid order: no use for better-sqlite3's 16 MB default cache.
+  if (cfg.engine === "sqlite") await db.execScript(`PRAGMA cache_size = ${SMALL_CACHE}`);
   const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), "ulid-sql-gen-"));
   // The first directory this run created, if any: a failed run removes it again.
   const createdDir = fs.mkdirSync(opts.outDir, { recursive: true });
@@ -119,8 +123,17 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
       plans.push(plan);
       const work = new Database(path.join(scratchDir, `${nnnn}.db`));
       try {
-        await collectRows(db, cfg, t, plan, schema, work, report);
-        writeTableFiles({ staging, cfg, system, toolVersion, plan, work, time: t.time });
+        const { inTimeOrder } = await collectRows(db, cfg, t, plan, schema, work, report);
+        writeTableFiles({
+          staging,
+          cfg,
+          system,
+          toolVersion,
+          plan,
+          work,
+          time: t.time,
+          inTimeOrder,
+        });
       } finally {
         work.close();
       }
@@ -318,10 +331,13 @@ async function collectRows(
   schema: SchemaInfo,
   work: Database.Database,
   report: string[],
-): Promise<void> {
+): Promise<{ inTimeOrder: boolean }> {
   const now = Date.now();
   work.pragma("journal_mode = OFF");
   work.pragma("synchronous = OFF");
+  // A small page cache (and so a small sorter) keeps memory flat as tables grow; the work
+  // table is written and read in order, so a bigger cache buys little.
+  work.pragma(`cache_size = ${SMALL_CACHE}`);
   // Uniqueness is checked here unless the database already enforces it.
   const unique = schema.unique.has(colKey(plan.table, plan.key)) ? "" : " UNIQUE";
   work.exec(
@@ -344,6 +360,10 @@ async function collectRows(
   let seq = 0;
   let lastGood: { ms: number; rowid: unknown } | undefined;
   let firstGoodMs: number | undefined;
+  // Rows usually arrive in time order already (rowid follows creation): then the work table needs
+  // no sort on the way out. Rows before the first usable time take that time, so they keep it.
+  let inTimeOrder = true;
+  let prevMs = Number.NEGATIVE_INFINITY;
   let bad = 0;
   const insertBatch = work.transaction((rows: unknown[][]) => {
     for (const row of rows) {
@@ -381,6 +401,10 @@ async function collectRows(
             `${plan.table} rowid ${String(rowid)} (${plan.key} ${JSON.stringify(legacy)}): no usable time from ${timeLabel}: ${r.error}; ${using}`,
           );
         }
+      }
+      if (ms !== null) {
+        if (ms < prevMs) inTimeOrder = false;
+        prevMs = ms;
       }
       pending.push(seq++, ms, legacy);
       if (pending.length === INSERT_ROWS * 3) flush();
@@ -435,6 +459,7 @@ async function collectRows(
   plan.rowCount = seq;
   plan.rowsWithoutTime = bad;
   plan.sha256 = hash.digest("hex");
+  return { inTimeOrder };
 }
 
 /**
@@ -491,6 +516,8 @@ interface WriteCtx {
   plan: TablePlan;
   work: Database.Database;
   time: TableConfig["time"];
+  /** The work table's seq order is already (time, seq) order. */
+  inTimeOrder: boolean;
 }
 
 function header(ctx: WriteCtx, step: string, what: string, order: string): string {
@@ -612,7 +639,7 @@ function writeTableFiles(ctx: WriteCtx): void {
   };
   const deriver = new UlidDeriver(cfg.salt);
   const iter = ctx.work
-    .prepare("SELECT ms, legacy FROM work ORDER BY ms, seq")
+    .prepare(`SELECT ms, legacy FROM work ORDER BY ${ctx.inTimeOrder ? "seq" : "ms, seq"}`)
     .raw(true)
     .iterate() as IterableIterator<[number, string]>;
   try {
