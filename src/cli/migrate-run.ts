@@ -1,5 +1,4 @@
 import type { ApplyProgress } from "../apply.ts";
-import { loadConfig, type SystemConfig } from "../config.ts";
 import { runCodemod as realRunner } from "../engine/runner.ts";
 import { resolveApiUrl } from "../github.ts";
 import { runPhases, summaryTable } from "../phases.ts";
@@ -8,6 +7,7 @@ import { countsLine } from "../report-markdown.ts";
 import { type CliDeps, UsageError } from "./io.ts";
 import type { MigrateFlags } from "./migrate.ts";
 import { makeConfirm } from "./prompt.ts";
+import { selectSystems } from "./systems.ts";
 
 export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<void> {
   const env = deps.env ?? process.env;
@@ -15,22 +15,10 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
   const secrets = secretsFromEnv(env);
   const say = (t: string) => out(redact(t, secrets));
-  if (!!flags.system === !!flags.all)
-    throw new UsageError("migrate: give either --system NAME or --all");
   if (flags.dryRun && (flags.push || flags.openPr)) {
     throw new UsageError("migrate: --dry-run cannot be combined with --push or --open-pr");
   }
-  const config = loadConfig(flags.config);
-  let systems: SystemConfig[] = config.systems;
-  if (flags.system) {
-    const found = config.systems.find((s) => s.name === flags.system);
-    if (!found) {
-      throw new UsageError(
-        `migrate: no system "${flags.system}" in ${config.path} (known: ${config.systems.map((s) => s.name).join(", ")})`,
-      );
-    }
-    systems = [found];
-  }
+  const { config, systems } = selectSystems("migrate", flags);
   const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
   const progress = await applyProgress(deps, err);

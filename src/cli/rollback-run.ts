@@ -1,25 +1,13 @@
-import { loadConfig, type SystemConfig } from "../config.ts";
 import { rollbackSystems } from "../rollback.ts";
-import { type CliDeps, UsageError } from "./io.ts";
+import type { CliDeps } from "./io.ts";
 import { makeConfirm } from "./prompt.ts";
 import type { RollbackFlags } from "./rollback.ts";
+import { selectSystems } from "./systems.ts";
 
 export async function runRollback(flags: RollbackFlags, deps: CliDeps): Promise<void> {
   const out = deps.out ?? ((t: string) => process.stdout.write(t));
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
-  if (!!flags.system === !!flags.all)
-    throw new UsageError("rollback: give either --system NAME or --all");
-  const config = loadConfig(flags.config);
-  let systems: SystemConfig[] = config.systems;
-  if (flags.system) {
-    const found = config.systems.find((s) => s.name === flags.system);
-    if (!found) {
-      throw new UsageError(
-        `rollback: no system "${flags.system}" in ${config.path} (known: ${config.systems.map((s) => s.name).join(", ")})`,
-      );
-    }
-    systems = [found];
-  }
+  const { systems } = selectSystems("rollback", flags);
   // The plan first (always), then one confirmation for all of it.
   const plan = await rollbackSystems(systems, { dryRun: true });
   const lines = plan.flatMap((r) => [
