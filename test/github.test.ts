@@ -1,12 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { runCli } from "../src/cli/main.ts";
-import { runCodemod } from "../src/engine/runner.ts";
 import { parseRemoteUrl, resolveApiUrl } from "../src/github.ts";
 import { redact } from "../src/redact.ts";
 import { startFakeGitHub } from "./helpers/github-server.ts";
-import { commitFiles, crackerjackFiles, git, makeRepo, tempDir } from "./helpers/repos.ts";
+import {
+  commitFiles,
+  crackerjackFiles,
+  git,
+  makeRepo,
+  migrateCli,
+  tempDir,
+} from "./helpers/repos.ts";
 
 const TOKEN = "ghp_RECOGNISABLEtoken0123456789SECRET";
 
@@ -73,22 +78,9 @@ describe("migrate --open-pr against a local GitHub API", () => {
   }
 
   async function cli(args: string[], env: NodeJS.ProcessEnv = { GITHUB_TOKEN: TOKEN }) {
-    let out = "";
-    let err = "";
-    const code = await runCli(
-      [
-        "node",
-        "ulid-codemod",
-        "migrate",
-        "--yes",
-        "--config",
-        join(tmp.dir, "ulid-migration.yaml"),
-        ...args,
-      ],
-      { out: (t) => (out += t), err: (t) => (err += t), env, runCodemod: runCodemod },
-    );
-    expect(out + err).not.toContain(TOKEN);
-    return { code, out, err };
+    const r = await migrateCli(join(tmp.dir, "ulid-migration.yaml"), args, env);
+    expect(r.out + r.err).not.toContain(TOKEN);
+    return r;
   }
 
   test("first run pushes and creates the PR; a rerun updates its body", async () => {

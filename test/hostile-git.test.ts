@@ -4,9 +4,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { runCli } from "../src/cli/main.ts";
-import { runCodemod } from "../src/engine/runner.ts";
-import { commitFiles, crackerjackFiles, git, makeRepo, tempDir } from "./helpers/repos.ts";
+import {
+  commitFiles,
+  crackerjackFiles,
+  git,
+  makeRepo,
+  migrateCli,
+  tempDir,
+} from "./helpers/repos.ts";
 
 let tmp: ReturnType<typeof tempDir>;
 let repo: string;
@@ -20,23 +25,8 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-async function migrate(...args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(
-    // --yes: no terminal here to confirm on.
-    [
-      "node",
-      "ulid-codemod",
-      "migrate",
-      "--yes",
-      "--config",
-      join(tmp.dir, "ulid-migration.yaml"),
-      ...args,
-    ],
-    { out: (t) => (out += t), err: (t) => (err += t), env: {}, runCodemod },
-  );
-  return { code, out, err };
+function migrate(...args: string[]) {
+  return migrateCli(join(tmp.dir, "ulid-migration.yaml"), args);
 }
 
 /** Every file under `dir` except .git, with a hash of its bytes. */

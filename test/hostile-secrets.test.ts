@@ -3,12 +3,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
-import { runCli } from "../src/cli/main.ts";
 import { parseConfig } from "../src/config.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import { migrateSystem } from "../src/migrate.ts";
 import { startFakeGitHub } from "./helpers/github-server.ts";
-import { crackerjackFiles, git, makeRepo, tempDir } from "./helpers/repos.ts";
+import { crackerjackFiles, git, makeRepo, migrateCli, tempDir } from "./helpers/repos.ts";
 
 const TOKEN = "ghp_TESTTOKEN_recognisable_1234567890";
 const CONFIG = (extra = "") =>
@@ -36,25 +35,14 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(
-    [
-      "node",
-      "ulid-codemod",
-      "migrate",
-      "--yes",
-      "--config",
-      join(tmp.dir, "ulid-migration.yaml"),
-      "--all",
-      "--github-api-url",
-      gh.url,
-      ...args,
-    ],
-    { out: (t) => (out += t), err: (t) => (err += t), env: { GITHUB_TOKEN: TOKEN }, runCodemod },
+function cli(...args: string[]) {
+  return migrateCli(
+    join(tmp.dir, "ulid-migration.yaml"),
+    ["--all", "--github-api-url", gh.url, ...args],
+    {
+      GITHUB_TOKEN: TOKEN,
+    },
   );
-  return { code, out, err };
 }
 
 /** Every place the token could end up, as one text per place. */

@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { runCli } from "../../src/cli/main.ts";
+import { runCodemod } from "../../src/engine/runner.ts";
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {
@@ -62,3 +64,26 @@ export const crackerjackFiles: Record<string, string> = {
   "crackerjack/util.py": "def add(a, b):\n    return a + b\n",
   "README.md": "# crackerjack\n",
 };
+
+/**
+ * `ulid-codemod migrate --yes --config FILE ...` through the real CLI boundary (`runCli`), with
+ * captured output; `--yes` because a test has no terminal to confirm on.
+ */
+export async function migrateCli(config: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  let out = "";
+  let err = "";
+  const code = await runCli(
+    ["node", "ulid-codemod", "migrate", "--yes", "--config", config, ...args],
+    {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      env,
+      runCodemod,
+    },
+  );
+  return { code, out, err };
+}
