@@ -1,10 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { runCli } from "../src/cli/main.ts";
 import { ConfigError, findConfig, loadConfig, loadSystem, parseConfig } from "../src/config.ts";
 import { seedConfig } from "../src/init.ts";
-import { tempDir } from "./helpers/repos.ts";
+import { cliCapture, tempDir } from "./helpers/repos.ts";
 
 const F = "/plans/ulid-migration.yaml";
 const parse = (yaml: string) => parseConfig(yaml, F);
@@ -152,16 +151,7 @@ describe("files and init", () => {
     );
   });
 
-  async function cli(args: string[]) {
-    let out = "";
-    let err = "";
-    const code = await runCli(["node", "ulid-codemod", ...args], {
-      out: (t) => (out += t),
-      err: (t) => (err += t),
-      env: {},
-    });
-    return { code, out, err };
-  }
+  const cli = (args: string[]) => cliCapture(args);
 
   test("init writes the commented seed, refuses to overwrite, --force overwrites", async () => {
     const file = join(tmp.dir, "plan.yaml");

@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { z } from "zod";
-import { runCli } from "../src/cli/main.ts";
 import { ConfigError, configSchema, formatPath, parseConfig } from "../src/config.ts";
-import { tempDir } from "./helpers/repos.ts";
+import { cliCapture, tempDir } from "./helpers/repos.ts";
 
 const F = "/plans/ulid-migration.yaml";
 
@@ -176,16 +175,7 @@ test.each([
 const tmp = tempDir("ulid-hostile-config-");
 afterAll(() => tmp.cleanup());
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(["node", "ulid-codemod", ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    env: {},
-  });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => cliCapture(args);
 
 test("unknown system: migrate and sql name the file and the system", async () => {
   const file = join(tmp.dir, "ulid-migration.yaml");

@@ -5,29 +5,16 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import { runCli } from "../src/cli/main.ts";
 import { buildDemoWorkspace, type DemoWorkspace, runDemo, workspaceState } from "../src/demo.ts";
-import { runCodemod } from "../src/engine/runner.ts";
 import { openDb } from "../src/sql/db.ts";
-import { git, tempDir } from "./helpers/repos.ts";
+import { cliCapture, git, tempDir } from "./helpers/repos.ts";
 
 let tmp: ReturnType<typeof tempDir> | undefined;
 afterEach(() => tmp?.cleanup());
 
-async function cli(args: string[], extra: { confirm?: (q: string) => boolean } = {}) {
-  let out = "";
-  let err = "";
-  const code = await runCli(["node", "ulid-codemod", ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    env: {},
-    runCodemod,
-    isTTY: false,
-    ...(extra.confirm
-      ? { confirm: async (q: string) => (extra.confirm as (q: string) => boolean)(q) }
-      : {}),
-  });
-  return { code, out, err };
+function cli(args: string[], extra: { confirm?: (q: string) => boolean } = {}) {
+  const { confirm } = extra;
+  return cliCapture(args, confirm ? { confirm: async (q: string) => confirm(q) } : {});
 }
 
 async function workspace(jobs = 400, sessions = 120): Promise<DemoWorkspace> {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { runCli } from "../src/cli/main.ts";
+import { cliCapture } from "./helpers/repos.ts";
 import { makeCrackerjack, tempDir } from "./sql-fixtures.ts";
 
 let dir: string;
@@ -37,19 +37,7 @@ beforeAll(() => {
 afterAll(() => cleanup());
 
 /** Runs `ulid-codemod sql ...` through the real CLI boundary with a real migration config. */
-async function run(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(["node", "ulid-codemod", "sql", ...args, "--config", config], {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+const run = (args: string[]) => cliCapture(["sql", ...args, "--config", config]);
 
 test("sql generate writes into the system's sqlDir and sql verify prints a passing table", async () => {
   const g = await run(["generate", "--system", "crackerjack"]);

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { CliDeps } from "../../src/cli/io.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { runCodemod } from "../../src/engine/runner.ts";
 
@@ -66,24 +67,28 @@ export const crackerjackFiles: Record<string, string> = {
 };
 
 /**
- * `ulid-codemod migrate --yes --config FILE ...` through the real CLI boundary (`runCli`), with
- * captured output; `--yes` because a test has no terminal to confirm on.
+ * `ulid-codemod ARGS...` through the real CLI boundary (`runCli`), output captured, no terminal,
+ * the real transforms; `deps` adds to or overrides the CLI's dependencies (env, confirm, ...).
  */
-export async function migrateCli(config: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+export async function cliCapture(args: string[], deps: CliDeps = {}) {
   let out = "";
   let err = "";
-  const code = await runCli(
-    ["node", "ulid-codemod", "migrate", "--yes", "--config", config, ...args],
-    {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      env,
-      runCodemod,
+  const code = await runCli(["node", "ulid-codemod", ...args], {
+    out: (t) => {
+      out += t;
     },
-  );
+    err: (t) => {
+      err += t;
+    },
+    env: {},
+    runCodemod,
+    isTTY: false,
+    ...deps,
+  });
   return { code, out, err };
+}
+
+/** `ulid-codemod migrate --yes --config FILE ...`: `--yes` because a test has no terminal. */
+export function migrateCli(config: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return cliCapture(["migrate", "--yes", "--config", config, ...args], { env });
 }
