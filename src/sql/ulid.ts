@@ -48,6 +48,7 @@ function increment80(b: Uint8Array): boolean {
 export class UlidDeriver {
   private lastMs = -1;
   private lastTime = "";
+  /** The first six time characters: they change once per 2^20 ms (about 17 minutes). */
   private timeHigh = "";
   private readonly random = new Uint8Array(10);
   private readonly mac = new Uint8Array(32);
@@ -66,13 +67,16 @@ export class UlidDeriver {
         throw new Error(`more than 2^80 rows in millisecond ${ms}`);
       }
     } else {
-      // The last two characters are the low 10 bits; the rest changes once per 1024 ms.
+      // The last four characters are two 10-bit groups; rows minutes apart share the rest.
       // (Division, not shifts: times exceed 32 bits.)
-      if (this.lastMs < 0 || Math.floor(ms / 1024) !== Math.floor(this.lastMs / 1024)) {
-        this.timeHigh = encodeTime(ms).slice(0, 8);
+      if (this.lastMs < 0 || Math.floor(ms / 2 ** 20) !== Math.floor(this.lastMs / 2 ** 20)) {
+        this.timeHigh = encodeTime(ms).slice(0, 6);
       }
       this.lastMs = ms;
-      this.lastTime = this.timeHigh + (PAIRS[ms & 1023] as string);
+      this.lastTime =
+        this.timeHigh +
+        (PAIRS[Math.floor(ms / 1024) % 1024] as string) +
+        (PAIRS[ms % 1024] as string);
       this.hash.digestInto(legacyId, this.mac);
       this.random.set(this.mac.subarray(0, 10));
     }
