@@ -12,7 +12,11 @@ try {
   rmSync(outdir, { recursive: true, force: true });
   const { build } = await import("esbuild");
   await build({
-    entryPoints: { cli: `${root}src/cli/main.ts` },
+    entryPoints: {
+      cli: `${root}src/cli/main.ts`,
+      // Worker threads load their entry by file name, next to the chunk that starts them.
+      "map-body-worker": `${root}src/sql/map-body-worker.ts`,
+    },
     outdir,
     outExtension: { ".js": ".mjs" },
     // Chunks per dynamic import keep each command's dependencies out of the others' start-up.

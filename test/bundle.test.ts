@@ -37,7 +37,9 @@ test("the bundle runs --version, transform, init and sql generate", () => {
   const dir = tempDir();
   expect(run(["init", "--out", path.join(dir, "plan.yaml")]).status).toBe(0);
 
-  makeCrackerjack(path.join(dir, "jobs.db"), 5);
+  // 100,000 rows: enough for generate to write the mapping rows on its worker thread, whose
+  // entry the bundle must carry as a file of its own.
+  makeCrackerjack(path.join(dir, "jobs.db"), 100_000);
   const plan = path.join(dir, "ulid-migration.yaml");
   execFileSync("sh", ["-c", `cat > ${plan}`], {
     input: [
@@ -67,5 +69,6 @@ test("the bundle runs --version, transform, init and sql generate", () => {
   ]);
   expect(g.stderr).toBe("");
   expect(g.status).toBe(0);
-  expect(g.stdout).toContain("jobs.job_id: 5 rows");
+  expect(g.stdout).toContain("jobs.job_id: 100000 rows");
+  expect(existsSync(path.join(REPO_ROOT, out, "map-body-worker.mjs"))).toBe(true);
 });

@@ -8,7 +8,9 @@ import type { DatabaseConfig, TableConfig } from "./config.ts";
 import { ulidColumnFor } from "./config.ts";
 import { type Db, explainDbError, openDb } from "./db.ts";
 import { commentText, type Engine, ident, sqlString } from "./escape.ts";
+import { type MapBodySink, openMapBody } from "./map-body.ts";
 import { colKey, findColumn, findTable, readSchema, type SchemaInfo } from "./schema.ts";
+import { SqlFile, Utf8Buffer } from "./sql-file.ts";
 import {
   beginTx,
   guard,
@@ -25,7 +27,6 @@ import {
   type TimeResult,
   ZoneConverter,
 } from "./time.ts";
-import { UlidDeriver } from "./ulid.ts";
 
 export interface GenerateOptions {
   system: string;
@@ -35,6 +36,11 @@ export interface GenerateOptions {
   outDir: string;
   /** Recorded in headers; defaults to package.json's version. */
   toolVersion?: string;
+  /**
+   * Tables with at least this many rows derive and write their mapping rows on a worker
+   * thread, in parallel with reading (default 100,000; the thread costs some 50 ms to start).
+   */
+  threadRows?: number;
 }
 
 export interface ChildRef {
@@ -94,6 +100,16 @@ export interface GenerateResult {
   tables: TablePlan[];
   /** Rows without a usable time, skipped configured references, contract caveats. */
   report: string[];
+  /** How each table was read and written (for benchmarks and tests; the files do not depend on it). */
+  passes: TablePass[];
+}
+
+export interface TablePass {
+  table: string;
+  /** Streamed from the source in one pass, or read again into a work table and sorted. */
+  read: "streamed" | "sorted";
+  /** Where ULIDs were derived and the mapping rows written. */
+  writer: "thread" | "main";
 }
 
 export const MANIFEST = "manifest.json";
@@ -105,6 +121,7 @@ const SMALL_CACHE = -2000;
 export async function generateSql(opts: GenerateOptions): Promise<GenerateResult> {
   const { database: cfg, system } = opts;
   const toolVersion = opts.toolVersion ?? TOOL_VERSION;
+  const threadRows = opts.threadRows ?? 100_000;
   const report: string[] = [];
   const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
   // The source is read once, in rowid order: no use for better-sqlite3's 16 MB default cache.
@@ -117,26 +134,16 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
   try {
     const schema = await readSchema(db);
     const plans: TablePlan[] = [];
+    const passes: TablePass[] = [];
     for (const [i, t] of cfg.tables.entries()) {
       const nnnn = String(i + 1).padStart(4, "0");
       const plan = planTable(t, schema, cfg, nnnn, report);
       plans.push(plan);
-      const work = new Database(path.join(scratchDir, `${nnnn}.db`));
-      try {
-        const { inTimeOrder } = await collectRows(db, cfg, t, plan, schema, work, report);
-        writeTableFiles({
-          staging,
-          cfg,
-          system,
-          toolVersion,
-          plan,
-          work,
-          time: t.time,
-          inTimeOrder,
-        });
-      } finally {
-        work.close();
-      }
+      const dir = fs.mkdtempSync(path.join(scratchDir, `${nnnn}-`));
+      const { bodies, pass } = await mapTable(db, cfg, t, plan, schema, dir, report, threadRows);
+      passes.push(pass);
+      writeTableFiles({ staging, cfg, system, toolVersion, plan, time: t.time, bodies });
+      fs.rmSync(dir, { recursive: true, force: true });
     }
     const manifest: Manifest = {
       system,
@@ -167,6 +174,7 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
       contractFiles: manifest.contract.map(abs),
       tables: plans,
       report,
+      passes,
     };
   } catch (e) {
     throw explainDbError(cfg.engine, cfg.path, e);
@@ -318,32 +326,41 @@ function hashValue(v: unknown): string {
   return `${typeof v}:${String(v)}`;
 }
 
+/** What one read of a table's rows found. */
+interface ReadResult {
+  /** False when the sink stopped the read early. */
+  complete: boolean;
+  rowCount: number;
+  rowsWithoutTime: number;
+  firstGoodMs?: number;
+  /** Usable times never went backwards in rowid order. */
+  inTimeOrder: boolean;
+  sha256: string;
+  report: string[];
+}
+
 /**
- * Pass 1: reads key and time in rowid order into a scratch SQLite table (so the sort by time
- * happens on disk and memory stays flat), hashing what was read and filling in fallback
- * times for rows without a usable one.
+ * Takes each row in rowid order with its time (null before the first row with a usable time:
+ * those take that row's time later). Returns false to stop reading.
  */
-async function collectRows(
+type RowSink = (seq: number, ms: number | null, legacy: string) => boolean;
+
+/**
+ * Reads key and time in rowid order, hashing what was read and filling in fallback times for
+ * rows without a usable one (the nearest earlier row's; reported).
+ */
+async function readRows(
   db: Db,
   cfg: DatabaseConfig,
   t: TableConfig,
   plan: TablePlan,
   schema: SchemaInfo,
-  work: Database.Database,
-  report: string[],
-): Promise<{ inTimeOrder: boolean }> {
+  sink: RowSink,
+  /** Awaited after each batch of rows (lets a writer thread catch up). */
+  afterBatch?: () => Promise<void>,
+): Promise<ReadResult> {
   const now = Date.now();
-  work.pragma("journal_mode = OFF");
-  work.pragma("synchronous = OFF");
-  // A small page cache (and so a small sorter) keeps memory flat as tables grow; the work
-  // table is written and read in order, so a bigger cache buys little.
-  work.pragma(`cache_size = ${SMALL_CACHE}`);
-  // Uniqueness is checked here unless the database already enforces it.
-  const unique = schema.unique.has(colKey(plan.table, plan.key)) ? "" : " UNIQUE";
-  work.exec(
-    `CREATE TABLE work (seq INTEGER PRIMARY KEY, ms INTEGER, legacy TEXT NOT NULL${unique})`,
-  );
-  const insert = work.prepare("INSERT INTO work (seq, ms, legacy) VALUES (?, ?, ?)");
+  const report: string[] = [];
   const zone = new ZoneConverter(t.time.zone);
   const fromKey = t.time.fromKey !== undefined ? compileKeyPattern(t.time.fromKey) : undefined;
   const parentInfo = findTable(schema, plan.table);
@@ -353,19 +370,21 @@ async function collectRows(
   // DuckDB's client decodes text with a BOM-stripping decoder: a leading U+FEFF would vanish
   // from the legacy ID, so read it behind a one-character prefix.
   const keyExpr = cfg.engine === "duckdb" ? `'#' || ${ident(plan.key)}` : ident(plan.key);
-  const sql = `SELECT rowid, ${keyExpr}${ts ? `, ${ts.expr}` : ""} FROM ${ident(plan.table)} ORDER BY rowid`;
   const strip = cfg.engine === "duckdb";
   const hash = createHash("sha256");
+  const hashed = new Utf8Buffer((chunk) => hash.update(chunk));
   const timeLabel = fromKey ? `pattern ${t.time.fromKey}` : `column ${t.time.column}`;
   let seq = 0;
   let lastGood: { ms: number; rowid: unknown } | undefined;
   let firstGoodMs: number | undefined;
-  // Rows usually arrive in time order already (rowid follows creation): then the work table needs
-  // no sort on the way out. Rows before the first usable time take that time, so they keep it.
   let inTimeOrder = true;
   let prevMs = Number.NEGATIVE_INFINITY;
   let bad = 0;
-  const insertBatch = work.transaction((rows: unknown[][]) => {
+  let complete = true;
+  const exprs = ts ? [keyExpr, ts.expr] : [keyExpr];
+  read: for await (const rows of db.scan(ident(plan.table), exprs)) {
+    // Hashed a batch at a time: one UTF-8 encoder call instead of one per row.
+    let hashText = "";
     for (const row of rows) {
       const rowid = row[0];
       const legacy = strip && typeof row[1] === "string" ? row[1].slice(1) : row[1];
@@ -375,7 +394,7 @@ async function collectRows(
         );
       }
       const raw = ts ? row[2] : legacy;
-      hashed.write(`${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`);
+      hashText += `${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`;
       let r: TimeResult;
       if (fromKey) r = fromKey(legacy, zone);
       else if (ts?.ms) r = raw === null ? { error: "time is NULL" } : checkRange(Number(raw), raw);
@@ -406,106 +425,179 @@ async function collectRows(
         if (ms < prevMs) inTimeOrder = false;
         prevMs = ms;
       }
-      pending.push(seq++, ms, legacy);
-      if (pending.length === INSERT_ROWS * 3) flush();
-    }
-  });
-  // Multi-row inserts: one native call per INSERT_ROWS rows instead of per row.
-  const INSERT_ROWS = 100;
-  const insertMany = work.prepare(
-    `INSERT INTO work (seq, ms, legacy) VALUES ${Array(INSERT_ROWS).fill("(?, ?, ?)").join(", ")}`,
-  );
-  const pending: unknown[] = [];
-  const hashed = new Utf8Buffer((chunk) => hash.update(chunk));
-  const flush = () => {
-    try {
-      if (pending.length === INSERT_ROWS * 3) insertMany.run(pending);
-      else for (let i = 0; i < pending.length; i += 3) insert.run(pending.slice(i, i + 3));
-      pending.length = 0;
-    } catch (e) {
-      if (String(e).includes("UNIQUE")) {
-        const ids = pending.filter((_, i) => i % 3 === 2) as string[];
-        const inBatch = ids.find((id, i) => ids.indexOf(id) !== i);
-        const dup =
-          inBatch ??
-          work
-            .prepare(
-              "SELECT legacy FROM work WHERE legacy IN (SELECT value FROM json_each(?)) LIMIT 1",
-            )
-            .pluck()
-            .get(JSON.stringify(ids));
-        throw new Error(
-          `${plan.table}.${plan.key} holds ${JSON.stringify(dup ?? "a value")} more than once; legacy IDs must be unique to map`,
-        );
+      if (!sink(seq++, ms, legacy)) {
+        complete = false;
+        break read;
       }
-      throw e;
     }
-  };
-  for await (const rows of db.batches(sql)) insertBatch(rows);
-  work.transaction(flush)();
+    hashed.write(hashText);
+    await afterBatch?.();
+  }
   hashed.flush();
   if (bad > MAX_ROW_REPORTS) {
     report.push(
       `${plan.table}: ${bad} rows in all without a usable time (first ${MAX_ROW_REPORTS} listed)`,
     );
   }
-  if (seq > 0 && firstGoodMs === undefined) {
+  if (complete && seq > 0 && firstGoodMs === undefined) {
     throw new Error(
       `${plan.table}: none of its ${seq} rows has a usable time from ${timeLabel}; refusing to invent ULID times`,
     );
   }
-  if (firstGoodMs !== undefined)
-    work.prepare("UPDATE work SET ms = ? WHERE ms IS NULL").run(firstGoodMs);
-  plan.rowCount = seq;
-  plan.rowsWithoutTime = bad;
-  plan.sha256 = hash.digest("hex");
-  return { inTimeOrder };
+  return {
+    complete,
+    rowCount: seq,
+    rowsWithoutTime: bad,
+    firstGoodMs,
+    inTimeOrder,
+    sha256: hash.digest("hex"),
+    report,
+  };
 }
+
+/** Rows without a time held in memory while streaming, waiting for the first usable time. */
+const MAX_PENDING = 10_000;
 
 /**
- * Collects text as UTF-8 in a fixed buffer and hands full buffers to `sink`: encoding many small
- * strings into one buffer is much cheaper than concatenating and encoding them later.
+ * Writes the mapping rows of one table, in (time, rowid) order, to body files in `dir`, and
+ * fills in the plan's row count, hash and report. Returns the body files (one per part).
+ *
+ * When the key is UNIQUE in the source and rows arrive in time order (the usual case: rowid
+ * follows creation), rows stream straight from the source to the files. Otherwise, or when
+ * that turns out wrong part way, the table is read again into an on-disk work table that
+ * checks uniqueness and sorts by time, so memory stays flat either way.
  */
-class Utf8Buffer {
-  private readonly buf = Buffer.allocUnsafe(1 << 20);
-  private off = 0;
-  constructor(private readonly sink: (chunk: Buffer | string) => void) {}
-  write(s: string): void {
-    // Up to 3 bytes per UTF-16 unit; Buffer.write would silently truncate past the end.
-    if (this.off + s.length * 3 > this.buf.length) {
-      this.flush();
-      if (s.length * 3 > this.buf.length) {
-        this.sink(s);
-        return;
-      }
+async function mapTable(
+  db: Db,
+  cfg: DatabaseConfig,
+  t: TableConfig,
+  plan: TablePlan,
+  schema: SchemaInfo,
+  dir: string,
+  report: string[],
+  threadRows: number,
+): Promise<{ bodies: string[]; pass: TablePass }> {
+  const [{ n }] = (await db.all(`SELECT count(*) AS n FROM ${ident(plan.table)}`)) as [
+    { n: unknown },
+  ];
+  const onThread = Number(n) >= threadRows;
+  const body = () =>
+    openMapBody(
+      {
+        stem: path.join(dir, "body"),
+        engine: cfg.engine,
+        table: plan.table,
+        batchSize: cfg.batchSize,
+        partRows: cfg.partRows,
+        salt: cfg.salt,
+      },
+      onThread,
+    );
+  const writer = onThread ? "thread" : "main";
+  const done = async (read: ReadResult, out: MapBodySink, how: TablePass["read"]) => {
+    plan.rowCount = read.rowCount;
+    plan.rowsWithoutTime = read.rowsWithoutTime;
+    plan.sha256 = read.sha256;
+    report.push(...read.report);
+    return { bodies: await out.close(), pass: { table: plan.table, read: how, writer } as const };
+  };
+
+  if (schema.unique.has(colKey(plan.table, plan.key))) {
+    const out = body();
+    try {
+      let pending: string[] = [];
+      let last = Number.NEGATIVE_INFINITY;
+      const sink: RowSink = (_seq, ms, legacy) => {
+        if (ms === null) {
+          pending.push(legacy);
+          return pending.length <= MAX_PENDING;
+        }
+        if (ms < last) return false;
+        last = ms;
+        for (const p of pending) out.add(ms, p);
+        pending = [];
+        out.add(ms, legacy);
+        return true;
+      };
+      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain());
+      if (read.complete) return await done(read, out, "streamed");
+    } finally {
+      out.discard();
     }
-    this.off += this.buf.write(s, this.off);
   }
-  flush(): void {
-    if (this.off > 0) this.sink(this.buf.subarray(0, this.off));
-    this.off = 0;
+
+  const work = new Database(path.join(dir, "work.db"));
+  try {
+    work.pragma("journal_mode = OFF");
+    work.pragma("synchronous = OFF");
+    // A small page cache (and so a small sorter) keeps memory flat as tables grow; the work
+    // table is written and read in order, so a bigger cache buys little.
+    work.pragma(`cache_size = ${SMALL_CACHE}`);
+    // Uniqueness is checked here unless the database already enforces it.
+    const unique = schema.unique.has(colKey(plan.table, plan.key)) ? "" : " UNIQUE";
+    work.exec(
+      `CREATE TABLE work (seq INTEGER PRIMARY KEY, ms INTEGER, legacy TEXT NOT NULL${unique})`,
+    );
+    // Multi-row inserts: one native call per INSERT_ROWS rows instead of per row.
+    const INSERT_ROWS = 100;
+    const insert = work.prepare("INSERT INTO work (seq, ms, legacy) VALUES (?, ?, ?)");
+    const insertMany = work.prepare(
+      `INSERT INTO work (seq, ms, legacy) VALUES ${Array(INSERT_ROWS).fill("(?, ?, ?)").join(", ")}`,
+    );
+    const pending: unknown[] = [];
+    const flush = () => {
+      try {
+        if (pending.length === INSERT_ROWS * 3) insertMany.run(pending);
+        else for (let i = 0; i < pending.length; i += 3) insert.run(pending.slice(i, i + 3));
+        pending.length = 0;
+      } catch (e) {
+        if (String(e).includes("UNIQUE")) throw duplicateError(work, plan, pending);
+        throw e;
+      }
+    };
+    work.exec("BEGIN");
+    const read = await readRows(db, cfg, t, plan, schema, (seq, ms, legacy) => {
+      pending.push(seq, ms, legacy);
+      if (pending.length === INSERT_ROWS * 3) flush();
+      return true;
+    });
+    flush();
+    if (read.firstGoodMs !== undefined)
+      work.prepare("UPDATE work SET ms = ? WHERE ms IS NULL").run(read.firstGoodMs);
+    work.exec("COMMIT");
+    const out = body();
+    try {
+      // Rows before the first usable time took that time, so time order holds for them too.
+      const rows = work
+        .prepare(`SELECT ms, legacy FROM work ORDER BY ${read.inTimeOrder ? "seq" : "ms, seq"}`)
+        .raw(true)
+        .iterate() as IterableIterator<[number, string]>;
+      let n = 0;
+      for (const [ms, legacy] of rows) {
+        out.add(ms, legacy);
+        if (++n % 4096 === 0) await out.drain();
+      }
+      return await done(read, out, "sorted");
+    } finally {
+      out.discard();
+    }
+  } finally {
+    work.close();
   }
 }
 
-/** Buffered, synchronous file writer: few syscalls, bounded memory. */
-class SqlFile {
-  private readonly fd: number;
-  private readonly out: Utf8Buffer;
-  constructor(readonly file: string) {
-    const fd = fs.openSync(file, "w");
-    this.fd = fd;
-    this.out = new Utf8Buffer((chunk) => {
-      const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-      for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done);
-    });
-  }
-  write(s: string): void {
-    this.out.write(s);
-  }
-  close(): void {
-    this.out.flush();
-    fs.closeSync(this.fd);
-  }
+function duplicateError(work: Database.Database, plan: TablePlan, pending: unknown[]): Error {
+  const ids = pending.filter((_, i) => i % 3 === 2) as string[];
+  const inBatch = ids.find((id, i) => ids.indexOf(id) !== i);
+  const dup =
+    inBatch ??
+    work
+      .prepare("SELECT legacy FROM work WHERE legacy IN (SELECT value FROM json_each(?)) LIMIT 1")
+      .pluck()
+      .get(JSON.stringify(ids));
+  return new Error(
+    `${plan.table}.${plan.key} holds ${JSON.stringify(dup ?? "a value")} more than once; legacy IDs must be unique to map`,
+  );
 }
 
 interface WriteCtx {
@@ -514,10 +606,9 @@ interface WriteCtx {
   system: string;
   toolVersion: string;
   plan: TablePlan;
-  work: Database.Database;
   time: TableConfig["time"];
-  /** The work table's seq order is already (time, seq) order. */
-  inTimeOrder: boolean;
+  /** The mapping rows' INSERT statements: one file per part (see mapTable). */
+  bodies: string[];
 }
 
 function header(ctx: WriteCtx, step: string, what: string, order: string): string {
@@ -587,14 +678,11 @@ function writeTableFiles(ctx: WriteCtx): void {
   const parentLit = sqlString(plan.table, e);
   const rowsGuard = guard(e, `row count of ${plan.table}`, p, plan.rowCount);
   const addColumn = plan.strategy === "add-column";
-  const batchSize = cfg.batchSize;
-  const partRows = cfg.partRows > 0 && plan.rowCount > cfg.partRows ? cfg.partRows : 0;
-  const nParts = partRows > 0 ? Math.ceil(plan.rowCount / partRows) : 0;
+  // More than one body means the mapping rows are split into part files.
+  const partBodies = ctx.bodies.length > 1 ? ctx.bodies : [];
+  const nParts = partBodies.length;
   const stem = plan.files.backfill.replace(/\.sql$/, "");
-  plan.files.parts = Array.from(
-    { length: nParts },
-    (_, i) => `${stem}_part${String(i + 1).padStart(4, "0")}.sql`,
-  );
+  plan.files.parts = partBodies.map((_, i) => `${stem}_part${String(i + 1).padStart(4, "0")}.sql`);
   const order = orderLine(plan);
   const open = (name: string) => new SqlFile(path.join(ctx.staging, name));
 
@@ -621,28 +709,8 @@ function writeTableFiles(ctx: WriteCtx): void {
   ex.write("COMMIT;\n");
   ex.close();
 
-  // map rows, streamed in (time, rowid) order; into part files or the backfill itself
-  const mapRows = (out: SqlFile, rows: Iterator<[number, string]>, limit: number) => {
-    for (let n = 0; n < limit; ) {
-      const take = Math.min(batchSize, limit - n);
-      out.write(`INSERT INTO ${ident(MAP_TABLE)} ("table_name", "legacy_id", "ulid") VALUES\n`);
-      for (let j = 1; j <= take; j++) {
-        const next = rows.next();
-        if (next.done) throw new Error(`${plan.table}: rows changed while generating`);
-        const [ms, legacy] = next.value;
-        out.write(
-          `(${parentLit}, ${sqlString(legacy, e)}, '${deriver.next(ms, legacy)}')${j === take ? ";\n" : ",\n"}`,
-        );
-      }
-      n += take;
-    }
-  };
-  const deriver = new UlidDeriver(cfg.salt);
-  const iter = ctx.work
-    .prepare(`SELECT ms, legacy FROM work ORDER BY ${ctx.inTimeOrder ? "seq" : "ms, seq"}`)
-    .raw(true)
-    .iterate() as IterableIterator<[number, string]>;
-  try {
+  {
+    const partRows = ctx.cfg.partRows;
     for (const [i, name] of plan.files.parts.entries()) {
       const part = open(name);
       const n = Math.min(partRows, plan.rowCount - i * partRows);
@@ -655,7 +723,7 @@ function writeTableFiles(ctx: WriteCtx): void {
         ),
       );
       part.write(beginTx(e) + guardSetup(e) + rowsGuard);
-      mapRows(part, iter, n);
+      part.append(partBodies[i] as string);
       part.write("COMMIT;\n");
       part.close();
     }
@@ -674,7 +742,7 @@ function writeTableFiles(ctx: WriteCtx): void {
     // Children are rewritten before the parent, so FK checks (deferred) and RESTRICT both hold.
     if (!addColumn) bf.write("PRAGMA defer_foreign_keys = ON;\n");
     bf.write(guardSetup(e) + rowsGuard);
-    if (nParts === 0) mapRows(bf, iter, plan.rowCount);
+    if (nParts === 0 && ctx.bodies[0]) bf.append(ctx.bodies[0]);
     bf.write(
       guard(
         e,
@@ -715,8 +783,6 @@ function writeTableFiles(ctx: WriteCtx): void {
     bf.write("COMMIT;\n");
     bf.write(validationComment(ctx));
     bf.close();
-  } finally {
-    iter.return?.();
   }
 
   // rollback
