@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseDatabaseConfig } from "../src/sql/config.ts";
 import { generateSql } from "../src/sql/index.ts";
 import { openMapBody } from "../src/sql/map-body.ts";
-import { makeSessionBuddy, sessionBuddyConfig, tempDir } from "./sql-fixtures.ts";
+import {
+  crackerjackConfig,
+  makeCrackerjack,
+  makeSessionBuddy,
+  sessionBuddyConfig,
+  tempDir,
+} from "./sql-fixtures.ts";
 
 let dir: string;
 let cleanup: () => void;
@@ -143,6 +149,34 @@ describe("every path through generate writes the same files", () => {
     const sorted = await generate(eventsDb(10_010, time, false));
     const body = (x: typeof r) => x.files["0001_events_backfill.sql"]?.split("\nBEGIN")[1];
     expect(body(r)).toEqual(body(sorted));
+  });
+
+  test("legacy IDs with quotes, NUL, newlines, a BOM and surrogate pairs reach the thread intact", async () => {
+    const nasty = [
+      "it's",
+      "nul\u0000byte",
+      "new\nline",
+      "\ufeffbom",
+      "😀-ünï",
+      "",
+      "x".repeat(5000),
+    ];
+    const file = `${fresh("cj")}.db`;
+    makeCrackerjack(file, 700, { ids: (i) => `${nasty[i % nasty.length]}-${i}` });
+    const out = [fresh("out"), fresh("out")];
+    const runs = [];
+    for (const [i, threadRows] of [undefined, 0].entries()) {
+      runs.push(
+        await generateSql({
+          system: "cj",
+          database: crackerjackConfig(file),
+          outDir: out[i] as string,
+          ...(threadRows === undefined ? {} : { threadRows }),
+        }),
+      );
+    }
+    expect(runs.map((r) => r.passes[0]?.writer)).toEqual(["main", "thread"]);
+    expect(filesOf(out[1] as string)).toEqual(filesOf(out[0] as string));
   });
 
   test("DuckDB: the thread writes what this thread writes", async () => {

@@ -383,8 +383,6 @@ async function readRows(
   let complete = true;
   const exprs = ts ? [keyExpr, ts.expr] : [keyExpr];
   read: for await (const rows of db.scan(ident(plan.table), exprs)) {
-    // Hashed a batch at a time: one UTF-8 encoder call instead of one per row.
-    let hashText = "";
     for (const row of rows) {
       const rowid = row[0];
       const legacy = strip && typeof row[1] === "string" ? row[1].slice(1) : row[1];
@@ -394,7 +392,7 @@ async function readRows(
         );
       }
       const raw = ts ? row[2] : legacy;
-      hashText += `${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`;
+      hashed.write(`${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`);
       let r: TimeResult;
       if (fromKey) r = fromKey(legacy, zone);
       else if (ts?.ms) r = raw === null ? { error: "time is NULL" } : checkRange(Number(raw), raw);
@@ -430,7 +428,6 @@ async function readRows(
         break read;
       }
     }
-    hashed.write(hashText);
     await afterBatch?.();
   }
   hashed.flush();
