@@ -215,5 +215,5 @@ test("a writer thread that cannot write fails the run with the file it could not
       return sink.close();
     })(),
   ).rejects.toThrow(/ENOENT.*no-such-dir\/body-0\.sql/);
-  sink.discard();
+  await sink.discard();
 });

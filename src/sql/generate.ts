@@ -478,10 +478,11 @@ async function mapTable(
     { n: unknown },
   ];
   const onThread = Number(n) >= threadRows;
-  const body = () =>
+  // A stem per attempt: nothing of an abandoned attempt can land in the next one's files.
+  const body = (how: TablePass["read"]) =>
     openMapBody(
       {
-        stem: path.join(dir, "body"),
+        stem: path.join(dir, how),
         engine: cfg.engine,
         table: plan.table,
         batchSize: cfg.batchSize,
@@ -500,7 +501,7 @@ async function mapTable(
   };
 
   if (schema.unique.has(colKey(plan.table, plan.key))) {
-    const out = body();
+    const out = body("streamed");
     try {
       let pending: string[] = [];
       let last = Number.NEGATIVE_INFINITY;
@@ -519,7 +520,7 @@ async function mapTable(
       const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain());
       if (read.complete) return await done(read, out, "streamed");
     } finally {
-      out.discard();
+      await out.discard();
     }
   }
 
@@ -562,7 +563,7 @@ async function mapTable(
     if (read.firstGoodMs !== undefined)
       work.prepare("UPDATE work SET ms = ? WHERE ms IS NULL").run(read.firstGoodMs);
     work.exec("COMMIT");
-    const out = body();
+    const out = body("sorted");
     try {
       // Rows before the first usable time took that time, so time order holds for them too.
       const rows = work
@@ -576,7 +577,7 @@ async function mapTable(
       }
       return await done(read, out, "sorted");
     } finally {
-      out.discard();
+      await out.discard();
     }
   } finally {
     work.close();

@@ -94,8 +94,8 @@ export interface MapBodySink {
   drain(): Promise<void>;
   /** Ends the last statement; the files in order. */
   close(): Promise<string[]>;
-  /** After a failure or an abandoned read; a no-op after close. */
-  discard(): void;
+  /** After a failure or an abandoned read: stops writing; a no-op after close. */
+  discard(): Promise<void>;
 }
 
 /**
@@ -109,7 +109,7 @@ export function openMapBody(args: MapBodyArgs, onThread: boolean): MapBodySink {
     add: (ms, legacy) => body.add(ms, legacy),
     drain: async () => {},
     close: async () => body.close(),
-    discard: () => body.discardIfOpen(),
+    discard: async () => body.discardIfOpen(),
   };
 }
 
@@ -184,8 +184,8 @@ class ThreadSink implements MapBodySink {
     return this.files as string[];
   }
 
-  discard(): void {
-    void this.worker.terminate();
+  async discard(): Promise<void> {
+    await this.worker.terminate();
   }
 
   private send(): void {
