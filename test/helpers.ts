@@ -14,6 +14,13 @@ export function tempDir(prefix = "ulid-test-"): string {
   return dir;
 }
 
+/** A temp directory for the test file, and `fresh(name)`: a new path in it on every call. */
+export function scratch(prefix = "ulid-test-"): { dir: string; fresh: (name: string) => string } {
+  const dir = tempDir(prefix);
+  let seq = 0;
+  return { dir, fresh: (name) => path.join(dir, `${name}-${++seq}`) };
+}
+
 export interface CliResult {
   status: number;
   stdout: string;

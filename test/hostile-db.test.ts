@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { decodeTime } from "ulid";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import type { DatabaseConfig } from "../src/sql/config.ts";
 import {
   applySqlFiles,
@@ -15,24 +15,15 @@ import {
   openForApply,
   verifySql,
 } from "../src/sql/index.ts";
-import { REPO_ROOT } from "./helpers.ts";
+import { REPO_ROOT, scratch } from "./helpers.ts";
 import {
   crackerjackConfig,
   makeCrackerjack,
   makeSessionBuddy,
   sessionBuddyConfig,
-  tempDir,
 } from "./sql-fixtures.ts";
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-let seq = 0;
-const fresh = (name: string) => path.join(dir, `${name}-${++seq}`);
+const { fresh } = scratch("ulid-sql-test-");
 
 /** Names and bytes of every file under `root` (missing root: null). */
 function files(root: string): Record<string, string> | null {

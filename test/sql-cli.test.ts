@@ -1,14 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { beforeAll, expect, test } from "vitest";
 import { cliCapture } from "./helpers/repos.ts";
-import { makeCrackerjack, tempDir } from "./sql-fixtures.ts";
+import { tempDir } from "./helpers.ts";
+import { makeCrackerjack } from "./sql-fixtures.ts";
 
-let dir: string;
-let cleanup: () => void;
+const dir = tempDir("ulid-sql-test-");
 let config: string;
 beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
   makeCrackerjack(path.join(dir, "crackerjack.db"), 25);
   config = path.join(dir, "ulid-migration.yaml");
   fs.writeFileSync(
@@ -34,7 +33,6 @@ beforeAll(() => {
     ].join("\n"),
   );
 });
-afterAll(() => cleanup());
 
 /** Runs `ulid-codemod sql ...` through the real CLI boundary with a real migration config. */
 const run = (args: string[]) => cliCapture(["sql", ...args, "--config", config]);

@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { decodeTime } from "ulid";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   applySqlFiles,
   applyToScratchCopy,
@@ -12,17 +11,10 @@ import {
   snapshotTable,
   verifySql,
 } from "../src/sql/index.ts";
-import { makeSessionBuddy, sessionBuddyConfig, tempDir } from "./sql-fixtures.ts";
+import { scratch } from "./helpers.ts";
+import { makeSessionBuddy, sessionBuddyConfig } from "./sql-fixtures.ts";
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-let seq = 0;
-const fresh = (name: string) => path.join(dir, `${name}-${++seq}`);
+const { fresh } = scratch("ulid-sql-test-");
 
 async function buildDb(n: number, extraSql: string[] = []): Promise<string> {
   const file = `${fresh("sb")}.duckdb`;

@@ -1,17 +1,9 @@
 // Builders for real SQLite / DuckDB databases shaped like Crackerjack and Session-Buddy.
 import { createHash } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import type { DatabaseConfig } from "../src/sql/config.ts";
 import { parseDatabaseConfig } from "../src/sql/config.ts";
-
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ulid-sql-test-"));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** Deterministic UUID-shaped legacy ID for row i. */
 export function uuidFor(i: number): string {

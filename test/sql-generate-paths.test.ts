@@ -4,27 +4,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { parseDatabaseConfig } from "../src/sql/config.ts";
 import { generateSql } from "../src/sql/index.ts";
 import { openMapBody } from "../src/sql/map-body.ts";
+import { scratch } from "./helpers.ts";
 import {
   crackerjackConfig,
   makeCrackerjack,
   makeSessionBuddy,
   sessionBuddyConfig,
-  tempDir,
 } from "./sql-fixtures.ts";
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-let seq = 0;
-const fresh = (name: string) => path.join(dir, `${name}-${++seq}`);
+const { dir, fresh } = scratch("ulid-sql-test-");
 
 /** `events` with `n` rows; `unique` decides whether the database itself enforces the key. */
 function eventsDb(n: number, time: (i: number) => string | null, unique: boolean): string {

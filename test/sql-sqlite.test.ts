@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { decodeTime } from "ulid";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   ApplyError,
   applySqlFiles,
@@ -13,17 +13,10 @@ import {
   snapshotTable,
   verifySql,
 } from "../src/sql/index.ts";
-import { crackerjackConfig, makeCrackerjack, tempDir } from "./sql-fixtures.ts";
+import { scratch } from "./helpers.ts";
+import { crackerjackConfig, makeCrackerjack } from "./sql-fixtures.ts";
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-});
-afterAll(() => cleanup());
-
-let seq = 0;
-const fresh = (name: string) => path.join(dir, `${name}-${++seq}`);
+const { dir, fresh } = scratch("ulid-sql-test-");
 
 function buildDb(n: number, opts: Parameters<typeof makeCrackerjack>[2] = {}): string {
   const file = `${fresh("cj")}.db`;
