@@ -117,22 +117,12 @@ export function openMapBody(args: MapBodyArgs, onThread: boolean): MapBodySink {
 const THREAD_BATCH = 4096;
 const MAX_IN_FLIGHT = 4;
 
-/** Rows for the worker: times, and legacy IDs as lengths into one string. */
-export interface RowBatch {
-  ms: Float64Array;
-  lengths: Uint32Array;
-  text: string;
-}
-
 type FromWorker = { done: true } | { files: string[] } | { error: string };
 
 class ThreadSink implements MapBodySink {
   private readonly worker;
   private ms = new Float64Array(THREAD_BATCH);
-  private lengths = new Uint32Array(THREAD_BATCH);
-  /** The batch's legacy IDs end to end: one string clones far faster than thousands. */
-  private text = "";
-  private count = 0;
+  private legacy: string[] = [];
   private inFlight = 0;
   private files?: string[];
   private failure?: Error;
@@ -164,10 +154,9 @@ class ThreadSink implements MapBodySink {
   }
 
   add(ms: number, legacy: string): void {
-    this.ms[this.count] = ms;
-    this.lengths[this.count] = legacy.length;
-    this.text += legacy;
-    if (++this.count === THREAD_BATCH) this.send();
+    this.ms[this.legacy.length] = ms;
+    this.legacy.push(legacy);
+    if (this.legacy.length === THREAD_BATCH) this.send();
   }
 
   async drain(): Promise<void> {
@@ -189,15 +178,10 @@ class ThreadSink implements MapBodySink {
   }
 
   private send(): void {
-    if (this.count === 0) return;
-    const ms = this.ms.slice(0, this.count);
-    const lengths = this.lengths.slice(0, this.count);
-    this.worker.postMessage({ ms, lengths, text: this.text } satisfies RowBatch, [
-      ms.buffer,
-      lengths.buffer,
-    ]);
-    this.text = "";
-    this.count = 0;
+    if (this.legacy.length === 0) return;
+    const ms = this.ms.slice(0, this.legacy.length);
+    this.worker.postMessage({ ms, legacy: this.legacy }, [ms.buffer]);
+    this.legacy = [];
     this.inFlight++;
   }
 
