@@ -63,6 +63,14 @@ describe("templates", () => {
     const sesIndex = indexOf('session_id = f"{project_name}-{timestamp}"\n', ses);
     expect(plugin.mayMatter?.('k = f"{project_name}-{timestamp}"\n', ses, sesIndex)).toBe(true);
     expect(plugin.mayMatter?.('k = f"{a}-{b}"\n', ses, sesIndex)).toBe(false);
+    // Several sites of one skeleton: any one's names, all of them, in the same file.
+    const twoIndex = indexOf(
+      'session_id = f"{project_name}-{timestamp}"\nsession_id = f"{a}-{b}"\nsession_id = f"{a}-{b}"\n',
+      ses,
+    );
+    expect(plugin.mayMatter?.('k = f"{a}-{b}"\n', ses, twoIndex)).toBe(true);
+    expect(plugin.mayMatter?.('k = f"{project_name}-{timestamp}"\n', ses, twoIndex)).toBe(true);
+    expect(plugin.mayMatter?.('k = f"{a}-{timestamp}"\n', ses, twoIndex)).toBe(false);
   });
 });
 

@@ -297,6 +297,36 @@ function hasWord(skeleton: string): boolean {
   return /[\p{L}\p{N}]/u.test(skeleton.replaceAll("{}", ""));
 }
 
+interface KeyNeedles {
+  /** The skeleton's literal parts: a file that rebuilds the key holds each of them. */
+  literals: string[];
+  /**
+   * Absent when the skeleton has a word (a lookup with any expressions counts). Else the same
+   * expressions must be there: the names each distinct set of expressions uses, once per set.
+   */
+  names?: string[][];
+}
+
+const needlesCache = new WeakMap<FStringIndex, KeyNeedles[]>();
+
+/** What `mayMatter` looks for, per skeleton of a configured site; computed once per index. */
+function keyNeedles(index: FStringIndex): KeyNeedles[] {
+  let needles = needlesCache.get(index);
+  if (needles) return needles;
+  needles = [...index.sites].map(([skeleton, sites]) => {
+    const { literals } = normaliseTemplate(skeleton);
+    if (hasWord(skeleton)) return { literals };
+    const names = new Map<string, string[]>();
+    for (const site of sites) {
+      const ns = site.exprs.match(/[\p{L}_][\p{L}\p{N}_]*/gu) ?? [];
+      names.set(ns.join("\0"), ns);
+    }
+    return { literals, names: [...names.values()] };
+  });
+  needlesCache.set(index, needles);
+  return needles;
+}
+
 const where = (p: Place) => `${p.ctx.path}:${p.line}`;
 
 /** `a.py:3, b.py:9 (lookup, other variables)`; past a few, the rest is counted. */
@@ -329,21 +359,11 @@ export const plugin: CodemodPlugin<FStringIndex> = {
   // Second pass, once the sites are known: files that may rebuild one of their keys.
   mayMatter(source, _options, index) {
     if (!FSTRING_PREFIX.test(source)) return false;
-    for (const [skeleton, sites] of index.sites) {
-      const { literals } = normaliseTemplate(skeleton);
-      if (!literals.every((l) => source.includes(l))) continue;
-      // A lookup with any expressions counts when the skeleton has a word; else the same
-      // expressions must be there, so each of their names must appear in the text.
-      if (hasWord(skeleton)) return true;
-      if (
-        sites.some((site) =>
-          (site.exprs.match(/[\p{L}_][\p{L}\p{N}_]*/gu) ?? []).every((w) => source.includes(w)),
-        )
-      ) {
-        return true;
-      }
-    }
-    return false;
+    return keyNeedles(index).some(
+      ({ literals, names }) =>
+        literals.every((l) => source.includes(l)) &&
+        (names === undefined || names.some((ns) => ns.every((n) => source.includes(n)))),
+    );
   },
   index: buildIndex,
   analyze(ctx, options, index): FileResult {
