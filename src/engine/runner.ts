@@ -92,19 +92,25 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
 
   // Files with no site of their own can still matter to a cross-file index (a rebuilt natural
   // key): ask, given what the first files hold, and index everything together.
+  const indexes = new Map<string, unknown>();
   const askLater = plugins.filter((p) => p.index && p.mayMatter);
   if (askLater.length > 0 && later.length > 0) {
+    const byPath = (a: Candidate, b: Candidate) => a.abs.localeCompare(b.abs);
+    candidates.sort(byPath);
     const first = candidates.map((c) => c.ctx);
     const early = askLater.map((p) => ({ p, index: p.index?.(first, opts.options) }));
     parse(
       later.filter((f) => early.some(({ p, index }) => p.mayMatter?.(f.text, opts.options, index))),
     );
-    candidates.sort((a, b) => a.abs.localeCompare(b.abs));
+    // No file added: these are already the indexes of every candidate, in the same order.
+    if (candidates.length === first.length) for (const e of early) indexes.set(e.p.name, e.index);
+    else candidates.sort(byPath);
   }
 
   const contexts = candidates.map((c) => c.ctx);
-  const indexes = new Map<string, unknown>();
-  for (const p of plugins) if (p.index) indexes.set(p.name, p.index(contexts, opts.options));
+  for (const p of plugins) {
+    if (p.index && !indexes.has(p.name)) indexes.set(p.name, p.index(contexts, opts.options));
+  }
 
   const changes: FileChange[] = [];
   const entries: ReportEntry[] = [];
