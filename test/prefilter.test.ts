@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { expect, test } from "vitest";
 import { writeCorpus } from "../bench/corpus.ts";
 import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
+import { FileSource, sourceProblem } from "../src/engine/parse.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import type { TransformOptions } from "../src/engine/types.ts";
 import { tempDir } from "./helpers.ts";
@@ -56,4 +58,70 @@ test("when the second pass adds no file, the first pass's indexes give the same 
   expect(fast.entries).toEqual(full.entries);
   expect(fast.changes).toEqual(full.changes);
   expect(fast.skipped).toEqual(full.skipped);
+});
+
+test("searching a file's bytes answers as searching its text would", () => {
+  const text = fc.string({ unit: fc.constantFrom("a", "b", "é", "€", "😀", "\uFEFF", "\r", "\n") });
+  fc.assert(
+    fc.property(text, fc.boolean(), fc.nat(), fc.nat(), text, (body, bom, i, j, other) => {
+      const file = (bom ? "\uFEFF" : "") + body;
+      const source = new FileSource(Buffer.from(file));
+      // The text is what decoding gives: without one leading BOM.
+      const decoded = file.startsWith("\uFEFF") ? file.slice(1) : file;
+      expect(source.text).toBe(decoded);
+      // Slices of the text (half a surrogate pair included) and strings that may not be in it.
+      const [from, to] = [i, j].map((n) => n % (decoded.length + 1)).sort((a, b) => a - b);
+      const cut = decoded.slice(from, to);
+      for (const needle of [cut, other, `${cut}${other}`, "\uD83D", "\uDE00", "\uFEFF", ""])
+        expect(source.includes(needle)).toBe(decoded.includes(needle));
+    }),
+  );
+});
+
+test("the bytes check accepts exactly what decoding as strict UTF-8 accepts", () => {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const decodes = (b: Uint8Array) => {
+    try {
+      strict.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Random bytes, and valid text with bytes changed (truncated sequences, overlongs, surrogates).
+  const valid = fc.string({ unit: "binary" }).map((s) => Buffer.from(s));
+  const bytes = fc.oneof(
+    fc.uint8Array({ maxLength: 64 }),
+    fc
+      .tuple(
+        valid,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 3 }),
+      )
+      .map(([b, edits]) => {
+        const out = Buffer.from(b);
+        for (const [at, v] of edits) if (out.length > 0) out[at % out.length] = v;
+        return out;
+      }),
+    fc
+      .constantFrom(
+        [0xc0, 0xaf],
+        [0xe0, 0x80, 0xaf],
+        [0xed, 0xa0, 0x80],
+        [0xf4, 0x90, 0x80, 0x80],
+        [0xef, 0xbb, 0xbf],
+        [0xf0, 0x9f, 0x98],
+      )
+      .map((b) => Uint8Array.from(b)),
+  );
+  fc.assert(
+    fc.property(bytes, (b) => {
+      const expected = b.includes(0)
+        ? "binary file (contains NUL bytes)"
+        : decodes(b)
+          ? undefined
+          : "not valid UTF-8";
+      expect(sourceProblem(b)).toBe(expected);
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -347,23 +347,24 @@ function ruleText(rule: FStringRule): string {
 export const plugin: CodemodPlugin<FStringIndex> = {
   name: NAME,
   // First pass: files that may hold a configured site (they name a target).
+  // The text (decoded on demand) only once a file names a target.
   mayMatch(source, options) {
-    if (options.rules.length === 0 || !FSTRING_PREFIX.test(source)) return false;
-    return options.rules.some(
+    const named = options.rules.some(
       (r) =>
         source.includes(r.target.split(".").pop() as string) &&
         (r.template === undefined ||
           normaliseTemplate(r.template).literals.every((l) => source.includes(l))),
     );
+    return named && FSTRING_PREFIX.test(source.text);
   },
   // Second pass, once the sites are known: files that may rebuild one of their keys.
   mayMatter(source, _options, index) {
-    if (!FSTRING_PREFIX.test(source)) return false;
-    return keyNeedles(index).some(
+    const rebuilds = keyNeedles(index).some(
       ({ literals, names }) =>
         literals.every((l) => source.includes(l)) &&
         (names === undefined || names.some((ns) => ns.every((n) => source.includes(n)))),
     );
+    return rebuilds && FSTRING_PREFIX.test(source.text);
   },
   index: buildIndex,
   analyze(ctx, options, index): FileResult {
