@@ -8,7 +8,8 @@ import { FileSource, textSource } from "../src/engine/parse.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import { parseContext, transformSource } from "../src/engine/transform-file.ts";
 import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
-import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
+import { normaliseTemplate, plugin } from "../src/transforms/fstring-id-to-ulid.ts";
+import transform from "../transforms/fstring-id-to-ulid.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
