@@ -73,7 +73,6 @@ interface Place {
   skeleton: string;
   /** Interpolated expressions, whitespace removed, joined by NUL. */
   exprs: string;
-  lookup: boolean;
   site?: Site;
   /** Set by `index` when this place recomputes a configured site's key. */
   recomputes?: "exact" | "lookup";
@@ -205,16 +204,23 @@ function holders(
   return undefined;
 }
 
-function siteFor(o: SyntaxNode, skeleton: string, rules: readonly FStringRule[]): Site | undefined {
+function siteFor(
+  node: SyntaxNode,
+  skeleton: string,
+  rules: readonly FStringRule[],
+): Site | undefined {
+  // What holds it is only worth asking the tree when some rule takes this skeleton.
+  const takes = (rule: FStringRule) =>
+    rule.template === undefined || normaliseTemplate(rule.template).skeleton === skeleton;
+  if (!rules.some(takes)) return undefined;
+  const o = outer(node);
   const h = holders(o);
   if (!h) return undefined;
   for (const name of h.names) {
     for (const rule of rules) {
       const target = squash(rule.target);
       if (target !== name || (h.kind === "keyword" && target.includes("."))) continue;
-      if (rule.template !== undefined && normaliseTemplate(rule.template).skeleton !== skeleton) {
-        continue;
-      }
+      if (!takes(rule)) continue;
       const label = h.kind === "keyword" ? `${name}=` : name;
       return h.review ? { rule, label, replace: o, review: h.review } : { rule, label, replace: o };
     }
@@ -240,15 +246,13 @@ function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
     const node = start.type === "string_start" ? start.parent : null;
     if (!node || node.startIndex !== m.index || !isFString(node)) continue;
     const { skeleton, exprs } = shape(node, source);
-    const o = outer(node);
     places.push({
       ctx,
       line: node.startPosition.row + 1,
       node,
       skeleton,
       exprs,
-      lookup: isLookup(o),
-      site: siteFor(o, skeleton, rules),
+      site: siteFor(node, skeleton, rules),
     });
   }
   return places;
@@ -277,7 +281,7 @@ function buildIndex(files: readonly FileContext[], options: TransformOptions): F
       const own = sites.get(p.skeleton);
       if (p.site || !own) continue;
       if (own.some((s) => s.exprs === p.exprs)) p.recomputes = "exact";
-      else if (p.lookup && hasWord(p.skeleton)) p.recomputes = "lookup";
+      else if (hasWord(p.skeleton) && isLookup(outer(p.node))) p.recomputes = "lookup";
       else continue;
       add(index.recomputed, p);
     }
