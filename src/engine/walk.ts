@@ -29,6 +29,7 @@ export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResu
   const exclude = opts.exclude?.length ? ignore().add(opts.exclude) : undefined;
   const rel = (abs: string) => toPosix(path.relative(opts.root, abs)) || path.basename(abs);
   const wanted = (abs: string) => {
+    if (!include && !exclude) return true;
     const r = rel(abs);
     if (r.startsWith("..")) return true;
     return (!include || include.ignores(r)) && !exclude?.ignores(r);
