@@ -204,20 +204,30 @@ function holders(
   return undefined;
 }
 
-function siteFor(
-  node: SyntaxNode,
-  skeleton: string,
-  rules: readonly FStringRule[],
-): Site | undefined {
+/** Each rule's template skeleton (undefined: no template, any skeleton). */
+type RuleSkeletons = ReadonlyMap<FStringRule, string | undefined>;
+
+function ruleSkeletons(rules: readonly FStringRule[]): RuleSkeletons {
+  return new Map(
+    rules.map((r) => [
+      r,
+      r.template === undefined ? undefined : normaliseTemplate(r.template).skeleton,
+    ]),
+  );
+}
+
+function siteFor(node: SyntaxNode, skeleton: string, rules: RuleSkeletons): Site | undefined {
+  const takes = (rule: FStringRule) => {
+    const s = rules.get(rule);
+    return s === undefined || s === skeleton;
+  };
   // What holds it is only worth asking the tree when some rule takes this skeleton.
-  const takes = (rule: FStringRule) =>
-    rule.template === undefined || normaliseTemplate(rule.template).skeleton === skeleton;
-  if (!rules.some(takes)) return undefined;
+  if (![...rules.keys()].some(takes)) return undefined;
   const o = outer(node);
   const h = holders(o);
   if (!h) return undefined;
   for (const name of h.names) {
-    for (const rule of rules) {
+    for (const rule of rules.keys()) {
       const target = squash(rule.target);
       if (target !== name || (h.kind === "keyword" && target.includes("."))) continue;
       if (!takes(rule)) continue;
@@ -240,6 +250,7 @@ function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
   const places: Place[] = [];
   const { source } = ctx;
   const root = ctx.tree.rootNode;
+  const skeletons = ruleSkeletons(rules);
   FSTRING_START.lastIndex = 0;
   for (let m = FSTRING_START.exec(source); m; m = FSTRING_START.exec(source)) {
     const start = root.descendantForIndex(m.index, m.index + m[0].length);
@@ -252,7 +263,7 @@ function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
       node,
       skeleton,
       exprs,
-      site: siteFor(node, skeleton, rules),
+      site: siteFor(node, skeleton, skeletons),
     });
   }
   return places;
