@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { REPO_ROOT, tempDir } from "./helpers.ts";
@@ -71,4 +71,27 @@ test("the bundle runs --version, transform, init and sql generate", () => {
   expect(g.status).toBe(0);
   expect(g.stdout).toContain("jobs.job_id: 100000 rows");
   expect(existsSync(path.join(REPO_ROOT, out, "map-body-worker.mjs"))).toBe(true);
+});
+
+test("transform loads no more than it runs: no zod (jscodeshift's flags, the plan schema)", () => {
+  // What `transform` imports: the entry's static imports, then the command's chunk, transitively.
+  const dir = path.join(REPO_ROOT, out);
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(path.join(dir, file), "utf8");
+    for (const m of code.matchAll(
+      /^(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"|^import\s+"([^"]+)"/gms,
+    )) {
+      const spec = (m[1] ?? m[2]) as string;
+      if (spec.startsWith("./")) visit(spec.slice(2));
+      else packages.add(spec);
+    }
+  };
+  visit("cli.mjs");
+  visit(readdirSync(dir).find((f) => f.startsWith("transform-run-")) as string);
+  expect(packages).toContain("tree-sitter");
+  expect(packages).not.toContain("zod");
 });

@@ -4,10 +4,12 @@ import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { main } from "../src/cli/main.ts";
 import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
+import { FileSource, textSource } from "../src/engine/parse.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import { parseContext, transformSource } from "../src/engine/transform-file.ts";
 import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
-import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
+import { normaliseTemplate, plugin } from "../src/transforms/fstring-id-to-ulid.ts";
+import transform from "../transforms/fstring-id-to-ulid.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -16,6 +18,21 @@ function run(source: string, rules: Partial<FStringRule>[]) {
   const out = transformSource("m.py", source, [plugin], optionsFromFlags({ rules }));
   if (!out.ok) throw new Error(out.error);
   return out;
+}
+
+type Options = ReturnType<typeof optionsFromFlags>;
+type Index = NonNullable<ReturnType<NonNullable<typeof plugin.index>>>;
+
+/** The pre-filters asked of the text and of the bytes, as the runner asks: the same answer. */
+function mayMatch(source: string, opts: Options): boolean {
+  const answer = plugin.mayMatch(textSource(source), opts);
+  expect(plugin.mayMatch(new FileSource(Buffer.from(source)), opts)).toBe(answer);
+  return answer;
+}
+function mayMatter(source: string, opts: Options, index: Index): boolean {
+  const answer = plugin.mayMatter?.(textSource(source), opts, index);
+  expect(plugin.mayMatter?.(new FileSource(Buffer.from(source)), opts, index)).toBe(answer);
+  return answer === true;
 }
 
 const brief = (e: ReportEntry) => `${e.file}:${e.line} ${e.outcome}`;
@@ -35,34 +52,40 @@ describe("templates", () => {
 
   test("first pass: only files that may hold a configured site", () => {
     const opts = optionsFromFlags({ target: "entity_id", template: "system:{}" });
-    expect(plugin.mayMatch('GraphEntity(entity_id=f"system:{sid}")\n', opts)).toBe(true);
-    expect(plugin.mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(false);
-    expect(plugin.mayMatch('entity_id = f"user:{uid}"\n', opts)).toBe(false);
-    expect(plugin.mayMatch('entity_id = "system:1"\n', opts)).toBe(false);
-    expect(plugin.mayMatch('entity_id = f"system:{sid}"\n', optionsFromFlags({}))).toBe(false);
+    expect(mayMatch('GraphEntity(entity_id=f"system:{sid}")\n', opts)).toBe(true);
+    expect(mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(false);
+    expect(mayMatch('entity_id = f"user:{uid}"\n', opts)).toBe(false);
+    expect(mayMatch('entity_id = "system:1"\n', opts)).toBe(false);
+    expect(mayMatch('entity_id = f"system:{sid}"\n', optionsFromFlags({}))).toBe(false);
     const anyFString = optionsFromFlags({ target: "session_id", template: "{}-{}" });
-    expect(plugin.mayMatch("session_id = rf'{a}-{b}'\n", anyFString)).toBe(true);
+    expect(mayMatch("session_id = rf'{a}-{b}'\n", anyFString)).toBe(true);
   });
 
   test("second pass: files that may rebuild a key the first pass found", () => {
-    const indexOf = (source: string, opts: ReturnType<typeof optionsFromFlags>) => {
+    const indexOf = (source: string, opts: Options) => {
       const ctx = parseContext("m.py", source, "\n");
       if ("error" in ctx) throw new Error(ctx.error);
-      return plugin.index?.([ctx], opts) as NonNullable<
-        ReturnType<NonNullable<typeof plugin.index>>
-      >;
+      return plugin.index?.([ctx], opts) as Index;
     };
     const sys = optionsFromFlags({ target: "entity_id", template: "system:{}" });
     const sysIndex = indexOf('e = GraphEntity(entity_id=f"system:{system_id}")\n', sys);
     // A skeleton with a word: any lookup of it matters, whatever it interpolates.
-    expect(plugin.mayMatter?.('if f"system:{other}" in seen: pass\n', sys, sysIndex)).toBe(true);
-    expect(plugin.mayMatter?.('x = f"user:{uid}"\n', sys, sysIndex)).toBe(false);
-    expect(plugin.mayMatter?.('x = "system:" + uid\n', sys, sysIndex)).toBe(false);
+    expect(mayMatter('if f"system:{other}" in seen: pass\n', sys, sysIndex)).toBe(true);
+    expect(mayMatter('x = f"user:{uid}"\n', sys, sysIndex)).toBe(false);
+    expect(mayMatter('x = "system:" + uid\n', sys, sysIndex)).toBe(false);
     // `{}-{}` only matters with the very same expressions, so their names must be in the text.
     const ses = optionsFromFlags({ target: "session_id", template: "{}-{}" });
     const sesIndex = indexOf('session_id = f"{project_name}-{timestamp}"\n', ses);
-    expect(plugin.mayMatter?.('k = f"{project_name}-{timestamp}"\n', ses, sesIndex)).toBe(true);
-    expect(plugin.mayMatter?.('k = f"{a}-{b}"\n', ses, sesIndex)).toBe(false);
+    expect(mayMatter('k = f"{project_name}-{timestamp}"\n', ses, sesIndex)).toBe(true);
+    expect(mayMatter('k = f"{a}-{b}"\n', ses, sesIndex)).toBe(false);
+    // Several sites of one skeleton: any one's names, all of them, in the same file.
+    const twoIndex = indexOf(
+      'session_id = f"{project_name}-{timestamp}"\nsession_id = f"{a}-{b}"\nsession_id = f"{a}-{b}"\n',
+      ses,
+    );
+    expect(mayMatter('k = f"{a}-{b}"\n', ses, twoIndex)).toBe(true);
+    expect(mayMatter('k = f"{project_name}-{timestamp}"\n', ses, twoIndex)).toBe(true);
+    expect(mayMatter('k = f"{a}-{timestamp}"\n', ses, twoIndex)).toBe(false);
   });
 });
 

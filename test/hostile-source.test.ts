@@ -7,7 +7,7 @@ import { firstSyntaxProblem, parsePython } from "../src/engine/parse.ts";
 import { type RunResult, runCodemod } from "../src/engine/runner.ts";
 import { transformSource } from "../src/engine/transform-file.ts";
 import { defaultTransformOptions } from "../src/engine/types.ts";
-import { plugin } from "../transforms/uuid4-to-ulid.ts";
+import { plugin } from "../src/transforms/uuid4-to-ulid.ts";
 import { tempDir } from "./helpers.ts";
 
 const SITE = "import uuid\n\njob_id = str(uuid.uuid4())\n";
@@ -36,6 +36,9 @@ describe("hostile source files: never corrupted, every refusal explained", () =>
       Buffer.from([0xe9]),
       Buffer.from(`\n${SITE}`),
     ]),
+    // No pre-filter wants these (the bytes are never decoded), yet they are reported the same.
+    "binary-plain.py": Buffer.from([0x78, 0x20, 0x3d, 0x20, 0x31, 0x00, 0x0a]),
+    "latin1-plain.py": Buffer.from([0x23, 0x20, 0x63, 0x61, 0x66, 0xe9, 0x0a]),
   };
   const outside = tempDir();
   let result: RunResult;
@@ -52,6 +55,8 @@ describe("hostile source files: never corrupted, every refusal explained", () =>
     ["broken.py", /does not parse: .* line 2/],
     ["binary.py", /binary file/],
     ["latin1.py", /not valid UTF-8/],
+    ["binary-plain.py", /binary file/],
+    ["latin1-plain.py", /not valid UTF-8/],
     ["link.py", /symlink, not followed/],
   ])("%s is skipped with a reason and left byte-identical", (name, reason) => {
     expect(result.skipped).toContainEqual({ file: name, reason: expect.stringMatching(reason) });

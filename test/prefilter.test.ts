@@ -1,9 +1,26 @@
+import { writeFileSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { expect, test } from "vitest";
 import { writeCorpus } from "../bench/corpus.ts";
 import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
+import { FileSource, sourceProblem } from "../src/engine/parse.ts";
 import { runCodemod } from "../src/engine/runner.ts";
+import type { TransformOptions } from "../src/engine/types.ts";
 import { tempDir } from "./helpers.ts";
+
+const bothRuns = async (dir: string, options: TransformOptions) => {
+  const run = (prefilter: boolean) =>
+    runCodemod({
+      paths: [dir],
+      root: dir,
+      transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
+      options,
+      dryRun: true,
+      prefilter,
+    });
+  return { fast: await run(true), full: await run(false) };
+};
 
 test("the text pre-filter never drops a file that parsing everything would change or report", async () => {
   const dir = tempDir();
@@ -17,20 +34,94 @@ test("the text pre-filter never drops a file that parsing everything would chang
       { target: "entity_id", template: "system:{}", naturalKeys: "rewrite-and-flag" },
     ],
   });
-  const run = (prefilter: boolean) =>
-    runCodemod({
-      paths: [corpus],
-      root: corpus,
-      transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
-      options,
-      dryRun: true,
-      prefilter,
-    });
-  const [fast, full] = [await run(true), await run(false)];
+  const { fast, full } = await bothRuns(corpus, options);
   expect(fast.changes.length).toBeGreaterThan(10);
   // Files that only rebuild a key (no target in them) are reached too.
   expect(fast.entries.some((e) => e.outcome === "blocking")).toBe(true);
   expect(fast.entries).toEqual(full.entries);
   expect(fast.changes).toEqual(full.changes);
   expect(fast.skipped).toEqual(full.skipped);
+});
+
+test("when the second pass adds no file, the first pass's indexes give the same result", async () => {
+  const dir = tempDir();
+  const key = 'session_id = f"{project_name}-{timestamp}"\n';
+  writeFileSync(path.join(dir, "a.py"), key);
+  writeFileSync(path.join(dir, "b.py"), `${key}again = f"{project_name}-{timestamp}"\n`);
+  writeFileSync(path.join(dir, "c.py"), 'print(f"{x}-{y}")\n');
+  writeFileSync(path.join(dir, "d.py"), "x = 1\n");
+  const options = optionsFromFlags({ target: "session_id", template: "{}-{}" });
+  const { fast, full } = await bothRuns(dir, options);
+  const review = fast.entries.filter((e) => e.outcome === "needs-review");
+  expect(review.map((e) => e.file)).toEqual(["a.py", "b.py"]);
+  for (const e of review) expect(e.reason).toContain("b.py:2");
+  expect(fast.entries).toEqual(full.entries);
+  expect(fast.changes).toEqual(full.changes);
+  expect(fast.skipped).toEqual(full.skipped);
+});
+
+test("searching a file's bytes answers as searching its text would", () => {
+  const text = fc.string({ unit: fc.constantFrom("a", "b", "é", "€", "😀", "\uFEFF", "\r", "\n") });
+  fc.assert(
+    fc.property(text, fc.boolean(), fc.nat(), fc.nat(), text, (body, bom, i, j, other) => {
+      const file = (bom ? "\uFEFF" : "") + body;
+      const source = new FileSource(Buffer.from(file));
+      // The text is what decoding gives: without one leading BOM.
+      const decoded = file.startsWith("\uFEFF") ? file.slice(1) : file;
+      expect(source.text).toBe(decoded);
+      // Slices of the text (half a surrogate pair included) and strings that may not be in it.
+      const [from, to] = [i, j].map((n) => n % (decoded.length + 1)).sort((a, b) => a - b);
+      const cut = decoded.slice(from, to);
+      for (const needle of [cut, other, `${cut}${other}`, "\uD83D", "\uDE00", "\uFEFF", ""])
+        expect(source.includes(needle)).toBe(decoded.includes(needle));
+    }),
+  );
+});
+
+test("the bytes check accepts exactly what decoding as strict UTF-8 accepts", () => {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const decodes = (b: Uint8Array) => {
+    try {
+      strict.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Random bytes, and valid text with bytes changed (truncated sequences, overlongs, surrogates).
+  const valid = fc.string({ unit: "binary" }).map((s) => Buffer.from(s));
+  const bytes = fc.oneof(
+    fc.uint8Array({ maxLength: 64 }),
+    fc
+      .tuple(
+        valid,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 3 }),
+      )
+      .map(([b, edits]) => {
+        const out = Buffer.from(b);
+        for (const [at, v] of edits) if (out.length > 0) out[at % out.length] = v;
+        return out;
+      }),
+    fc
+      .constantFrom(
+        [0xc0, 0xaf],
+        [0xe0, 0x80, 0xaf],
+        [0xed, 0xa0, 0x80],
+        [0xf4, 0x90, 0x80, 0x80],
+        [0xef, 0xbb, 0xbf],
+        [0xf0, 0x9f, 0x98],
+      )
+      .map((b) => Uint8Array.from(b)),
+  );
+  fc.assert(
+    fc.property(bytes, (b) => {
+      const expected = b.includes(0)
+        ? "binary file (contains NUL bytes)"
+        : decodes(b)
+          ? undefined
+          : "not valid UTF-8";
+      expect(sourceProblem(b)).toBe(expected);
+    }),
+    { numRuns: 2000 },
+  );
 });

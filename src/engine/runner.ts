@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { decodeSource } from "./parse.ts";
+import { FileSource, sourceProblem } from "./parse.ts";
 import { pluginsFor } from "./registry.ts";
 import { parseContext, transformContext } from "./transform-file.ts";
 import type { FileContext, ReportEntry, TransformOptions } from "./types.ts";
@@ -67,44 +67,55 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   const rel = (abs: string) => toPosix(path.relative(root, abs));
   const candidates: Candidate[] = [];
 
-  const passed: { abs: string; bytes: Buffer; bom: boolean; text: string; newline: string }[] = [];
+  // Every file is read and checked (a binary or non-UTF-8 file is reported whatever the
+  // pre-filter says), but only those a pre-filter asks the text of are decoded.
+  const passed: { abs: string; source: FileSource }[] = [];
   const later: typeof passed = [];
   for (const abs of walked.files.sort()) {
     const bytes = readFileSync(abs);
-    const decoded = decodeSource(bytes);
-    if ("error" in decoded) {
-      skipped.push({ file: rel(abs), reason: decoded.error });
+    const problem = sourceProblem(bytes);
+    if (problem) {
+      skipped.push({ file: rel(abs), reason: problem });
       continue;
     }
-    const file = { abs, bytes, ...decoded };
+    const source = new FileSource(bytes);
     const wanted =
-      opts.prefilter === false || plugins.some((p) => p.mayMatch(decoded.text, opts.options));
-    (wanted ? passed : later).push(file);
+      opts.prefilter === false || plugins.some((p) => p.mayMatch(source, opts.options));
+    (wanted ? passed : later).push({ abs, source });
   }
   const parse = (files: typeof passed) => {
-    for (const f of files) {
-      const ctx = parseContext(rel(f.abs), f.text, f.newline);
-      if ("error" in ctx) skipped.push({ file: rel(f.abs), reason: ctx.error });
-      else candidates.push({ abs: f.abs, bytes: f.bytes, bom: f.bom, ctx });
+    for (const { abs, source } of files) {
+      const { text, newline, bom } = source.decode();
+      const ctx = parseContext(rel(abs), text, newline);
+      if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
+      else candidates.push({ abs, bytes: source.bytes, bom, ctx });
     }
   };
   parse(passed);
 
   // Files with no site of their own can still matter to a cross-file index (a rebuilt natural
   // key): ask, given what the first files hold, and index everything together.
+  const indexes = new Map<string, unknown>();
   const askLater = plugins.filter((p) => p.index && p.mayMatter);
   if (askLater.length > 0 && later.length > 0) {
+    const byPath = (a: Candidate, b: Candidate) => a.abs.localeCompare(b.abs);
+    candidates.sort(byPath);
     const first = candidates.map((c) => c.ctx);
     const early = askLater.map((p) => ({ p, index: p.index?.(first, opts.options) }));
     parse(
-      later.filter((f) => early.some(({ p, index }) => p.mayMatter?.(f.text, opts.options, index))),
+      later.filter((f) =>
+        early.some(({ p, index }) => p.mayMatter?.(f.source, opts.options, index)),
+      ),
     );
-    candidates.sort((a, b) => a.abs.localeCompare(b.abs));
+    // No file added: these are already the indexes of every candidate, in the same order.
+    if (candidates.length === first.length) for (const e of early) indexes.set(e.p.name, e.index);
+    else candidates.sort(byPath);
   }
 
   const contexts = candidates.map((c) => c.ctx);
-  const indexes = new Map<string, unknown>();
-  for (const p of plugins) if (p.index) indexes.set(p.name, p.index(contexts, opts.options));
+  for (const p of plugins) {
+    if (p.index && !indexes.has(p.name)) indexes.set(p.name, p.index(contexts, opts.options));
+  }
 
   const changes: FileChange[] = [];
   const entries: ReportEntry[] = [];

@@ -73,18 +73,27 @@ export interface FileResult {
 }
 
 /**
+ * A file as the pre-filters see it. `includes` answers exactly as `text.includes` would; the runner
+ * searches the file's bytes, so ask it first and `text` (which decodes the file) only when needed.
+ */
+export interface PrefilterSource {
+  includes(needle: string): boolean;
+  readonly text: string;
+}
+
+/**
  * A transform's matching logic, independent of how it is run (our runner or jscodeshift).
  * `index` sees every candidate file of the run before any `analyze`, for cross-file facts.
  */
 export interface CodemodPlugin<Index = unknown> {
   name: string;
   /** Cheap text pre-filter: false only when the file cannot contain a site. */
-  mayMatch(source: string, options: TransformOptions): boolean;
+  mayMatch(source: PrefilterSource, options: TransformOptions): boolean;
   index?(files: FileContext[], options: TransformOptions): Index;
   /**
    * Asked of files that failed `mayMatch`, after `index` has seen those that passed: may this
    * file matter anyway (e.g. rebuild a key found there)? Such files are parsed and indexed too.
    */
-  mayMatter?(source: string, options: TransformOptions, index: Index): boolean;
+  mayMatter?(source: PrefilterSource, options: TransformOptions, index: Index): boolean;
   analyze(ctx: FileContext, options: TransformOptions, index: Index | undefined): FileResult;
 }

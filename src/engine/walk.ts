@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -29,6 +29,7 @@ export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResu
   const exclude = opts.exclude?.length ? ignore().add(opts.exclude) : undefined;
   const rel = (abs: string) => toPosix(path.relative(opts.root, abs)) || path.basename(abs);
   const wanted = (abs: string) => {
+    if (!include && !exclude) return true;
     const r = rel(abs);
     if (r.startsWith("..")) return true;
     return (!include || include.ignores(r)) && !exclude?.ignores(r);
@@ -37,27 +38,30 @@ export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResu
   const walk = (dir: string, rules: { base: string; ig: Ignore }[]) => {
     const local = readGitignore(dir);
     const all = local ? [...rules, { base: dir, ig: local }] : rules;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(dir).sort();
+      // The entries' types come with the listing (no lstat per entry); like lstat, a link is a link.
+      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
     } catch (err) {
       skipped.push({ file: rel(dir), reason: `cannot read directory: ${(err as Error).message}` });
       return;
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      const name = entry.name;
       if (name === ".git" || name === "node_modules") continue;
       const abs = path.join(dir, name);
-      const st = lstatSync(abs);
-      const isDir = st.isDirectory();
+      const isDir = entry.isDirectory();
       if (all.some((r) => r.ig.ignores(toPosix(path.relative(r.base, abs)) + (isDir ? "/" : "")))) {
         continue;
       }
-      if (st.isSymbolicLink()) {
+      if (entry.isSymbolicLink()) {
         if (name.endsWith(".py")) skipped.push({ file: rel(abs), reason: "symlink, not followed" });
         continue;
       }
       if (isDir) walk(abs, all);
-      else if (st.isFile() && name.endsWith(".py") && wanted(abs)) files.add(abs);
+      else if (entry.isFile() && name.endsWith(".py") && wanted(abs)) files.add(abs);
     }
   };
 
