@@ -39,7 +39,7 @@ async function combined(name: string, transforms: string[]) {
     paths: [dir],
     root: dir,
     transforms,
-    options: optionsFromFlags({ rules: [{ target: "session_id" }, { target: "run_id" }] }),
+    options: await optionsFromFlags({ rules: [{ target: "session_id" }, { target: "run_id" }] }),
     dryRun: false,
   });
   return { result, output: readFileSync(path.join(dir, "service.py"), "utf8") };

@@ -13,9 +13,9 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fixtures-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** `<case>.options.json` holds the flags of a case (`rules` included), as jscodeshift would pass them. */
-function caseOptions(dir: string, name: string) {
+async function caseOptions(dir: string, name: string) {
   const file = path.join(dir, `${name}.options.json`);
-  return optionsFromFlags(existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {});
+  return await optionsFromFlags(existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {});
 }
 
 const outputs: string[] = [];
@@ -40,11 +40,11 @@ for (const transform of readdirSync(FIXTURES)) {
       expect(cases.length).toBeGreaterThan(0);
     });
     for (const name of cases) {
-      test(name, () => {
+      test(name, async () => {
         if (!plugin) throw new Error(`no transform ${transform}`);
         const input = readFileSync(path.join(dir, `${name}.input.py`), "utf8");
         const expected = readFileSync(path.join(dir, `${name}.output.py`), "utf8");
-        const options = caseOptions(dir, name);
+        const options = await caseOptions(dir, name);
         const out = transformSource(`${name}.py`, input, [plugin], options);
         if (!out.ok) throw new Error(out.error);
         expect(out.output).toBe(expected);

@@ -8,19 +8,18 @@ import { FileSource, textSource } from "../src/engine/parse.ts";
 import { runCodemod } from "../src/engine/runner.ts";
 import { parseContext, transformSource } from "../src/engine/transform-file.ts";
 import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
-import { normaliseTemplate, plugin } from "../src/transforms/fstring-id-to-ulid.ts";
-import transform from "../transforms/fstring-id-to-ulid.ts";
+import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(source: string, rules: Partial<FStringRule>[]) {
-  const out = transformSource("m.py", source, [plugin], optionsFromFlags({ rules }));
+async function run(source: string, rules: Partial<FStringRule>[]) {
+  const out = transformSource("m.py", source, [plugin], await optionsFromFlags({ rules }));
   if (!out.ok) throw new Error(out.error);
   return out;
 }
 
-type Options = ReturnType<typeof optionsFromFlags>;
+type Options = Awaited<ReturnType<typeof optionsFromFlags>>;
 type Index = NonNullable<ReturnType<NonNullable<typeof plugin.index>>>;
 
 /** The pre-filters asked of the text and of the bytes, as the runner asks: the same answer. */
@@ -50,31 +49,31 @@ describe("templates", () => {
     });
   });
 
-  test("first pass: only files that may hold a configured site", () => {
-    const opts = optionsFromFlags({ target: "entity_id", template: "system:{}" });
+  test("first pass: only files that may hold a configured site", async () => {
+    const opts = await optionsFromFlags({ target: "entity_id", template: "system:{}" });
     expect(mayMatch('GraphEntity(entity_id=f"system:{sid}")\n', opts)).toBe(true);
     expect(mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(false);
     expect(mayMatch('entity_id = f"user:{uid}"\n', opts)).toBe(false);
     expect(mayMatch('entity_id = "system:1"\n', opts)).toBe(false);
-    expect(mayMatch('entity_id = f"system:{sid}"\n', optionsFromFlags({}))).toBe(false);
-    const anyFString = optionsFromFlags({ target: "session_id", template: "{}-{}" });
+    expect(mayMatch('entity_id = f"system:{sid}"\n', await optionsFromFlags({}))).toBe(false);
+    const anyFString = await optionsFromFlags({ target: "session_id", template: "{}-{}" });
     expect(mayMatch("session_id = rf'{a}-{b}'\n", anyFString)).toBe(true);
   });
 
-  test("second pass: files that may rebuild a key the first pass found", () => {
+  test("second pass: files that may rebuild a key the first pass found", async () => {
     const indexOf = (source: string, opts: Options) => {
       const ctx = parseContext("m.py", source, "\n");
       if ("error" in ctx) throw new Error(ctx.error);
       return plugin.index?.([ctx], opts) as Index;
     };
-    const sys = optionsFromFlags({ target: "entity_id", template: "system:{}" });
+    const sys = await optionsFromFlags({ target: "entity_id", template: "system:{}" });
     const sysIndex = indexOf('e = GraphEntity(entity_id=f"system:{system_id}")\n', sys);
     // A skeleton with a word: any lookup of it matters, whatever it interpolates.
     expect(mayMatter('if f"system:{other}" in seen: pass\n', sys, sysIndex)).toBe(true);
     expect(mayMatter('x = f"user:{uid}"\n', sys, sysIndex)).toBe(false);
     expect(mayMatter('x = "system:" + uid\n', sys, sysIndex)).toBe(false);
     // `{}-{}` only matters with the very same expressions, so their names must be in the text.
-    const ses = optionsFromFlags({ target: "session_id", template: "{}-{}" });
+    const ses = await optionsFromFlags({ target: "session_id", template: "{}-{}" });
     const sesIndex = indexOf('session_id = f"{project_name}-{timestamp}"\n', ses);
     expect(mayMatter('k = f"{project_name}-{timestamp}"\n', ses, sesIndex)).toBe(true);
     expect(mayMatter('k = f"{a}-{b}"\n', ses, sesIndex)).toBe(false);
@@ -90,26 +89,31 @@ describe("templates", () => {
 });
 
 describe("flags", () => {
-  test("--target/--template strings and a JSON --rules become rules", () => {
+  test("--target/--template strings and a JSON --rules become rules", async () => {
     expect(
-      optionsFromFlags({ target: "entity_id", template: ["system:{}", "user:{}"] }).rules,
+      (await optionsFromFlags({ target: "entity_id", template: ["system:{}", "user:{}"] })).rules,
     ).toEqual([
       { target: "entity_id", template: "system:{}", naturalKeys: "skip" },
       { target: "entity_id", template: "user:{}", naturalKeys: "skip" },
     ]);
     expect(
-      optionsFromFlags({ rules: '[{"target":"session_id","naturalKeys":"rewrite-and-flag"}]' })
-        .rules,
+      (
+        await optionsFromFlags({
+          rules: '[{"target":"session_id","naturalKeys":"rewrite-and-flag"}]',
+        })
+      ).rules,
     ).toEqual([{ target: "session_id", naturalKeys: "rewrite-and-flag" }]);
-    expect(() => optionsFromFlags({ rules: [{ target: "x", naturalKeys: "maybe" }] })).toThrow();
+    await expect(
+      optionsFromFlags({ rules: [{ target: "x", naturalKeys: "maybe" }] }),
+    ).rejects.toThrow();
   });
 
-  test("the jscodeshift transform takes the rule from its flags", () => {
+  test("the jscodeshift transform takes the rule from its flags", async () => {
     const reports: string[] = [];
     const source = 'sid = f"{a}-{b}"\nif f"{a}-{b}" in seen: pass\n';
     const api = { report: (m: string) => reports.push(m) };
     const flags = { target: "sid", naturalKeys: "rewrite-and-flag" };
-    expect(transform({ path: "j.py", source }, api, flags)).toBe(
+    expect(await transform({ path: "j.py", source }, api, flags)).toBe(
       'import dhruva\n\nsid = dhruva.generate()\nif f"{a}-{b}" in seen: pass\n',
     );
     expect(reports).toEqual([expect.stringMatching(/^2:4 blocking: natural key `{}-{}`/)]);
@@ -117,8 +121,8 @@ describe("flags", () => {
 });
 
 describe("report entries", () => {
-  test("a variable that only fed the ID gets a note; one read elsewhere does not", () => {
-    const out = run(
+  test("a variable that only fed the ID gets a note; one read elsewhere does not", async () => {
+    const out = await run(
       [
         "def start(project):",
         "    stamp = now()",
@@ -137,18 +141,18 @@ describe("report entries", () => {
     );
   });
 
-  test("module-level variables and parameters are never reported as unused", () => {
-    const out = run('stamp = now()\nsession_id = f"{stamp}"\n', [{ target: "session_id" }]);
+  test("module-level variables and parameters are never reported as unused", async () => {
+    const out = await run('stamp = now()\nsession_id = f"{stamp}"\n', [{ target: "session_id" }]);
     expect(out.entries.map((e) => e.outcome)).toEqual(["rewritten"]);
   });
 
-  test("a target whose f-string does not match the template is not a site", () => {
-    const out = run('session_id = f"s:{a}"\n', [{ target: "session_id", template: "{}-{}" }]);
+  test("a target whose f-string does not match the template is not a site", async () => {
+    const out = await run('session_id = f"s:{a}"\n', [{ target: "session_id", template: "{}-{}" }]);
     expect(out.changed).toBe(false);
     expect(out.entries).toEqual([]);
   });
 
-  test("skip lists the places that build the same key", () => {
+  test("skip lists the places that build the same key", async () => {
     const src = [
       "def add(g, user_id):",
       '    g.add(E(entity_id=f"user:{user_id}"))',
@@ -157,13 +161,13 @@ describe("report entries", () => {
       '    return g.entities[f"user:{ user_id }"]',
       "",
     ].join("\n");
-    const out = run(src, [{ target: "entity_id", template: "user:{}" }]);
+    const out = await run(src, [{ target: "entity_id", template: "user:{}" }]);
     expect(out.changed).toBe(false);
     expect(out.entries.map(brief)).toEqual(["m.py:2 needs-review"]);
     expect(out.entries[0]?.reason).toContain("also built at m.py:5;");
   });
 
-  test("a bare {}-{} lookup with other variables is not a natural key; with a word it is", () => {
+  test("a bare {}-{} lookup with other variables is not a natural key; with a word it is", async () => {
     const src = [
       'session_id = f"{project}-{ts}"',
       'entity_id = f"user:{user_id}"',
@@ -172,7 +176,7 @@ describe("report entries", () => {
       'label = f"user:{name}"',
       "",
     ].join("\n");
-    const out = run(src, [
+    const out = await run(src, [
       { target: "session_id", naturalKeys: "rewrite-and-flag" },
       { target: "entity_id", naturalKeys: "rewrite-and-flag" },
     ]);
@@ -233,7 +237,7 @@ async function runPackage(policy: NaturalKeyPolicy) {
     paths: [dir],
     root: dir,
     transforms: ["fstring-id-to-ulid"],
-    options: optionsFromFlags({
+    options: await optionsFromFlags({
       rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
         target: "entity_id",
         template,
@@ -324,18 +328,19 @@ describe("the pre-filter never drops a file that matters", () => {
     async (policy) => {
       const dir = path.join(scratch, `prefilter-${policy}`);
       writePackage(dir);
+      const options = await optionsFromFlags({
+        rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
+          target: "entity_id",
+          template,
+          naturalKeys: policy,
+        })),
+      });
       const runWith = (prefilter: boolean) =>
         runCodemod({
           paths: [dir],
           root: dir,
           transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
-          options: optionsFromFlags({
-            rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
-              target: "entity_id",
-              template,
-              naturalKeys: policy,
-            })),
-          }),
+          options,
           dryRun: true,
           prefilter,
         });

@@ -7,7 +7,7 @@ import { firstSyntaxProblem, parsePython } from "../src/engine/parse.ts";
 import { type RunResult, runCodemod } from "../src/engine/runner.ts";
 import { transformSource } from "../src/engine/transform-file.ts";
 import { defaultTransformOptions } from "../src/engine/types.ts";
-import { plugin } from "../src/transforms/uuid4-to-ulid.ts";
+import { plugin } from "../transforms/uuid4-to-ulid.ts";
 import { tempDir } from "./helpers.ts";
 
 const SITE = "import uuid\n\njob_id = str(uuid.uuid4())\n";

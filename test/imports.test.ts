@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { transformSource } from "../src/engine/transform-file.ts";
 import { defaultTransformOptions, type TransformOptions } from "../src/engine/types.ts";
-import { plugin } from "../src/transforms/uuid4-to-ulid.ts";
+import { plugin } from "../transforms/uuid4-to-ulid.ts";
 
 function run(source: string, options: Partial<TransformOptions> = {}) {
   const out = transformSource("m.py", source, [plugin], { ...defaultTransformOptions, ...options });

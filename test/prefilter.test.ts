@@ -28,7 +28,7 @@ test("the text pre-filter never drops a file that parsing everything would chang
   // The benchmark's generator, smaller and denser in sites.
   const info = writeCorpus(corpus, { files: 120, bytesPerFile: 2_000, siteRatio: 0.25, seed: 7 });
   expect(info.withSites).toBeGreaterThan(10);
-  const options = optionsFromFlags({
+  const options = await optionsFromFlags({
     rules: [
       { target: "session_id", template: "{}-{}", naturalKeys: "skip" },
       { target: "entity_id", template: "system:{}", naturalKeys: "rewrite-and-flag" },
@@ -50,7 +50,7 @@ test("when the second pass adds no file, the first pass's indexes give the same 
   writeFileSync(path.join(dir, "b.py"), `${key}again = f"{project_name}-{timestamp}"\n`);
   writeFileSync(path.join(dir, "c.py"), 'print(f"{x}-{y}")\n');
   writeFileSync(path.join(dir, "d.py"), "x = 1\n");
-  const options = optionsFromFlags({ target: "session_id", template: "{}-{}" });
+  const options = await optionsFromFlags({ target: "session_id", template: "{}-{}" });
   const { fast, full } = await bothRuns(dir, options);
   const review = fast.entries.filter((e) => e.outcome === "needs-review");
   expect(review.map((e) => e.file)).toEqual(["a.py", "b.py"]);

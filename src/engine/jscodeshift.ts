@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { transformSource } from "./transform-file.ts";
 import {
   type CodemodPlugin,
@@ -16,14 +15,23 @@ interface JscodeshiftApi {
   report?: (message: string) => void;
 }
 
-const policy = z.enum(["skip", "rewrite-and-flag"]);
-const rulesSchema = z.array(
-  z.strictObject({
-    target: z.string().min(1),
-    template: z.string().optional(),
-    naturalKeys: policy.default("skip"),
-  }),
-);
+/**
+ * zod, loaded on first use: the CLI imports the transforms (and so this module) for every
+ * `transform` run, and zod is a tenth of a second of start-up. A package, not one of our .ts
+ * modules: jscodeshift's babel leaves `import()` to Node, which cannot load TypeScript.
+ */
+async function flagSchemas() {
+  const { z } = await import("zod");
+  const policy = z.enum(["skip", "rewrite-and-flag"]);
+  const rules = z.array(
+    z.strictObject({
+      target: z.string().min(1),
+      template: z.string().optional(),
+      naturalKeys: policy.default("skip"),
+    }),
+  );
+  return { policy, rules };
+}
 
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
@@ -33,8 +41,9 @@ const list = (v: unknown): string[] =>
  * `--target` with optional `--template`s and `--natural-keys` (one target per template; a
  * repeated `--target` gets every template, so use `--rules` for anything finer).
  */
-function rulesFromFlags(flags: Record<string, unknown>): FStringRule[] {
+async function rulesFromFlags(flags: Record<string, unknown>): Promise<FStringRule[]> {
   const raw = typeof flags.rules === "string" ? JSON.parse(flags.rules) : flags.rules;
+  const { policy, rules: rulesSchema } = await flagSchemas();
   const rules: FStringRule[] = raw === undefined ? [] : rulesSchema.parse(raw);
   const naturalKeys = policy.parse(flags.naturalKeys ?? flags["natural-keys"] ?? "skip");
   const templates = list(flags.template);
@@ -46,28 +55,29 @@ function rulesFromFlags(flags: Record<string, unknown>): FStringRule[] {
 }
 
 /** jscodeshift's flags arrive as strings or booleans; map the ones our transforms read. */
-export function optionsFromFlags(flags: Record<string, unknown>): TransformOptions {
+export async function optionsFromFlags(flags: Record<string, unknown>): Promise<TransformOptions> {
   const style = flags.importStyle ?? flags["import-style"];
   return {
     ...defaultTransformOptions,
     module: typeof flags.module === "string" ? flags.module : defaultTransformOptions.module,
     importStyle: style === "from" ? "from" : "module",
     untruncate: flags.untruncate === true || flags.untruncate === "true",
-    rules: rulesFromFlags(flags),
+    rules: await rulesFromFlags(flags),
   };
 }
 
 /**
- * A jscodeshift transform (`(file, api, options) => string | null`) over one plugin. jscodeshift
- * runs one file at a time, so cross-file facts (natural keys) only see that file.
+ * A jscodeshift transform (`(file, api, options) => Promise<string | null>`: jscodeshift awaits
+ * it) over one plugin. jscodeshift runs one file at a time, so cross-file facts (natural keys)
+ * only see that file.
  */
 export function jscodeshiftAdapter(plugin: CodemodPlugin) {
-  return function transform(
+  return async function transform(
     file: JscodeshiftFile,
     api: JscodeshiftApi,
     flags: Record<string, unknown> = {},
-  ): string | null {
-    const out = transformSource(file.path, file.source, [plugin], optionsFromFlags(flags));
+  ): Promise<string | null> {
+    const out = transformSource(file.path, file.source, [plugin], await optionsFromFlags(flags));
     for (const e of out.entries) {
       if (e.outcome !== "rewritten")
         api.report?.(`${e.line}:${e.column} ${e.outcome}: ${e.reason}`);

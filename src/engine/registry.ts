@@ -1,5 +1,5 @@
-import { plugin as fstringIdToUlid } from "../transforms/fstring-id-to-ulid.ts";
-import { plugin as uuid4ToUlid } from "../transforms/uuid4-to-ulid.ts";
+import { plugin as fstringIdToUlid } from "../../transforms/fstring-id-to-ulid.ts";
+import { plugin as uuid4ToUlid } from "../../transforms/uuid4-to-ulid.ts";
 import type { CodemodPlugin } from "./types.ts";
 
 export const TRANSFORMS: Record<string, CodemodPlugin> = {
