@@ -47,6 +47,16 @@ describe("keyed SHA-256", () => {
       }
     }
   });
+
+  test("a shorter output buffer gets the digest's first bytes", () => {
+    for (const len of [1, 10, 31]) {
+      const out = new Uint8Array(len);
+      new KeyedSha256("salt").digestInto("legacy-1", out);
+      expect(Buffer.from(out).toString("hex")).toBe(
+        reference("salt", "legacy-1").slice(0, len * 2),
+      );
+    }
+  });
 });
 
 describe("ULID derivation", () => {

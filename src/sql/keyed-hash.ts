@@ -47,10 +47,10 @@ function compress(h: Int32Array, buf: Uint8Array, off: number): void {
   let hh = h[7] as number;
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
+    const ch = g ^ (e & (f ^ g));
     const t1 = (hh + S1 + ch + (K[i] as number) + (W[i] as number)) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const maj = (a & b) | (c & (a | b));
     const t2 = (S0 + maj) | 0;
     hh = g;
     g = f;
@@ -92,14 +92,37 @@ export class KeyedSha256 {
     compress(this.keyed, saltBlock(salt), 0);
   }
 
-  /** Writes SHA-256(saltBlock ‖ UTF-8 of `msg`) into `out` (32 bytes). */
+  /** Writes the first `out.length` (at most 32) bytes of SHA-256(saltBlock ‖ UTF-8 of `msg`). */
   digestInto(msg: string, out: Uint8Array): void {
-    // Worst case 3 UTF-8 bytes per UTF-16 unit, plus padding.
-    if (this.buf.length < msg.length * 3 + 72) this.buf = new Uint8Array(msg.length * 3 + 72);
-    const n = utf8Into(msg, this.buf);
     this.h.set(this.keyed);
-    finish(this.h, this.buf, n, 64);
-    for (let i = 0; i < 8; i++) writeBE(out, i * 4, this.h[i] as number);
+    if (!this.oneBlockAscii(msg)) {
+      // Worst case 3 UTF-8 bytes per UTF-16 unit, plus padding.
+      if (this.buf.length < msg.length * 3 + 72) this.buf = new Uint8Array(msg.length * 3 + 72);
+      finish(this.h, this.buf, utf8Into(msg, this.buf), 64);
+    }
+    const h = this.h;
+    for (let i = 0; i < out.length; i++)
+      out[i] = ((h[i >> 2] as number) >>> (24 - (i & 3) * 8)) & 0xff;
+  }
+
+  /**
+   * The common case (a UUID, most legacy IDs): ASCII that fits the last block with its padding,
+   * written straight into that block. False, having hashed nothing, otherwise.
+   */
+  private oneBlockAscii(msg: string): boolean {
+    const n = msg.length;
+    if (n > 55) return false;
+    const tail = TAIL;
+    for (let i = 0; i < n; i++) {
+      const c = msg.charCodeAt(i);
+      if (c >= 0x80) return false;
+      tail[i] = c;
+    }
+    tail.fill(0, n, 60);
+    tail[n] = 0x80;
+    writeBE(tail, 60, (64 + n) * 8);
+    compress(this.h, tail, 0);
+    return true;
   }
 }
 

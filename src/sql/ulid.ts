@@ -48,10 +48,11 @@ function increment80(b: Uint8Array): boolean {
 export class UlidDeriver {
   private lastMs = -1;
   private lastTime = "";
-  /** The first six time characters: they change once per 2^20 ms (about 17 minutes). */
+  private lastBlock = -1;
+  private lastHigh = -1;
   private timeHigh = "";
+  private blockTime = "";
   private readonly random = new Uint8Array(10);
-  private readonly mac = new Uint8Array(32);
   private readonly hash: KeyedSha256;
 
   constructor(salt: string) {
@@ -67,18 +68,22 @@ export class UlidDeriver {
         throw new Error(`more than 2^80 rows in millisecond ${ms}`);
       }
     } else {
-      // The last four characters are two 10-bit groups; rows minutes apart share the rest.
-      // (Division, not shifts: times exceed 32 bits.)
-      if (this.lastMs < 0 || Math.floor(ms / 2 ** 20) !== Math.floor(this.lastMs / 2 ** 20)) {
-        this.timeHigh = encodeTime(ms).slice(0, 6);
+      // The time's 10 characters are five 10-bit groups: the last changes every ms, the fourth
+      // every 1024 ms, the first six every 2^20 ms (about 17 minutes), taken from `ulid`.
+      // (Division, not shifts, above 2^32; `& 1023` keeps the low bits of any safe integer.)
+      const block = Math.floor(ms / 1024);
+      if (block !== this.lastBlock) {
+        const high = Math.floor(block / 1024);
+        if (high !== this.lastHigh) {
+          this.timeHigh = encodeTime(ms).slice(0, 6);
+          this.lastHigh = high;
+        }
+        this.blockTime = this.timeHigh + (PAIRS[block & 1023] as string);
+        this.lastBlock = block;
       }
       this.lastMs = ms;
-      this.lastTime =
-        this.timeHigh +
-        (PAIRS[Math.floor(ms / 1024) % 1024] as string) +
-        (PAIRS[ms % 1024] as string);
-      this.hash.digestInto(legacyId, this.mac);
-      this.random.set(this.mac.subarray(0, 10));
+      this.lastTime = this.blockTime + (PAIRS[ms & 1023] as string);
+      this.hash.digestInto(legacyId, this.random);
     }
     return this.lastTime + encodeRandom80(this.random);
   }
