@@ -9,6 +9,7 @@ import { runCodemod } from "../src/engine/runner.ts";
 import { parseContext, transformSource } from "../src/engine/transform-file.ts";
 import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
 import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
+import { bothRuns } from "./helpers.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -335,16 +336,7 @@ describe("the pre-filter never drops a file that matters", () => {
           naturalKeys: policy,
         })),
       });
-      const runWith = (prefilter: boolean) =>
-        runCodemod({
-          paths: [dir],
-          root: dir,
-          transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
-          options,
-          dryRun: true,
-          prefilter,
-        });
-      const [fast, full] = [await runWith(true), await runWith(false)];
+      const { fast, full } = await bothRuns(dir, options);
       // links.py names no target: only the second pass can bring it in.
       expect(fast.entries.some((e) => e.file === "pkg/links.py") || policy === "skip").toBe(true);
       expect(fast.entries).toEqual(full.entries);

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
+import { runCodemod } from "../src/engine/runner.ts";
+import type { TransformOptions } from "../src/engine/types.ts";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 export const BIN = path.join(REPO_ROOT, "bin/ulid-codemod.js");
@@ -19,6 +21,20 @@ export function scratch(prefix = "ulid-test-"): { dir: string; fresh: (name: str
   const dir = tempDir(prefix);
   let seq = 0;
   return { dir, fresh: (name) => path.join(dir, `${name}-${++seq}`) };
+}
+
+/** Both transforms over `dir`, dry-run, with the pre-filter (`fast`) and without it (`full`). */
+export async function bothRuns(dir: string, options: TransformOptions) {
+  const run = (prefilter: boolean) =>
+    runCodemod({
+      paths: [dir],
+      root: dir,
+      transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
+      options,
+      dryRun: true,
+      prefilter,
+    });
+  return { fast: await run(true), full: await run(false) };
 }
 
 export interface CliResult {

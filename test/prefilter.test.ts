@@ -5,22 +5,7 @@ import { expect, test } from "vitest";
 import { writeCorpus } from "../bench/corpus.ts";
 import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
 import { FileSource, sourceProblem } from "../src/engine/parse.ts";
-import { runCodemod } from "../src/engine/runner.ts";
-import type { TransformOptions } from "../src/engine/types.ts";
-import { tempDir } from "./helpers.ts";
-
-const bothRuns = async (dir: string, options: TransformOptions) => {
-  const run = (prefilter: boolean) =>
-    runCodemod({
-      paths: [dir],
-      root: dir,
-      transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
-      options,
-      dryRun: true,
-      prefilter,
-    });
-  return { fast: await run(true), full: await run(false) };
-};
+import { bothRuns, tempDir } from "./helpers.ts";
 
 test("the text pre-filter never drops a file that parsing everything would change or report", async () => {
   const dir = tempDir();
