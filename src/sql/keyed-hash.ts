@@ -118,10 +118,7 @@ export class KeyedSha256 {
       if (c >= 0x80) return false;
       tail[i] = c;
     }
-    tail.fill(0, n, 60);
-    tail[n] = 0x80;
-    writeBE(tail, 60, (64 + n) * 8);
-    compress(this.h, tail, 0);
+    lastBlocks(this.h, tail, n, 64 + n);
     return true;
   }
 }
@@ -148,12 +145,19 @@ function finish(h: Int32Array, buf: Uint8Array, n: number, prefix: number): void
   let off = 0;
   for (; off + 64 <= n; off += 64) compress(h, buf, off);
   const rest = n - off;
-  const tail = TAIL;
-  tail.fill(0);
-  for (let i = 0; i < rest; i++) tail[i] = buf[off + i] as number;
-  tail[rest] = 0x80;
-  const bits = (prefix + n) * 8;
+  for (let i = 0; i < rest; i++) TAIL[i] = buf[off + i] as number;
+  lastBlocks(h, TAIL, rest, prefix + n);
+}
+
+/**
+ * Pads and compresses the message's last `rest` (< 64) bytes, already at the start of `tail`;
+ * `total` is the length of the whole message, prefix included.
+ */
+function lastBlocks(h: Int32Array, tail: Uint8Array, rest: number, total: number): void {
   const end = rest < 56 ? 64 : 128;
+  tail[rest] = 0x80;
+  tail.fill(0, rest + 1, end - 8);
+  const bits = total * 8;
   // Message lengths here stay far below 2^32 bits.
   writeBE(tail, end - 8, Math.floor(bits / 2 ** 32));
   writeBE(tail, end - 4, bits >>> 0);
