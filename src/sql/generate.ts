@@ -8,7 +8,7 @@ import type { DatabaseConfig, TableConfig } from "./config.ts";
 import { ulidColumnFor } from "./config.ts";
 import { type Db, explainDbError, openDb } from "./db.ts";
 import { commentText, type Engine, ident, sqlString } from "./escape.ts";
-import { type MapBodySink, openMapBody } from "./map-body.ts";
+import { type MapBodySink, openMapBody, THREAD_BATCH } from "./map-body.ts";
 import { colKey, findColumn, findTable, readSchema, type SchemaInfo } from "./schema.ts";
 import { SqlFile, Utf8Buffer } from "./sql-file.ts";
 import {
@@ -474,10 +474,11 @@ async function mapTable(
   report: string[],
   threadRows: number,
 ): Promise<{ bodies: string[]; pass: TablePass }> {
-  const [{ n }] = (await db.all(`SELECT count(*) AS n FROM ${ident(plan.table)}`)) as [
-    { n: unknown },
+  const [{ rows }] = (await db.all(`SELECT count(*) AS rows FROM ${ident(plan.table)}`)) as [
+    { rows: unknown },
   ];
-  const onThread = Number(n) >= threadRows;
+  const onThread = Number(rows) >= threadRows;
+  const keyUnique = schema.unique.has(colKey(plan.table, plan.key));
   // A stem per attempt: nothing of an abandoned attempt can land in the next one's files.
   const body = (how: TablePass["read"]) =>
     openMapBody(
@@ -500,7 +501,7 @@ async function mapTable(
     return { bodies: await out.close(), pass: { table: plan.table, read: how, writer } as const };
   };
 
-  if (schema.unique.has(colKey(plan.table, plan.key))) {
+  if (keyUnique) {
     const out = body("streamed");
     try {
       let pending: string[] = [];
@@ -532,9 +533,8 @@ async function mapTable(
     // table is written and read in order, so a bigger cache buys little.
     work.pragma(`cache_size = ${SMALL_CACHE}`);
     // Uniqueness is checked here unless the database already enforces it.
-    const unique = schema.unique.has(colKey(plan.table, plan.key)) ? "" : " UNIQUE";
     work.exec(
-      `CREATE TABLE work (seq INTEGER PRIMARY KEY, ms INTEGER, legacy TEXT NOT NULL${unique})`,
+      `CREATE TABLE work (seq INTEGER PRIMARY KEY, ms INTEGER, legacy TEXT NOT NULL${keyUnique ? "" : " UNIQUE"})`,
     );
     // Multi-row inserts: one native call per INSERT_ROWS rows instead of per row.
     const INSERT_ROWS = 100;
@@ -573,7 +573,7 @@ async function mapTable(
       let n = 0;
       for (const [ms, legacy] of rows) {
         out.add(ms, legacy);
-        if (++n % 4096 === 0) await out.drain();
+        if (++n % THREAD_BATCH === 0) await out.drain();
       }
       return await done(read, out, "sorted");
     } finally {

@@ -30,26 +30,19 @@ export class MapBody {
   private readonly insert: string;
   private readonly rowStart: string;
 
-  private readonly engine: Engine;
-  private readonly batchSize: number;
-  private readonly partRows: number;
-
   constructor(private readonly args: MapBodyArgs) {
-    this.engine = args.engine;
-    this.batchSize = args.batchSize;
-    this.partRows = args.partRows;
     this.deriver = new UlidDeriver(args.salt);
     this.insert = `INSERT INTO ${ident(MAP_TABLE)} ("table_name", "legacy_id", "ulid") VALUES\n`;
     this.rowStart = `(${sqlString(args.table, args.engine)}, `;
   }
 
   add(ms: number, legacy: string): void {
-    if (!this.out || this.rows === this.partRows) this.nextFile();
-    const row = `${this.rowStart}${sqlString(legacy, this.engine)}, '${this.deriver.next(ms, legacy)}')`;
+    if (!this.out || this.rows === this.args.partRows) this.nextFile();
+    const row = `${this.rowStart}${sqlString(legacy, this.args.engine)}, '${this.deriver.next(ms, legacy)}')`;
     // A statement is built as one string and written once: far fewer UTF-8 encoder calls.
     this.stmt = this.inBatch === 0 ? this.insert + row : `${this.stmt},\n${row}`;
     this.rows++;
-    if (++this.inBatch === this.batchSize) this.endStatement();
+    if (++this.inBatch === this.args.batchSize) this.endStatement();
   }
 
   private endStatement(): void {
@@ -114,7 +107,7 @@ export function openMapBody(args: MapBodyArgs, onThread: boolean): MapBodySink {
 }
 
 /** Rows per message to the worker, and messages it may be behind (bounds memory). */
-const THREAD_BATCH = 4096;
+export const THREAD_BATCH = 4096;
 const MAX_IN_FLIGHT = 4;
 
 type FromWorker = { done: true } | { files: string[] } | { error: string };

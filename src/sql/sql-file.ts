@@ -25,6 +25,11 @@ export class Utf8Buffer {
   }
 }
 
+/** Writes all of `b` (writeSync may write less than asked). */
+function writeAll(fd: number, b: Uint8Array): void {
+  for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done);
+}
+
 /** Buffered, synchronous file writer: few syscalls, bounded memory. */
 export class SqlFile {
   private readonly fd: number;
@@ -32,10 +37,9 @@ export class SqlFile {
   constructor(readonly file: string) {
     const fd = fs.openSync(file, "w");
     this.fd = fd;
-    this.out = new Utf8Buffer((chunk) => {
-      const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-      for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done);
-    });
+    this.out = new Utf8Buffer((chunk) =>
+      writeAll(fd, typeof chunk === "string" ? Buffer.from(chunk) : chunk),
+    );
   }
   write(s: string): void {
     this.out.write(s);
@@ -47,7 +51,7 @@ export class SqlFile {
     try {
       const buf = Buffer.allocUnsafe(1 << 20);
       for (let n = fs.readSync(from, buf); n > 0; n = fs.readSync(from, buf)) {
-        for (let done = 0; done < n; ) done += fs.writeSync(this.fd, buf, done, n - done);
+        writeAll(this.fd, buf.subarray(0, n));
       }
     } finally {
       fs.closeSync(from);
