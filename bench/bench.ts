@@ -5,9 +5,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { TRANSFORMS } from "../src/engine/registry.ts";
-import { textTable } from "../src/report.ts";
+import { textTable } from "../src/report/terminal.ts";
 import { UlidDeriver } from "../src/sql/ulid.ts";
+import { TRANSFORMS } from "../transforms/index.ts";
 import { DEFAULT_CORPUS, writeCorpus } from "./corpus.ts";
 import { crackerjackDb } from "./databases.ts";
 import { alternate } from "./measure.ts";

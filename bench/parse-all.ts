@@ -1,7 +1,7 @@
 /** Parse-only baseline: read every .py file under a directory and parse it once with tree-sitter. */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parsePython } from "../src/engine/parse.ts";
+import { parsePython } from "../src/codemod/python/parse.ts";
 
 function* pyFiles(dir: string): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

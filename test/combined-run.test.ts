@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, test, vi } from "vitest";
-import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
-import { parsePython } from "../src/engine/parse.ts";
-import { runCodemod } from "../src/engine/runner.ts";
+import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import { parsePython } from "../src/codemod/python/parse.ts";
+import { runCodemod } from "../src/codemod/runner.ts";
 
 // Counts parses; every call still goes to the real tree-sitter parser.
-vi.mock("../src/engine/parse.ts", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../src/engine/parse.ts")>();
+vi.mock("../src/codemod/python/parse.ts", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../src/codemod/python/parse.ts")>();
   return { ...real, parsePython: vi.fn(real.parsePython) };
 });
 

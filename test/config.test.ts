@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { ConfigError, findConfig, loadConfig, loadSystem, parseConfig } from "../src/config.ts";
-import { seedConfig } from "../src/init.ts";
+import { ConfigError, findConfig, loadConfig, loadSystem, parseConfig } from "../src/plan/plan.ts";
+import { seedConfig } from "../src/plan/seed.ts";
 import { cliCapture, tempDir } from "./helpers/repos.ts";
 
 const F = "/plans/ulid-migration.yaml";

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
-import { firstSyntaxProblem, parsePython } from "../src/engine/parse.ts";
-import { TRANSFORMS } from "../src/engine/registry.ts";
-import { transformSource } from "../src/engine/transform-file.ts";
+import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import { firstSyntaxProblem, parsePython } from "../src/codemod/python/parse.ts";
+import { transformSource } from "../src/codemod/transform-file.ts";
+import { TRANSFORMS } from "../transforms/index.ts";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../__testfixtures__");
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fixtures-"));

@@ -3,11 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { main } from "../src/cli/main.ts";
-import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
-import { FileSource, textSource } from "../src/engine/parse.ts";
-import { runCodemod } from "../src/engine/runner.ts";
-import { parseContext, transformSource } from "../src/engine/transform-file.ts";
-import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/engine/types.ts";
+import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/codemod/plugin.ts";
+import { FileSource, textSource } from "../src/codemod/python/parse.ts";
+import { runCodemod } from "../src/codemod/runner.ts";
+import { parseContext, transformSource } from "../src/codemod/transform-file.ts";
 import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
 import { bothRuns } from "./helpers.ts";
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { parseRemoteUrl, resolveApiUrl } from "../src/github.ts";
-import { redact } from "../src/redact.ts";
+import { parseRemoteUrl, resolveApiUrl } from "../src/repo/github.ts";
+import { redact } from "../src/util/redact.ts";
 import { startFakeGitHub } from "./helpers/github-server.ts";
 import {
   commitFiles,

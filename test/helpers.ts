@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { runCodemod } from "../src/engine/runner.ts";
-import type { TransformOptions } from "../src/engine/types.ts";
+import type { TransformOptions } from "../src/codemod/plugin.ts";
+import { runCodemod } from "../src/codemod/runner.ts";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 export const BIN = path.join(REPO_ROOT, "bin/ulid-codemod.js");

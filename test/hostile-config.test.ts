@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { z } from "zod";
-import { ConfigError, configSchema, formatPath, parseConfig } from "../src/config.ts";
+import { ConfigError, configSchema, formatPath, parseConfig } from "../src/plan/plan.ts";
 import { cliCapture, tempDir } from "./helpers/repos.ts";
 
 const F = "/plans/ulid-migration.yaml";

@@ -7,7 +7,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { decodeTime } from "ulid";
 import { beforeAll, describe, expect, test } from "vitest";
-import type { DatabaseConfig } from "../src/sql/config.ts";
+import type { DatabaseConfig } from "../src/plan/database.ts";
 import {
   applySqlFiles,
   copyDatabase,

@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
-import { parseConfig } from "../src/config.ts";
-import { runCodemod } from "../src/engine/runner.ts";
-import { migrateSystem } from "../src/migrate.ts";
+import { runCodemod } from "../src/codemod/runner.ts";
+import { parseConfig } from "../src/plan/plan.ts";
+import { migrateSystem } from "../src/repo/branch.ts";
 import { startFakeGitHub } from "./helpers/github-server.ts";
 import { crackerjackFiles, git, makeRepo, migrateCli, tempDir } from "./helpers/repos.ts";
 

@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { firstSyntaxProblem, parsePython } from "../src/engine/parse.ts";
-import { type RunResult, runCodemod } from "../src/engine/runner.ts";
-import { transformSource } from "../src/engine/transform-file.ts";
-import { defaultTransformOptions } from "../src/engine/types.ts";
+import { defaultTransformOptions } from "../src/codemod/plugin.ts";
+import { firstSyntaxProblem, parsePython } from "../src/codemod/python/parse.ts";
+import { type RunResult, runCodemod } from "../src/codemod/runner.ts";
+import { transformSource } from "../src/codemod/transform-file.ts";
 import { plugin } from "../transforms/uuid4-to-ulid.ts";
 import { tempDir } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { transformSource } from "../src/engine/transform-file.ts";
-import { defaultTransformOptions, type TransformOptions } from "../src/engine/types.ts";
+import { defaultTransformOptions, type TransformOptions } from "../src/codemod/plugin.ts";
+import { transformSource } from "../src/codemod/transform-file.ts";
 import { plugin } from "../transforms/uuid4-to-ulid.ts";
 
 function run(source: string, options: Partial<TransformOptions> = {}) {

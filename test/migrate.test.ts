@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { runCli } from "../src/cli/main.ts";
-import { parseConfig, type SystemConfig } from "../src/config.ts";
-import { runCodemod } from "../src/engine/runner.ts";
-import { migrateSystem } from "../src/migrate.ts";
+import { runCodemod } from "../src/codemod/runner.ts";
+import { parseConfig, type SystemConfig } from "../src/plan/plan.ts";
+import { migrateSystem } from "../src/repo/branch.ts";
 import { commitFiles, crackerjackFiles, git, makeRepo, tempDir } from "./helpers/repos.ts";
 
 let tmp: ReturnType<typeof tempDir>;

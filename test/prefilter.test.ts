@@ -3,8 +3,8 @@ import path from "node:path";
 import fc from "fast-check";
 import { expect, test } from "vitest";
 import { writeCorpus } from "../bench/corpus.ts";
-import { optionsFromFlags } from "../src/engine/jscodeshift.ts";
-import { FileSource, sourceProblem } from "../src/engine/parse.ts";
+import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import { FileSource, sourceProblem } from "../src/codemod/python/parse.ts";
 import { bothRuns, tempDir } from "./helpers.ts";
 
 test("the text pre-filter never drops a file that parsing everything would change or report", async () => {

@@ -5,7 +5,12 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import { buildDemoWorkspace, type DemoWorkspace, runDemo, workspaceState } from "../src/demo.ts";
+import {
+  buildDemoWorkspace,
+  type DemoWorkspace,
+  runDemo,
+  workspaceState,
+} from "../src/cli/demo-workspace.ts";
 import { openDb } from "../src/sql/db.ts";
 import { cliCapture, git, tempDir } from "./helpers/repos.ts";
 

@@ -11,7 +11,7 @@ test("npx-style bin: --help lists every command, --version prints the package ve
 });
 
 test("the CLI's list of transform names is the registry's", async () => {
-  const { TRANSFORM_NAMES } = await import("../src/engine/names.ts");
-  const { TRANSFORMS } = await import("../src/engine/registry.ts");
+  const { TRANSFORM_NAMES } = await import("../src/codemod/names.ts");
+  const { TRANSFORMS } = await import("../transforms/index.ts");
   expect(Object.keys(TRANSFORMS).sort()).toEqual([...TRANSFORM_NAMES].sort());
 });

@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
-import type { DatabaseConfig } from "../src/sql/config.ts";
-import { parseDatabaseConfig } from "../src/sql/config.ts";
+import type { DatabaseConfig } from "../src/plan/database.ts";
+import { parseDatabaseConfig } from "../src/plan/database.ts";
 
 /** Deterministic UUID-shaped legacy ID for row i. */
 export function uuidFor(i: number): string {

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { parseDatabaseConfig } from "../src/sql/config.ts";
+import { parseDatabaseConfig } from "../src/plan/database.ts";
 import { generateSql } from "../src/sql/index.ts";
 import { openMapBody } from "../src/sql/map-body.ts";
 import { scratch } from "./helpers.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { databaseSchema, parseDatabaseConfig, ulidColumnFor } from "../src/sql/config.ts";
+import { databaseSchema, parseDatabaseConfig, ulidColumnFor } from "../src/plan/database.ts";
 import { compileKeyPattern, parseTimeValue, ZoneConverter } from "../src/sql/time.ts";
 
 const utc = new ZoneConverter("UTC");

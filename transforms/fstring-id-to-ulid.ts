@@ -37,10 +37,8 @@
  * are left in place and get a `note`. Module-level names are not: other modules may import them.
  */
 
-import { replaceNode } from "../src/engine/edits.ts";
-import { jscodeshiftAdapter } from "../src/engine/jscodeshift.ts";
-import { allNodes, ownNodes, scopeOf } from "../src/engine/scope.ts";
-import { entryAt } from "../src/engine/transform-file.ts";
+import { replaceNode } from "../src/codemod/edits.ts";
+import { jscodeshiftAdapter } from "../src/codemod/jscodeshift.ts";
 import type {
   CodemodPlugin,
   Edit,
@@ -50,7 +48,9 @@ import type {
   ReportEntry,
   SyntaxNode,
   TransformOptions,
-} from "../src/engine/types.ts";
+} from "../src/codemod/plugin.ts";
+import { allNodes, ownNodes, scopeOf } from "../src/codemod/python/scope.ts";
+import { entryAt } from "../src/codemod/transform-file.ts";
 
 const NAME = "fstring-id-to-ulid";
 const LOOKUP_METHODS = new Set(["get", "pop", "setdefault", "remove", "discard"]);

@@ -4,15 +4,8 @@
  * reported for review and left alone.
  */
 
-import { replaceNode } from "../src/engine/edits.ts";
-import { jscodeshiftAdapter } from "../src/engine/jscodeshift.ts";
-import {
-  type ImportBinding,
-  identifiersNamed,
-  importBindings,
-  resolveName,
-} from "../src/engine/scope.ts";
-import { entryAt } from "../src/engine/transform-file.ts";
+import { replaceNode } from "../src/codemod/edits.ts";
+import { jscodeshiftAdapter } from "../src/codemod/jscodeshift.ts";
 import type {
   CodemodPlugin,
   Edit,
@@ -21,7 +14,14 @@ import type {
   ReportEntry,
   SyntaxNode,
   TransformOptions,
-} from "../src/engine/types.ts";
+} from "../src/codemod/plugin.ts";
+import {
+  type ImportBinding,
+  identifiersNamed,
+  importBindings,
+  resolveName,
+} from "../src/codemod/python/scope.ts";
+import { entryAt } from "../src/codemod/transform-file.ts";
 
 const NAME = "uuid4-to-ulid";
 const OTHER_UUID_FUNCS = new Set(["uuid1", "uuid3", "uuid5", "UUID", "uuid6", "uuid7", "uuid8"]);

@@ -1,5 +1,5 @@
-import type { RunCodemod } from "../engine/runner.ts";
-import type { Confirm } from "../phases.ts";
+import type { RunCodemod } from "../codemod/runner.ts";
+import type { Confirm } from "../run/phases.ts";
 
 /** What the CLI talks to; tests pass their own streams, runner and environment. */
 export interface CliDeps {

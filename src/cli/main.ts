@@ -1,13 +1,13 @@
 import { Command, CommanderError } from "commander";
-import { errorMessage, secretsFromEnv } from "../redact.ts";
-import { registerSqlCommands } from "../sql/cli.ts";
+import { errorMessage, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
-import { registerDemoCommand } from "./demo.ts";
-import { registerInitCommand } from "./init.ts";
+import { registerDemoCommand } from "./demo-command.ts";
+import { registerInitCommand } from "./init-command.ts";
 import { type CliDeps, UsageError } from "./io.ts";
-import { registerMigrateCommand } from "./migrate.ts";
-import { registerRollbackCommand } from "./rollback.ts";
-import { registerTransformCommand } from "./transform.ts";
+import { registerMigrateCommand } from "./migrate-command.ts";
+import { registerRollbackCommand } from "./rollback-command.ts";
+import { registerSqlCommands } from "./sql-command.ts";
+import { registerTransformCommand } from "./transform-command.ts";
 
 export function buildProgram(deps: CliDeps = {}): Command {
   const program = new Command(TOOL_NAME)
@@ -26,7 +26,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerDemoCommand(program, deps);
   registerSqlCommands(program, {
     loadSystem: async (name, configPath) =>
-      (await import("../config.ts")).loadSystem(name, configPath),
+      (await import("../plan/plan.ts")).loadSystem(name, configPath),
     ...(deps.out ? { out: deps.out } : {}),
   });
   // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit.

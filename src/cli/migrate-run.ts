@@ -1,13 +1,13 @@
-import type { ApplyProgress } from "../apply.ts";
-import { runCodemod as realRunner } from "../engine/runner.ts";
-import { resolveApiUrl } from "../github.ts";
-import { runPhases, summaryTable } from "../phases.ts";
-import { redact, secretsFromEnv } from "../redact.ts";
-import { countsLine } from "../report-markdown.ts";
+import { runCodemod as realRunner } from "../codemod/runner.ts";
+import type { ApplyProgress } from "../live/apply.ts";
+import { resolveApiUrl } from "../repo/github.ts";
+import { countsLine } from "../report/markdown.ts";
+import { runPhases, summaryTable } from "../run/phases.ts";
+import { redact, secretsFromEnv } from "../util/redact.ts";
 import { type CliDeps, UsageError } from "./io.ts";
-import type { MigrateFlags } from "./migrate.ts";
+import type { MigrateFlags } from "./migrate-command.ts";
 import { makeConfirm } from "./prompt.ts";
-import { selectSystems } from "./systems.ts";
+import { selectSystems } from "./select-systems.ts";
 
 export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<void> {
   const env = deps.env ?? process.env;

@@ -1,4 +1,4 @@
-import type { Confirm } from "../phases.ts";
+import type { Confirm } from "../run/phases.ts";
 import { type CliDeps, UsageError } from "./io.ts";
 
 /**

@@ -1,8 +1,8 @@
-import { rollbackSystems } from "../rollback.ts";
+import { rollbackSystems } from "../run/rollback.ts";
 import type { CliDeps } from "./io.ts";
 import { makeConfirm } from "./prompt.ts";
-import type { RollbackFlags } from "./rollback.ts";
-import { selectSystems } from "./systems.ts";
+import type { RollbackFlags } from "./rollback-command.ts";
+import { selectSystems } from "./select-systems.ts";
 
 export async function runRollback(flags: RollbackFlags, deps: CliDeps): Promise<void> {
   const out = deps.out ?? ((t: string) => process.stdout.write(t));

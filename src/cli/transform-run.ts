@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { runCodemod } from "../engine/runner.ts";
-import type { FStringRule } from "../engine/types.ts";
-import { reportJson, terminalSummary, unifiedDiff } from "../report.ts";
+import type { FStringRule } from "../codemod/plugin.ts";
+import { runCodemod } from "../codemod/runner.ts";
+import { reportJson, terminalSummary, unifiedDiff } from "../report/terminal.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
-import type { TransformFlags } from "./transform.ts";
+import type { TransformFlags } from "./transform-command.ts";
 
 export async function runTransform(paths: string[], opts: TransformFlags, rules: FStringRule[]) {
   const result = await runCodemod({

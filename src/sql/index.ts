@@ -1,20 +1,11 @@
-export {
-  ApplyError,
-  applyRollback,
-  applySqlFiles,
-  applyToScratchCopy,
-  openForApply,
-  readManifest,
-  snapshotTable,
-} from "./apply.ts";
-export { registerSqlCommands, type SqlCliContext } from "./cli.ts";
+export { registerSqlCommands, type SqlCliContext } from "../cli/sql-command.ts";
 export {
   type DatabaseConfig,
   databaseSchema,
   parseDatabaseConfig,
   type TableConfig,
   ulidColumnFor,
-} from "./config.ts";
+} from "../plan/database.ts";
 export { copyDatabase, type Db, openDb } from "./db.ts";
 export {
   type GenerateOptions,
@@ -24,5 +15,14 @@ export {
   type Manifest,
   type TablePlan,
 } from "./generate.ts";
+export {
+  ApplyError,
+  applyRollback,
+  applySqlFiles,
+  applyToScratchCopy,
+  openForApply,
+  readManifest,
+  snapshotTable,
+} from "./run-files.ts";
 export { UlidDeriver } from "./ulid.ts";
 export { type VerifyCheck, type VerifyOptions, type VerifyResult, verifySql } from "./verify.ts";

@@ -1,4 +1,4 @@
-import { startWorker } from "../worker.ts";
+import { startWorker } from "../util/worker.ts";
 import { type Engine, ident, sqlString } from "./escape.ts";
 import { SqlFile } from "./sql-file.ts";
 import { MAP_TABLE } from "./sqltext.ts";

@@ -2,6 +2,10 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { DatabaseConfig } from "../plan/database.ts";
+import { copyDatabase, type Db } from "./db.ts";
+import { ident, sqlString } from "./escape.ts";
+import type { Manifest, TablePlan } from "./generate.ts";
 import {
   ApplyError,
   applyRollback,
@@ -11,11 +15,7 @@ import {
   scalar,
   snapshotTable,
   type TableSnapshot,
-} from "./apply.ts";
-import type { DatabaseConfig } from "./config.ts";
-import { copyDatabase, type Db } from "./db.ts";
-import { ident, sqlString } from "./escape.ts";
-import type { Manifest, TablePlan } from "./generate.ts";
+} from "./run-files.ts";
 import { MAP_TABLE } from "./sqltext.ts";
 
 export interface VerifyCheck {

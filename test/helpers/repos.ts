@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { CliDeps } from "../../src/cli/io.ts";
 import { runCli } from "../../src/cli/main.ts";
-import { runCodemod } from "../../src/engine/runner.ts";
+import { runCodemod } from "../../src/codemod/runner.ts";
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {

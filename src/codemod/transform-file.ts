@@ -1,6 +1,4 @@
 import { applyEdits, orderEdits } from "./edits.ts";
-import { ImportManager } from "./imports.ts";
-import { firstSyntaxProblem, parsePython } from "./parse.ts";
 import type {
   CodemodPlugin,
   Edit,
@@ -8,7 +6,9 @@ import type {
   ReportEntry,
   SyntaxNode,
   TransformOptions,
-} from "./types.ts";
+} from "./plugin.ts";
+import { ImportManager } from "./python/imports.ts";
+import { firstSyntaxProblem, parsePython } from "./python/parse.ts";
 
 export type FileOutcome =
   | { ok: true; output: string; changed: boolean; entries: ReportEntry[] }

@@ -1,8 +1,8 @@
 // Undo a migration: databases back from the tool's latest verified backup, the tool's own
 // migration branches deleted (local, and on the remote when it still points at our tip).
-import { listBackups, restoreBackup, verifyBackup } from "./apply.ts";
-import type { SystemConfig } from "./config.ts";
-import { branchTip, gitAt, notOursReason } from "./git.ts";
+import { listBackups, restoreBackup, verifyBackup } from "../live/apply.ts";
+import type { SystemConfig } from "../plan/plan.ts";
+import { branchTip, gitAt, notOursReason } from "../repo/git.ts";
 
 export interface RollbackOptions {
   dryRun?: boolean;

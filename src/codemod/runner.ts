@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { FileSource, sourceProblem } from "./parse.ts";
-import { pluginsFor } from "./registry.ts";
+import { pluginsFor } from "../../transforms/index.ts";
+import type { FileContext, ReportEntry, TransformOptions } from "./plugin.ts";
+import { FileSource, sourceProblem } from "./python/parse.ts";
 import { parseContext, transformContext } from "./transform-file.ts";
-import type { FileContext, ReportEntry, TransformOptions } from "./types.ts";
 import { collectPythonFiles, toPosix } from "./walk.ts";
 
 export interface RunOptions {

@@ -1,5 +1,5 @@
 import type Parser from "tree-sitter";
-import type { ImportManager } from "./imports.ts";
+import type { ImportManager } from "./python/imports.ts";
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;

@@ -3,10 +3,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ApplyFailure, type ApplyProgress, applyDatabase, inspectDatabase } from "./apply.ts";
-import type { SystemConfig } from "./config.ts";
-import type { RunCodemod } from "./engine/runner.ts";
-import { type ExtraFile, type MigrateOutcome, migrateSystem } from "./migrate.ts";
+import type { RunCodemod } from "../codemod/runner.ts";
+import { ApplyFailure, type ApplyProgress, applyDatabase, inspectDatabase } from "../live/apply.ts";
+import type { SystemConfig } from "../plan/plan.ts";
+import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
 
@@ -131,7 +131,7 @@ async function runPhase(
       r.rowsBackfilled = 0;
       say(`database ${db.path} already migrated (${state.detail}); nothing to do there`);
     } else {
-      const { generateSql, verifySql } = await import("./sql/index.ts");
+      const { generateSql, verifySql } = await import("../sql/index.ts");
       sqlOut = path.join(scratch, "sql");
       say(`generating SQL from ${db.path}`);
       const gen = await generateSql({ system: system.name, database: db, outDir: sqlOut });

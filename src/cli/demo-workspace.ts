@@ -6,12 +6,12 @@ import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
-import { runMigrate } from "./cli/migrate-run.ts";
-import { runRollback } from "./cli/rollback-run.ts";
-import { runCodemod } from "./engine/runner.ts";
-import { snapshotTable } from "./sql/apply.ts";
-import { openDb } from "./sql/db.ts";
-import type { Engine } from "./sql/escape.ts";
+import { runCodemod } from "../codemod/runner.ts";
+import { openDb } from "../sql/db.ts";
+import type { Engine } from "../sql/escape.ts";
+import { snapshotTable } from "../sql/run-files.ts";
+import { runMigrate } from "./migrate-run.ts";
+import { runRollback } from "./rollback-run.ts";
 
 export const DEMO_SYSTEMS = ["crackerjack", "session-buddy", "akosha"] as const;
 

@@ -1,5 +1,5 @@
-import { allNodes } from "./scope.ts";
-import type { Edit, SyntaxNode } from "./types.ts";
+import type { Edit, SyntaxNode } from "./plugin.ts";
+import { allNodes } from "./python/scope.ts";
 
 /** Edits sorted by position; an edit that overlaps an earlier-accepted one is returned as rejected. */
 export function orderEdits(edits: readonly Edit[]): { accepted: Edit[]; rejected: Edit[] } {

@@ -1,4 +1,4 @@
-import { loadConfig, type MigrationConfig, type SystemConfig } from "../config.ts";
+import { loadConfig, type MigrationConfig, type SystemConfig } from "../plan/plan.ts";
 import { UsageError } from "./io.ts";
 
 /** The plan and the systems a command acts on: exactly one of `--system NAME` and `--all`. */

@@ -1,5 +1,5 @@
 import { Octokit } from "@octokit/rest";
-import { redact, secretsFromEnv } from "./redact.ts";
+import { redact, secretsFromEnv } from "../util/redact.ts";
 
 export const DEFAULT_API_URL = "https://api.github.com";
 /** GitHub rejects PR bodies over 65536 characters. */

@@ -1,3 +1,4 @@
+import type { Edit, SyntaxNode } from "../plugin.ts";
 import {
   allNodes,
   type ImportBinding,
@@ -5,7 +6,6 @@ import {
   importBindings,
   ScopeCache,
 } from "./scope.ts";
-import type { Edit, SyntaxNode } from "./types.ts";
 
 /**
  * Collects what transforms ask of a file's imports and applies it once, after all their edits are

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { TRANSFORM_NAMES as KNOWN } from "../engine/names.ts";
-import type { FStringRule, NaturalKeyPolicy } from "../engine/types.ts";
+import { TRANSFORM_NAMES as KNOWN } from "../codemod/names.ts";
+import type { FStringRule, NaturalKeyPolicy } from "../codemod/plugin.ts";
 
 export interface TransformFlags {
   transform: string[];

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import type { FStringRule, TransformOptions } from "./engine/types.ts";
-import { type DatabaseConfig, databaseSchema } from "./sql/config.ts";
+import type { FStringRule, TransformOptions } from "../codemod/plugin.ts";
+import { type DatabaseConfig, databaseSchema } from "./database.ts";
 
 export const CONFIG_FILE = "ulid-migration.yaml";
 export const TRANSFORMS = ["uuid4-to-ulid", "fstring-id-to-ulid"] as const;

@@ -9,7 +9,7 @@ export function registerInitCommand(program: Command, deps: CliDeps = {}): void 
     .option("--out <file>", "where to write it", "ulid-migration.yaml")
     .option("--force", "overwrite an existing file", false)
     .action(async (o: { out: string; force: boolean }) => {
-      const { writeSeedConfig } = await import("../init.ts");
+      const { writeSeedConfig } = await import("../plan/seed.ts");
       const path = writeSeedConfig(o.out, o.force);
       out(
         `wrote ${path}: review the repo paths and database sections, then run \`ulid-codemod migrate --all --dry-run\`\n`,

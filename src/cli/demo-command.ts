@@ -9,7 +9,7 @@ export function registerDemoCommand(program: Command, deps: CliDeps = {}): void 
     )
     .option("--keep <dir>", "build the workspace in DIR (new or empty) and keep it for inspection")
     .action(async (flags: { keep?: string }) => {
-      const { runDemo } = await import("../demo.ts");
+      const { runDemo } = await import("./demo-workspace.ts");
       const r = await runDemo({
         ...(flags.keep ? { keep: flags.keep } : {}),
         ...(deps.out ? { out: deps.out } : {}),

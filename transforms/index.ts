@@ -1,6 +1,6 @@
-import { plugin as fstringIdToUlid } from "../../transforms/fstring-id-to-ulid.ts";
-import { plugin as uuid4ToUlid } from "../../transforms/uuid4-to-ulid.ts";
-import type { CodemodPlugin } from "./types.ts";
+import type { CodemodPlugin } from "../src/codemod/plugin.ts";
+import { plugin as fstringIdToUlid } from "./fstring-id-to-ulid.ts";
+import { plugin as uuid4ToUlid } from "./uuid4-to-ulid.ts";
 
 export const TRANSFORMS: Record<string, CodemodPlugin> = {
   [uuid4ToUlid.name]: uuid4ToUlid,

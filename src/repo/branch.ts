@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { type SystemConfig, transformOptions } from "./config.ts";
-import type { RunCodemod } from "./engine/runner.ts";
+import type { RunCodemod } from "../codemod/runner.ts";
+import { type SystemConfig, transformOptions } from "../plan/plan.ts";
+import { countsLine, migrationReportJson, renderMarkdown } from "../report/markdown.ts";
+import { type Summary, summarize, unifiedDiff } from "../report/terminal.ts";
+import { redact, redactError, secretsFromEnv } from "../util/redact.ts";
 import {
   branchTip,
   inspectRepo,
@@ -12,9 +15,6 @@ import {
   TRAILER,
 } from "./git.ts";
 import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts";
-import { redact, redactError, secretsFromEnv } from "./redact.ts";
-import { type Summary, summarize, unifiedDiff } from "./report.ts";
-import { countsLine, migrationReportJson, renderMarkdown } from "./report-markdown.ts";
 
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */

@@ -1,10 +1,10 @@
-import { transformSource } from "./transform-file.ts";
 import {
   type CodemodPlugin,
   defaultTransformOptions,
   type FStringRule,
   type TransformOptions,
-} from "./types.ts";
+} from "./plugin.ts";
+import { transformSource } from "./transform-file.ts";
 
 interface JscodeshiftFile {
   path: string;

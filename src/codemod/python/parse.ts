@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import Parser from "tree-sitter";
 import Python from "tree-sitter-python";
-import type { PrefilterSource, SyntaxNode, Tree } from "./types.ts";
+import type { PrefilterSource, SyntaxNode, Tree } from "../plugin.ts";
 
 let parser: Parser | undefined;
 

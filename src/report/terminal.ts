@@ -1,6 +1,6 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
-import type { FileChange, RunResult } from "./engine/runner.ts";
-import type { Outcome, ReportEntry } from "./engine/types.ts";
+import type { Outcome, ReportEntry } from "../codemod/plugin.ts";
+import type { FileChange, RunResult } from "../codemod/runner.ts";
 
 export interface Summary {
   rewritten: number;

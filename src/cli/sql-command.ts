@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { UsageError } from "../cli/io.ts";
-import type { DatabaseConfig } from "./config.ts";
+import type { DatabaseConfig } from "../plan/database.ts";
+import { UsageError } from "./io.ts";
 
 export interface SqlCliContext {
   loadSystem(
@@ -64,7 +64,7 @@ export function registerSqlCommands(program: Command, ctx: SqlCliContext): void 
   common(
     sql.command("generate").description("write expand/backfill/rollback/contract SQL files"),
   ).action(async (o: SqlOptions) => {
-    const { generateSql } = await import("./generate.ts");
+    const { generateSql } = await import("../sql/generate.ts");
     const r = await generateSql(await resolve(o));
     for (const t of r.tables) {
       out(
@@ -78,7 +78,7 @@ export function registerSqlCommands(program: Command, ctx: SqlCliContext): void 
   common(
     sql.command("verify").description("apply the files to a scratch copy, validate, roll back"),
   ).action(async (o: SqlOptions) => {
-    const { verifySql } = await import("./verify.ts");
+    const { verifySql } = await import("../sql/verify.ts");
     const r = await verifySql(await resolve(o));
     const w = Math.max(5, ...r.checks.map((c) => c.name.length));
     out(`${"check".padEnd(w)}  result  detail\n`);

@@ -1,6 +1,6 @@
-import type { RunResult } from "./engine/runner.ts";
-import type { ReportEntry } from "./engine/types.ts";
-import type { Summary } from "./report.ts";
+import type { ReportEntry } from "../codemod/plugin.ts";
+import type { RunResult } from "../codemod/runner.ts";
+import type { Summary } from "./terminal.ts";
 
 export interface ReportMeta {
   system: string;
