@@ -27,6 +27,10 @@ try {
     target: "node20",
     packages: "external",
     logLevel: "warning",
+    // CommonJS parts (the lazy native loader) call require(); ESM has none of its own.
+    banner: {
+      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    },
   });
 } catch (err) {
   console.warn(`ulid-codemod: no bundle built (${err.message}); the CLI will run from sources.`);

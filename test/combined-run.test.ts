@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, test, vi } from "vitest";
-import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
 import { parsePython } from "../src/codemod/python/parse.ts";
-import { runCodemod } from "../src/codemod/runner.ts";
+import { runTransforms } from "../transforms/index.ts";
+import { flagOptions } from "./helpers.ts";
 
 // Counts parses; every call still goes to the real tree-sitter parser.
 vi.mock("../src/codemod/python/parse.ts", async (importOriginal) => {
@@ -35,11 +35,11 @@ async function combined(name: string, transforms: string[]) {
   mkdirSync(dir);
   writeFileSync(path.join(dir, "service.py"), SERVICE);
   writeFileSync(path.join(dir, "other.py"), "def other():\n    return 1\n");
-  const result = await runCodemod({
+  const result = await runTransforms({
     paths: [dir],
     root: dir,
     transforms,
-    options: await optionsFromFlags({ rules: [{ target: "session_id" }, { target: "run_id" }] }),
+    options: await flagOptions({ rules: [{ target: "session_id" }, { target: "run_id" }] }),
     dryRun: false,
   });
   return { result, output: readFileSync(path.join(dir, "service.py"), "utf8") };

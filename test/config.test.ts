@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { ConfigError, findConfig, loadConfig, loadSystem, parseConfig } from "../src/plan/plan.ts";
+import { ConfigError } from "../src/errors.ts";
+import { findConfig, loadConfig, loadSystem, parseConfig } from "../src/plan/load.ts";
 import { seedConfig } from "../src/plan/seed.ts";
 import { cliCapture, tempDir } from "./helpers/repos.ts";
 
@@ -28,7 +29,7 @@ describe("config", () => {
       repo: "/crackerjack",
       branch: "ulid-migration",
       remote: "origin",
-      module: "dhruva",
+      options: { module: "dhruva", importStyle: "module", untruncate: false, rules: [] },
       transforms: ["uuid4-to-ulid"],
       database: {
         engine: "sqlite",
@@ -44,13 +45,15 @@ describe("config", () => {
         ],
       },
     });
-    expect(sb?.rules).toEqual([{ target: "session_id", template: "{}-{}", naturalKeys: "skip" }]);
+    expect(sb?.options.rules).toEqual([
+      { target: "session_id", template: "{}-{}", naturalKeys: "skip" },
+    ]);
     expect(sb?.database?.tables[0]).toMatchObject({
       strategy: "add-column",
       ulidColumn: "session_ulid",
       time: { fromKey: "{name}-{YYYYmmdd-HHMMSS}" },
     });
-    expect(ak?.rules).toEqual([
+    expect(ak?.options.rules).toEqual([
       { target: "entity_id", template: "system:{}", naturalKeys: "rewrite-and-flag" },
       { target: "entity_id", template: "user:{}", naturalKeys: "rewrite-and-flag" },
     ]);

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import { pluginOptionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import type { CodemodPlugin } from "../src/codemod/plugin.ts";
 import { firstSyntaxProblem, parsePython } from "../src/codemod/python/parse.ts";
 import { transformSource } from "../src/codemod/transform-file.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
@@ -13,9 +14,12 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fixtures-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** `<case>.options.json` holds the flags of a case (`rules` included), as jscodeshift would pass them. */
-async function caseOptions(dir: string, name: string) {
+async function caseOptions(plugin: CodemodPlugin, dir: string, name: string) {
   const file = path.join(dir, `${name}.options.json`);
-  return await optionsFromFlags(existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {});
+  return await pluginOptionsFromFlags(
+    plugin,
+    existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {},
+  );
 }
 
 const outputs: string[] = [];
@@ -44,7 +48,7 @@ for (const transform of readdirSync(FIXTURES)) {
         if (!plugin) throw new Error(`no transform ${transform}`);
         const input = readFileSync(path.join(dir, `${name}.input.py`), "utf8");
         const expected = readFileSync(path.join(dir, `${name}.output.py`), "utf8");
-        const options = await caseOptions(dir, name);
+        const options = await caseOptions(plugin, dir, name);
         const out = transformSource(`${name}.py`, input, [plugin], options);
         if (!out.ok) throw new Error(out.error);
         expect(out.output).toBe(expected);

@@ -3,24 +3,30 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { main } from "../src/cli/main.ts";
-import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
-import type { FStringRule, NaturalKeyPolicy, ReportEntry } from "../src/codemod/plugin.ts";
-import { FileSource, textSource } from "../src/codemod/python/parse.ts";
-import { runCodemod } from "../src/codemod/runner.ts";
-import { parseContext, transformSource } from "../src/codemod/transform-file.ts";
-import transform, { normaliseTemplate, plugin } from "../transforms/fstring-id-to-ulid.ts";
-import { bothRuns } from "./helpers.ts";
+import type { ReportEntry } from "../src/codemod/plugin.ts";
+import { python } from "../src/codemod/python/language.ts";
+import { FileSource, textSource } from "../src/codemod/source.ts";
+import { transformSource } from "../src/codemod/transform-file.ts";
+import transform, {
+  type FStringOptions,
+  type FStringRule,
+  type NaturalKeyPolicy,
+  normaliseTemplate,
+  plugin,
+} from "../transforms/fstring-id-to-ulid.ts";
+import { runTransforms } from "../transforms/index.ts";
+import { bothRuns, flagOptions } from "./helpers.ts";
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fstring-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function run(source: string, rules: Partial<FStringRule>[]) {
-  const out = transformSource("m.py", source, [plugin], await optionsFromFlags({ rules }));
+  const out = transformSource("m.py", source, [plugin], await flagOptions({ rules }));
   if (!out.ok) throw new Error(out.error);
   return out;
 }
 
-type Options = Awaited<ReturnType<typeof optionsFromFlags>>;
+type Options = FStringOptions;
 type Index = NonNullable<ReturnType<NonNullable<typeof plugin.index>>>;
 
 /** The pre-filters asked of the text and of the bytes, as the runner asks: the same answer. */
@@ -51,30 +57,30 @@ describe("templates", () => {
   });
 
   test("first pass: only files that may hold a configured site", async () => {
-    const opts = await optionsFromFlags({ target: "entity_id", template: "system:{}" });
+    const opts = await flagOptions({ target: "entity_id", template: "system:{}" });
     expect(mayMatch('GraphEntity(entity_id=f"system:{sid}")\n', opts)).toBe(true);
     expect(mayMatch('if f"system:{sid}" in seen: pass\n', opts)).toBe(false);
     expect(mayMatch('entity_id = f"user:{uid}"\n', opts)).toBe(false);
     expect(mayMatch('entity_id = "system:1"\n', opts)).toBe(false);
-    expect(mayMatch('entity_id = f"system:{sid}"\n', await optionsFromFlags({}))).toBe(false);
-    const anyFString = await optionsFromFlags({ target: "session_id", template: "{}-{}" });
+    expect(mayMatch('entity_id = f"system:{sid}"\n', await flagOptions({}))).toBe(false);
+    const anyFString = await flagOptions({ target: "session_id", template: "{}-{}" });
     expect(mayMatch("session_id = rf'{a}-{b}'\n", anyFString)).toBe(true);
   });
 
   test("second pass: files that may rebuild a key the first pass found", async () => {
     const indexOf = (source: string, opts: Options) => {
-      const ctx = parseContext("m.py", source, "\n");
+      const ctx = python.parse("m.py", source, "\n");
       if ("error" in ctx) throw new Error(ctx.error);
       return plugin.index?.([ctx], opts) as Index;
     };
-    const sys = await optionsFromFlags({ target: "entity_id", template: "system:{}" });
+    const sys = await flagOptions({ target: "entity_id", template: "system:{}" });
     const sysIndex = indexOf('e = GraphEntity(entity_id=f"system:{system_id}")\n', sys);
     // A skeleton with a word: any lookup of it matters, whatever it interpolates.
     expect(mayMatter('if f"system:{other}" in seen: pass\n', sys, sysIndex)).toBe(true);
     expect(mayMatter('x = f"user:{uid}"\n', sys, sysIndex)).toBe(false);
     expect(mayMatter('x = "system:" + uid\n', sys, sysIndex)).toBe(false);
     // `{}-{}` only matters with the very same expressions, so their names must be in the text.
-    const ses = await optionsFromFlags({ target: "session_id", template: "{}-{}" });
+    const ses = await flagOptions({ target: "session_id", template: "{}-{}" });
     const sesIndex = indexOf('session_id = f"{project_name}-{timestamp}"\n', ses);
     expect(mayMatter('k = f"{project_name}-{timestamp}"\n', ses, sesIndex)).toBe(true);
     expect(mayMatter('k = f"{a}-{b}"\n', ses, sesIndex)).toBe(false);
@@ -92,21 +98,19 @@ describe("templates", () => {
 describe("flags", () => {
   test("--target/--template strings and a JSON --rules become rules", async () => {
     expect(
-      (await optionsFromFlags({ target: "entity_id", template: ["system:{}", "user:{}"] })).rules,
+      (await flagOptions({ target: "entity_id", template: ["system:{}", "user:{}"] })).rules,
     ).toEqual([
       { target: "entity_id", template: "system:{}", naturalKeys: "skip" },
       { target: "entity_id", template: "user:{}", naturalKeys: "skip" },
     ]);
     expect(
       (
-        await optionsFromFlags({
+        await flagOptions({
           rules: '[{"target":"session_id","naturalKeys":"rewrite-and-flag"}]',
         })
       ).rules,
     ).toEqual([{ target: "session_id", naturalKeys: "rewrite-and-flag" }]);
-    await expect(
-      optionsFromFlags({ rules: [{ target: "x", naturalKeys: "maybe" }] }),
-    ).rejects.toThrow();
+    await expect(flagOptions({ rules: [{ target: "x", naturalKeys: "maybe" }] })).rejects.toThrow();
   });
 
   test("the jscodeshift transform takes the rule from its flags", async () => {
@@ -234,11 +238,11 @@ async function runPackage(policy: NaturalKeyPolicy) {
   const dir = path.join(scratch, policy);
   writePackage(dir);
   const linksBefore = readFileSync(path.join(dir, "pkg/links.py"), "utf8");
-  const result = await runCodemod({
+  const result = await runTransforms({
     paths: [dir],
     root: dir,
     transforms: ["fstring-id-to-ulid"],
-    options: await optionsFromFlags({
+    options: await flagOptions({
       rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
         target: "entity_id",
         template,
@@ -329,7 +333,7 @@ describe("the pre-filter never drops a file that matters", () => {
     async (policy) => {
       const dir = path.join(scratch, `prefilter-${policy}`);
       writePackage(dir);
-      const options = await optionsFromFlags({
+      const options = await flagOptions({
         rules: ["system:{}", "user:{}", "team:{}"].map((template) => ({
           target: "entity_id",
           template,

@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import type { TransformOptions } from "../src/codemod/plugin.ts";
-import { runCodemod } from "../src/codemod/runner.ts";
+import { pluginOptionsFromFlags } from "../src/codemod/jscodeshift.ts";
+import type { TransformOptions } from "../src/codemod/options.ts";
+import type { FStringOptions } from "../transforms/fstring-id-to-ulid.ts";
+import { OPTION_SPECS, runTransforms } from "../transforms/index.ts";
+import type { Uuid4Options } from "../transforms/uuid4-to-ulid.ts";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 export const BIN = path.join(REPO_ROOT, "bin/ulid-codemod.js");
@@ -26,7 +29,7 @@ export function scratch(prefix = "ulid-test-"): { dir: string; fresh: (name: str
 /** Both transforms over `dir`, dry-run, with the pre-filter (`fast`) and without it (`full`). */
 export async function bothRuns(dir: string, options: TransformOptions) {
   const run = (prefilter: boolean) =>
-    runCodemod({
+    runTransforms({
       paths: [dir],
       root: dir,
       transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
@@ -35,6 +38,13 @@ export async function bothRuns(dir: string, options: TransformOptions) {
       prefilter,
     });
   return { fast: await run(true), full: await run(false) };
+}
+
+/** Every transform's options from jscodeshift-style flags (`{ rules: [...] }`, `{ target, template }`). */
+export type AllOptions = TransformOptions & Uuid4Options & FStringOptions;
+
+export async function flagOptions(flags: Record<string, unknown> = {}): Promise<AllOptions> {
+  return (await pluginOptionsFromFlags({ options: OPTION_SPECS }, flags)) as AllOptions;
 }
 
 export interface CliResult {

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { z } from "zod";
-import { ConfigError, configSchema, formatPath, parseConfig } from "../src/plan/plan.ts";
+import { ConfigError } from "../src/errors.ts";
+import { formatPath, parseConfig } from "../src/plan/load.ts";
+import { configSchema } from "../src/plan/schema.ts";
 import { cliCapture, tempDir } from "./helpers/repos.ts";
 
 const F = "/plans/ulid-migration.yaml";

@@ -8,13 +8,10 @@ import Database from "better-sqlite3";
 import { decodeTime } from "ulid";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { DatabaseConfig } from "../src/plan/database.ts";
-import {
-  applySqlFiles,
-  copyDatabase,
-  generateSql,
-  openForApply,
-  verifySql,
-} from "../src/sql/index.ts";
+import { copyDatabase } from "../src/sql/db.ts";
+import { generateSql } from "../src/sql/generate.ts";
+import { applySqlFiles, openForApply } from "../src/sql/run-files.ts";
+import { verifySql } from "../src/sql/verify.ts";
 import { REPO_ROOT, scratch } from "./helpers.ts";
 import {
   crackerjackConfig,

@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
-import { runCodemod } from "../src/codemod/runner.ts";
-import { parseConfig } from "../src/plan/plan.ts";
+import { parseConfig } from "../src/plan/load.ts";
 import { migrateSystem } from "../src/repo/branch.ts";
+import { runTransforms } from "../transforms/index.ts";
 import { startFakeGitHub } from "./helpers/github-server.ts";
 import { crackerjackFiles, git, makeRepo, migrateCli, tempDir } from "./helpers/repos.ts";
 
@@ -127,7 +127,7 @@ test("library API: migrateSystem rejections carry no token in message, String() 
   if (!system) throw new Error("no system");
   const run = () =>
     migrateSystem(system, {
-      runCodemod,
+      runCodemod: runTransforms,
       openPr: true,
       github: { apiUrl: gh.url, token: TOKEN },
     });

@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { defaultTransformOptions } from "../src/codemod/plugin.ts";
 import { firstSyntaxProblem, parsePython } from "../src/codemod/python/parse.ts";
-import { type RunResult, runCodemod } from "../src/codemod/runner.ts";
+import type { RunResult } from "../src/codemod/runner.ts";
 import { transformSource } from "../src/codemod/transform-file.ts";
+import { defaultTransformOptions, runTransforms } from "../transforms/index.ts";
 import { plugin } from "../transforms/uuid4-to-ulid.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -14,13 +14,13 @@ const SITE = "import uuid\n\njob_id = str(uuid.uuid4())\n";
 
 async function run(
   dir: string,
-  extra: Partial<Parameters<typeof runCodemod>[0]> = {},
+  extra: Partial<Parameters<typeof runTransforms>[0]> = {},
 ): Promise<RunResult> {
-  return runCodemod({
+  return runTransforms({
     paths: [dir],
     root: dir,
     transforms: ["uuid4-to-ulid"],
-    options: defaultTransformOptions,
+    options: defaultTransformOptions(),
     dryRun: false,
     ...extra,
   });
@@ -86,7 +86,7 @@ describe("odd but valid files are rewritten exactly", () => {
   test("mixed tabs and spaces across blocks, trailing whitespace, CRLF", () => {
     const src =
       "import uuid\r\n\r\ndef a():\r\n\tif True:  \r\n\t\treturn str(uuid.uuid4())\r\n\r\ndef b():\r\n    return 1 \r\n";
-    const out = transformSource("m.py", src, [plugin], defaultTransformOptions);
+    const out = transformSource("m.py", src, [plugin], defaultTransformOptions());
     if (!out.ok) throw new Error(out.error);
     expect(out.output).toBe(
       src.replace("import uuid", "import dhruva").replace("str(uuid.uuid4())", "dhruva.generate()"),
@@ -97,7 +97,7 @@ describe("odd but valid files are rewritten exactly", () => {
     const long = `x = [${Array.from({ length: 2000 }, (_, i) => i).join(", ")}]`;
     expect(long.length).toBeGreaterThan(10_000);
     const src = `import uuid\n${long}; y = str(uuid.uuid4())\n`;
-    const out = transformSource("m.py", src, [plugin], defaultTransformOptions);
+    const out = transformSource("m.py", src, [plugin], defaultTransformOptions());
     if (!out.ok) throw new Error(out.error);
     expect(out.output).toBe(`import dhruva\n${long}; y = dhruva.generate()\n`);
   });
@@ -166,7 +166,7 @@ test("property: output equals input, or parses cleanly, compiles and is stable",
   const compiled: string[] = [];
   fc.assert(
     fc.property(program, fc.boolean(), (src, untruncate) => {
-      const options = { ...defaultTransformOptions, untruncate };
+      const options = { ...defaultTransformOptions(), untruncate };
       const out = transformSource("p.py", src, [plugin], options);
       // The generator only builds valid Python (names may be undefined; that is not a syntax error).
       expect(out.ok).toBe(true);

@@ -1,10 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { defaultTransformOptions, type TransformOptions } from "../src/codemod/plugin.ts";
+import type { TransformOptions } from "../src/codemod/options.ts";
 import { transformSource } from "../src/codemod/transform-file.ts";
+import { defaultTransformOptions } from "../transforms/index.ts";
 import { plugin } from "../transforms/uuid4-to-ulid.ts";
 
 function run(source: string, options: Partial<TransformOptions> = {}) {
-  const out = transformSource("m.py", source, [plugin], { ...defaultTransformOptions, ...options });
+  const out = transformSource("m.py", source, [plugin], {
+    ...defaultTransformOptions(),
+    ...options,
+  });
   if (!out.ok) throw new Error(out.error);
   return out;
 }

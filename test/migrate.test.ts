@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { runCli } from "../src/cli/main.ts";
-import { runCodemod } from "../src/codemod/runner.ts";
-import { parseConfig, type SystemConfig } from "../src/plan/plan.ts";
+import { parseConfig } from "../src/plan/load.ts";
+import type { SystemConfig } from "../src/plan/schema.ts";
 import { migrateSystem } from "../src/repo/branch.ts";
+import { runTransforms } from "../transforms/index.ts";
 import { commitFiles, crackerjackFiles, git, makeRepo, tempDir } from "./helpers/repos.ts";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -23,7 +24,7 @@ function system(extra = ""): SystemConfig {
 }
 
 const migrate = (s = system(), o: Partial<Parameters<typeof migrateSystem>[1]> = {}) =>
-  migrateSystem(s, { runCodemod: runCodemod, ...o });
+  migrateSystem(s, { runCodemod: runTransforms, ...o });
 
 /** Everything that must be identical when the tool refuses or rolls back. */
 function snapshot(dir: string) {
@@ -334,7 +335,7 @@ describe("migrate CLI", () => {
         out: (t) => (out += t),
         err: () => {},
         env: {},
-        runCodemod: runCodemod,
+        runCodemod: runTransforms,
       },
     );
     expect(code).toBe(0);

@@ -3,9 +3,8 @@ import path from "node:path";
 import fc from "fast-check";
 import { expect, test } from "vitest";
 import { writeCorpus } from "../bench/corpus.ts";
-import { optionsFromFlags } from "../src/codemod/jscodeshift.ts";
-import { FileSource, sourceProblem } from "../src/codemod/python/parse.ts";
-import { bothRuns, tempDir } from "./helpers.ts";
+import { FileSource, sourceProblem } from "../src/codemod/source.ts";
+import { bothRuns, flagOptions, tempDir } from "./helpers.ts";
 
 test("the text pre-filter never drops a file that parsing everything would change or report", async () => {
   const dir = tempDir();
@@ -13,7 +12,7 @@ test("the text pre-filter never drops a file that parsing everything would chang
   // The benchmark's generator, smaller and denser in sites.
   const info = writeCorpus(corpus, { files: 120, bytesPerFile: 2_000, siteRatio: 0.25, seed: 7 });
   expect(info.withSites).toBeGreaterThan(10);
-  const options = await optionsFromFlags({
+  const options = await flagOptions({
     rules: [
       { target: "session_id", template: "{}-{}", naturalKeys: "skip" },
       { target: "entity_id", template: "system:{}", naturalKeys: "rewrite-and-flag" },
@@ -35,7 +34,7 @@ test("when the second pass adds no file, the first pass's indexes give the same 
   writeFileSync(path.join(dir, "b.py"), `${key}again = f"{project_name}-{timestamp}"\n`);
   writeFileSync(path.join(dir, "c.py"), 'print(f"{x}-{y}")\n');
   writeFileSync(path.join(dir, "d.py"), "x = 1\n");
-  const options = await optionsFromFlags({ target: "session_id", template: "{}-{}" });
+  const options = await flagOptions({ target: "session_id", template: "{}-{}" });
   const { fast, full } = await bothRuns(dir, options);
   const review = fast.entries.filter((e) => e.outcome === "needs-review");
   expect(review.map((e) => e.file)).toEqual(["a.py", "b.py"]);

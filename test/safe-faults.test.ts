@@ -6,9 +6,14 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { runCli } from "../src/cli/main.ts";
-import { ApplyFailure, applyDatabase, listBackups } from "../src/live/apply.ts";
-import { parseConfig, type SystemConfig } from "../src/plan/plan.ts";
-import { generateSql, openDb, snapshotTable, verifySql } from "../src/sql/index.ts";
+import { ApplyFailure } from "../src/errors.ts";
+import { applyDatabase, listBackups } from "../src/live/apply.ts";
+import { parseConfig } from "../src/plan/load.ts";
+import type { SystemConfig } from "../src/plan/schema.ts";
+import { openDb } from "../src/sql/db.ts";
+import { generateSql } from "../src/sql/generate.ts";
+import { snapshotTable } from "../src/sql/run-files.ts";
+import { verifySql } from "../src/sql/verify.ts";
 import { crackerjackFiles, git, makeRepo, tempDir } from "./helpers/repos.ts";
 import { makeCrackerjack, makeSessionBuddy, sessionBuddyConfig } from "./sql-fixtures.ts";
 

@@ -2,15 +2,15 @@ import fs from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { decodeTime } from "ulid";
 import { describe, expect, test } from "vitest";
+import { copyDatabase } from "../src/sql/db.ts";
+import { generateSql } from "../src/sql/generate.ts";
 import {
   applySqlFiles,
   applyToScratchCopy,
-  copyDatabase,
-  generateSql,
   openForApply,
   snapshotTable,
-  verifySql,
-} from "../src/sql/index.ts";
+} from "../src/sql/run-files.ts";
+import { verifySql } from "../src/sql/verify.ts";
 import { scratch } from "./helpers.ts";
 import { makeSessionBuddy, sessionBuddyConfig } from "./sql-fixtures.ts";
 

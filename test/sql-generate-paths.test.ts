@@ -6,7 +6,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { parseDatabaseConfig } from "../src/plan/database.ts";
-import { generateSql } from "../src/sql/index.ts";
+import { generateSql } from "../src/sql/generate.ts";
 import { openMapBody } from "../src/sql/map-body.ts";
 import { scratch } from "./helpers.ts";
 import {

@@ -4,15 +4,11 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { decodeTime } from "ulid";
 import { describe, expect, test } from "vitest";
-import {
-  ApplyError,
-  applySqlFiles,
-  copyDatabase,
-  generateSql,
-  openForApply,
-  snapshotTable,
-  verifySql,
-} from "../src/sql/index.ts";
+import { SqlFileError } from "../src/errors.ts";
+import { copyDatabase } from "../src/sql/db.ts";
+import { generateSql } from "../src/sql/generate.ts";
+import { applySqlFiles, openForApply, snapshotTable } from "../src/sql/run-files.ts";
+import { verifySql } from "../src/sql/verify.ts";
 import { scratch } from "./helpers.ts";
 import { crackerjackConfig, makeCrackerjack } from "./sql-fixtures.ts";
 
@@ -216,7 +212,7 @@ describe("guards and failures leave the database unchanged", () => {
     await applySqlFiles(db, [r.files[0] as string]);
     const before = await snapshotTable(db, "hook_executions");
     const err = await applySqlFiles(db, [backfill]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApplyError);
+    expect(err).toBeInstanceOf(SqlFileError);
     expect(String(err)).toMatch(/no_such_table/);
     expect(await snapshotTable(db, "hook_executions")).toEqual(before);
     expect(await db.all("SELECT COUNT(*) AS n FROM ulid_migration_map")).toEqual([{ n: 0 }]);

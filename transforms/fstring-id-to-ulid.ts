@@ -37,20 +37,34 @@
  * are left in place and get a `note`. Module-level names are not: other modules may import them.
  */
 
-import { replaceNode } from "../src/codemod/edits.ts";
-import { jscodeshiftAdapter } from "../src/codemod/jscodeshift.ts";
-import type {
-  CodemodPlugin,
-  Edit,
-  FileContext,
-  FileResult,
-  FStringRule,
-  ReportEntry,
-  SyntaxNode,
-  TransformOptions,
-} from "../src/codemod/plugin.ts";
-import { allNodes, ownNodes, scopeOf } from "../src/codemod/python/scope.ts";
-import { entryAt } from "../src/codemod/transform-file.ts";
+import {
+  allNodes,
+  type CodemodPlugin,
+  type Edit,
+  entryAt,
+  type FileResult,
+  jscodeshiftAdapter,
+  ownNodes,
+  type PyFile,
+  python,
+  type ReportEntry,
+  replaceNode,
+  type SyntaxNode,
+  scopeOf,
+} from "../src/codemod/api.ts";
+import { type FStringRule, rulesOption } from "./fstring-rules.ts";
+import {
+  type GeneratorOptions,
+  generateCall,
+  importStyleOption,
+  moduleOption,
+} from "./python-id.ts";
+
+export type { FStringRule, NaturalKeyPolicy } from "./fstring-rules.ts";
+
+export interface FStringOptions extends GeneratorOptions {
+  rules: FStringRule[];
+}
 
 const NAME = "fstring-id-to-ulid";
 const LOOKUP_METHODS = new Set(["get", "pop", "setdefault", "remove", "discard"]);
@@ -68,7 +82,7 @@ interface Site {
 }
 
 interface Place {
-  ctx: FileContext;
+  ctx: PyFile;
   line: number;
   /** The f-string (`string` node). */
   node: SyntaxNode;
@@ -81,7 +95,7 @@ interface Place {
 }
 
 export interface FStringIndex {
-  files: Map<FileContext, Place[]>;
+  files: Map<PyFile, Place[]>;
   /** Skeleton → the configured sites built with it. */
   sites: Map<string, Place[]>;
   /** Skeleton → the places (not configured sites) that recompute it. */
@@ -248,7 +262,7 @@ const FSTRING_START = /(?<![\p{L}\p{N}_])(?:[rR][fF]|[fF][rR]?)(?="|')/gu;
  * there (a hit inside a comment or another string is not a string_start): walking every node
  * through the native binding costs far more.
  */
-function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
+function scan(ctx: PyFile, rules: readonly FStringRule[]): Place[] {
   const places: Place[] = [];
   const { source } = ctx;
   const root = ctx.tree.rootNode;
@@ -272,7 +286,7 @@ function scan(ctx: FileContext, rules: readonly FStringRule[]): Place[] {
 }
 
 /** Every f-string of every file, and which of them recompute a configured site's key. */
-function buildIndex(files: readonly FileContext[], options: TransformOptions): FStringIndex {
+function buildIndex(files: readonly PyFile[], options: FStringOptions): FStringIndex {
   const sites = new Map<string, Place[]>();
   const index: FStringIndex = {
     files: new Map(),
@@ -360,8 +374,10 @@ function ruleText(rule: FStringRule): string {
     : `--target ${rule.target} --template '${rule.template}'`;
 }
 
-export const plugin: CodemodPlugin<FStringIndex> = {
+export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex> = {
   name: NAME,
+  language: python,
+  options: [moduleOption, importStyleOption, rulesOption],
   // First pass: files that may hold a configured site (they name a target).
   // The text (decoded on demand) only once a file names a target.
   mayMatch(source, options) {
@@ -433,8 +449,7 @@ export const plugin: CodemodPlugin<FStringIndex> = {
         });
         continue;
       }
-      const { callee, note } = ctx.imports.generateCallee(options.module, options.importStyle);
-      const after = `${callee}()`;
+      const { call: after, note } = generateCall(ctx, options);
       const replaced = replaceNode(ctx.source, site.replace, after);
       if ("reason" in replaced) {
         report(at, { before, after: null, outcome: "needs-review", reason: replaced.reason });
@@ -484,7 +499,7 @@ function isRead(id: SyntaxNode): boolean {
  * rewritten f-strings. Conservative: a parameter, a global/nonlocal, or any other occurrence of the
  * name in the function (nested functions included) means it is not reported.
  */
-function unusedNotes(ctx: FileContext, sites: SyntaxNode[], edits: Edit[]): ReportEntry[] {
+function unusedNotes(ctx: PyFile, sites: SyntaxNode[], edits: Edit[]): ReportEntry[] {
   const inEdit = (n: SyntaxNode) =>
     edits.some((e) => n.startIndex >= e.start && n.endIndex <= e.end);
   const seen = new Set<string>();

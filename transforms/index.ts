@@ -1,20 +1,60 @@
+// The registry: transform names to plugins, the one place above the engine that knows them all.
+// The CLI, the plan and the runner's callers find transforms (and their options) here.
+import { mergeSpecs, type OptionSpec, type TransformOptions } from "../src/codemod/options.ts";
 import type { CodemodPlugin } from "../src/codemod/plugin.ts";
+import type { RunOptions, RunResult } from "../src/codemod/runner.ts";
 import { plugin as fstringIdToUlid } from "./fstring-id-to-ulid.ts";
 import { plugin as uuid4ToUlid } from "./uuid4-to-ulid.ts";
 
-export const TRANSFORMS: Record<string, CodemodPlugin> = {
+export const TRANSFORMS: Readonly<Record<string, CodemodPlugin>> = {
   [uuid4ToUlid.name]: uuid4ToUlid,
-  [fstringIdToUlid.name]: fstringIdToUlid as CodemodPlugin,
+  [fstringIdToUlid.name]: fstringIdToUlid,
 };
 
-export function transformNames(): string[] {
-  return Object.keys(TRANSFORMS);
-}
+export const TRANSFORM_NAMES: readonly string[] = Object.keys(TRANSFORMS);
 
-export function pluginsFor(names: string[]): CodemodPlugin[] {
+export function pluginsFor(names: readonly string[]): CodemodPlugin[] {
   return names.map((n) => {
     const p = TRANSFORMS[n];
-    if (!p) throw new Error(`unknown transform "${n}" (known: ${transformNames().join(", ")})`);
+    if (!p) throw new Error(`unknown transform "${n}" (known: ${TRANSFORM_NAMES.join(", ")})`);
     return p;
   });
 }
+
+/** Every transform's options, each key once (shared keys are shared declarations). */
+export const OPTION_SPECS: readonly OptionSpec[] = mergeSpecs(Object.values(TRANSFORMS));
+
+/** The transforms that declare an option. */
+export function declaredBy(key: string): string[] {
+  return Object.values(TRANSFORMS)
+    .filter((p) => p.options.some((o) => o.key === key))
+    .map((p) => p.name);
+}
+
+/** Every option at its default: a base to override. */
+export function defaultTransformOptions(): TransformOptions {
+  return Object.fromEntries(OPTION_SPECS.map((s) => [s.key, s.default]));
+}
+
+/** Why the selected transforms cannot run with these options (e.g. no rule), one line each. */
+export function missingOptions(
+  names: readonly string[],
+  options: TransformOptions,
+  where: "cli" | "plan",
+): { key: string; message: string }[] {
+  const specs = mergeSpecs(pluginsFor(names));
+  return specs.flatMap((s) =>
+    s.kind === "custom" && s.isEmpty(options[s.key] ?? s.default)
+      ? [{ key: where === "plan" ? s.plan.key : s.key, message: s.missing[where] }]
+      : [],
+  );
+}
+
+export type TransformRunOptions = Omit<RunOptions, "plugins"> & { transforms: readonly string[] };
+export type RunTransforms = (opts: TransformRunOptions) => Promise<RunResult>;
+
+/** A run of the named transforms (the runner loads on use: the CLI reads this registry at start-up). */
+export const runTransforms: RunTransforms = async ({ transforms, ...rest }) => {
+  const { runCodemod } = await import("../src/codemod/runner.ts");
+  return runCodemod({ ...rest, plugins: pluginsFor(transforms) });
+};

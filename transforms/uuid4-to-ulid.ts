@@ -4,24 +4,41 @@
  * reported for review and left alone.
  */
 
-import { replaceNode } from "../src/codemod/edits.ts";
-import { jscodeshiftAdapter } from "../src/codemod/jscodeshift.ts";
-import type {
-  CodemodPlugin,
-  Edit,
-  FileContext,
-  FileResult,
-  ReportEntry,
-  SyntaxNode,
-  TransformOptions,
-} from "../src/codemod/plugin.ts";
 import {
+  type BooleanSpec,
+  type CodemodPlugin,
+  type Edit,
+  entryAt,
+  type FileResult,
   type ImportBinding,
   identifiersNamed,
   importBindings,
+  jscodeshiftAdapter,
+  type PyFile,
+  python,
+  type ReportEntry,
+  replaceNode,
   resolveName,
-} from "../src/codemod/python/scope.ts";
-import { entryAt } from "../src/codemod/transform-file.ts";
+  type SyntaxNode,
+} from "../src/codemod/api.ts";
+import {
+  type GeneratorOptions,
+  generateCall,
+  importStyleOption,
+  moduleOption,
+} from "./python-id.ts";
+
+export interface Uuid4Options extends GeneratorOptions {
+  /** Rewrite truncated IDs (`str(uuid4())[:8]`) to the full ULID instead of leaving them. */
+  untruncate: boolean;
+}
+
+const untruncateOption: BooleanSpec = {
+  key: "untruncate",
+  kind: "boolean",
+  description: "rewrite truncated IDs to the full 26-character ULID",
+  default: false,
+};
 
 const NAME = "uuid4-to-ulid";
 const OTHER_UUID_FUNCS = new Set(["uuid1", "uuid3", "uuid5", "UUID", "uuid6", "uuid7", "uuid8"]);
@@ -29,7 +46,7 @@ const OTHER_UUID_FUNCS = new Set(["uuid1", "uuid3", "uuid5", "UUID", "uuid6", "u
 type UuidRef = { func: string; binding: ImportBinding; node: SyntaxNode };
 
 /** `uuid.uuid4` / `u.uuid4` / `uuid4` / `make_id` resolved through the file's imports. */
-function uuidFunction(ctx: FileContext, node: SyntaxNode): UuidRef | undefined {
+function uuidFunction(ctx: PyFile, node: SyntaxNode): UuidRef | undefined {
   if (node.type === "attribute") {
     const obj = node.childForFieldName("object");
     const attr = node.childForFieldName("attribute");
@@ -84,7 +101,7 @@ type Verdict =
   | { kind: "review"; site: SyntaxNode; reason: string };
 
 /** How a `uuid4()` call's value is used decides whether a ULID string can take its place. */
-function classify(call: SyntaxNode, options: TransformOptions): Verdict {
+function classify(call: SyntaxNode, options: Uuid4Options): Verdict {
   const c = outer(call);
   const parent = c.parent;
   let site: SyntaxNode | undefined;
@@ -176,7 +193,7 @@ function classify(call: SyntaxNode, options: TransformOptions): Verdict {
 }
 
 /** `str(uuid4())[:8]`: a ULID prefix is its timestamp, so short prefixes collide within a second. */
-function truncation(site: SyntaxNode, options: TransformOptions): Verdict | undefined {
+function truncation(site: SyntaxNode, options: Uuid4Options): Verdict | undefined {
   const s = outer(site);
   const sub = s.parent;
   if (sub?.type !== "subscript" || sub.childForFieldName("value")?.id !== s.id) return undefined;
@@ -195,8 +212,10 @@ function truncation(site: SyntaxNode, options: TransformOptions): Verdict | unde
   };
 }
 
-export const plugin: CodemodPlugin = {
+export const plugin: CodemodPlugin<PyFile, Uuid4Options> = {
   name: NAME,
+  language: python,
+  options: [moduleOption, importStyleOption, untruncateOption],
   mayMatch: (source) => source.includes("uuid"),
   analyze(ctx, options): FileResult {
     const edits: Edit[] = [];
@@ -242,8 +261,7 @@ export const plugin: CodemodPlugin = {
         });
         continue;
       }
-      const { callee, note } = ctx.imports.generateCallee(options.module, options.importStyle);
-      const after = `${callee}()`;
+      const { call: after, note } = generateCall(ctx, options);
       const replaced = replaceNode(ctx.source, verdict.site, after);
       if ("reason" in replaced) {
         report(verdict.site, {
@@ -280,7 +298,7 @@ export const plugin: CodemodPlugin = {
  * Nodes that may name a uuid function: the names the file's `uuid` imports bind (in any scope),
  * as identifiers (`uuid4`, `make_id`) or as the object of an attribute (`uuid.uuid4`, `u.uuid4`).
  */
-function candidates(ctx: FileContext): SyntaxNode[] {
+function candidates(ctx: PyFile): SyntaxNode[] {
   const { source, tree } = ctx;
   const root = tree.rootNode;
   const locals = new Map<string, "module" | "from">();

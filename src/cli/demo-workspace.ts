@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
-import { runCodemod } from "../codemod/runner.ts";
+import { runTransforms } from "../../transforms/index.ts";
 import { openDb } from "../sql/db.ts";
 import type { Engine } from "../sql/escape.ts";
 import { snapshotTable } from "../sql/run-files.ts";
@@ -326,7 +326,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const before = await workspaceState(ws);
 
     heading("ulid-codemod migrate --all --apply --yes --push");
-    const deps = { out, err, runCodemod, isTTY: false };
+    const deps = { out, err, runCodemod: runTransforms, isTTY: false };
     await runMigrate({ config: ws.config, all: true, apply: true, yes: true, push: true }, deps);
     const afterApply = await workspaceState(ws);
 

@@ -1,4 +1,4 @@
-import type { RunCodemod } from "../codemod/runner.ts";
+import type { RunTransforms } from "../../transforms/index.ts";
 import type { Confirm } from "../run/phases.ts";
 
 /** What the CLI talks to; tests pass their own streams, runner and environment. */
@@ -6,14 +6,9 @@ export interface CliDeps {
   out?: (text: string) => void;
   err?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
-  runCodemod?: RunCodemod;
+  runCodemod?: RunTransforms;
   /** Answers confirmations (tests); else a terminal prompt, or --yes. */
   confirm?: Confirm;
   /** Whether stdin is a terminal (default: process.stdin.isTTY). */
   isTTY?: boolean;
-}
-
-/** Bad flags or names: exit code 2 (failures are 1). */
-export class UsageError extends Error {
-  override name = "UsageError";
 }

@@ -1,9 +1,10 @@
 import { Command, CommanderError } from "commander";
+import { exitCodeFor } from "../errors.ts";
 import { errorMessage, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import { registerDemoCommand } from "./demo-command.ts";
 import { registerInitCommand } from "./init-command.ts";
-import { type CliDeps, UsageError } from "./io.ts";
+import type { CliDeps } from "./io.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
 import { registerRollbackCommand } from "./rollback-command.ts";
 import { registerSqlCommands } from "./sql-command.ts";
@@ -19,16 +20,12 @@ export function buildProgram(deps: CliDeps = {}): Command {
       writeOut: deps.out ?? ((t) => process.stdout.write(t)),
       writeErr: deps.err ?? ((t) => process.stderr.write(t)),
     });
-  registerTransformCommand(program);
+  registerTransformCommand(program, deps);
   registerInitCommand(program, deps);
   registerMigrateCommand(program, deps);
   registerRollbackCommand(program, deps);
   registerDemoCommand(program, deps);
-  registerSqlCommands(program, {
-    loadSystem: async (name, configPath) =>
-      (await import("../plan/plan.ts")).loadSystem(name, configPath),
-    ...(deps.out ? { out: deps.out } : {}),
-  });
+  registerSqlCommands(program, deps);
   // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit.
   const override = (c: Command) => {
     c.exitOverride();
@@ -50,7 +47,7 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
       return e.exitCode === 0 ? 0 : 2;
     }
     err(`error: ${errorMessage(e, secretsFromEnv(deps.env ?? process.env))}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    return exitCodeFor(e);
   }
 }
 

@@ -1,10 +1,11 @@
-import { runCodemod as realRunner } from "../codemod/runner.ts";
+import { runTransforms } from "../../transforms/index.ts";
+import { UsageError } from "../errors.ts";
 import type { ApplyProgress } from "../live/apply.ts";
 import { resolveApiUrl } from "../repo/github.ts";
 import { countsLine } from "../report/markdown.ts";
 import { runPhases, summaryTable } from "../run/phases.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
-import { type CliDeps, UsageError } from "./io.ts";
+import type { CliDeps } from "./io.ts";
 import type { MigrateFlags } from "./migrate-command.ts";
 import { makeConfirm } from "./prompt.ts";
 import { selectSystems } from "./select-systems.ts";
@@ -23,7 +24,7 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
   const progress = await applyProgress(deps, err);
   const run = await runPhases(systems, {
-    runCodemod: deps.runCodemod ?? realRunner,
+    runCodemod: deps.runCodemod ?? runTransforms,
     apply: !!flags.apply,
     dryRun: !!flags.dryRun,
     push: !!flags.push,

@@ -1,5 +1,6 @@
+import { UsageError } from "../errors.ts";
 import type { Confirm } from "../run/phases.ts";
-import { type CliDeps, UsageError } from "./io.ts";
+import type { CliDeps } from "./io.ts";
 
 /**
  * Confirmation for steps that change something. `--yes` answers yes (the details are still

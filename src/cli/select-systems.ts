@@ -1,5 +1,6 @@
-import { loadConfig, type MigrationConfig, type SystemConfig } from "../plan/plan.ts";
-import { UsageError } from "./io.ts";
+import { UsageError } from "../errors.ts";
+import { loadConfig } from "../plan/load.ts";
+import type { MigrationConfig, SystemConfig } from "../plan/schema.ts";
 
 /** The plan and the systems a command acts on: exactly one of `--system NAME` and `--all`. */
 export function selectSystems(

@@ -1,18 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import type { DatabaseConfig } from "../plan/database.ts";
-import { UsageError } from "./io.ts";
-
-export interface SqlCliContext {
-  loadSystem(
-    name: string,
-    configPath?: string,
-  ): Promise<{ name: string; repo: string; database?: DatabaseConfig; configPath?: string }>;
-  /** Where to print; default process.stdout / process.stderr. */
-  out?: (s: string) => void;
-  err?: (s: string) => void;
-}
+import { UsageError } from "../errors.ts";
+import { sqlDirFor } from "../plan/paths.ts";
+import type { CliDeps } from "./io.ts";
 
 interface SqlOptions {
   system?: string;
@@ -25,13 +16,14 @@ interface SqlOptions {
  * Adds `sql generate` and `sql verify`. Errors go to the CLI's boundary (exit 1, or 2 for
  * usage); the database engines load only when a command runs.
  */
-export function registerSqlCommands(program: Command, ctx: SqlCliContext): void {
-  const out = ctx.out ?? ((s: string) => process.stdout.write(s));
+export function registerSqlCommands(program: Command, deps: CliDeps = {}): void {
+  const out = deps.out ?? ((s: string) => process.stdout.write(s));
   const sql = program.command("sql").description("backfill SQL for legacy IDs in the databases");
 
   const resolve = async (o: SqlOptions) => {
     if (!o.system) throw new UsageError("--system NAME is required");
-    const sys = await ctx.loadSystem(o.system, o.config);
+    const { loadSystem } = await import("../plan/load.ts");
+    const sys = loadSystem(o.system, o.config);
     if (!sys.database) {
       throw new UsageError(`system ${sys.name} has no database section in the migration config`);
     }
@@ -42,15 +34,10 @@ export function registerSqlCommands(program: Command, ctx: SqlCliContext): void 
       throw new Error(
         o.db
           ? `--db ${database.path}: no such file`
-          : `${sys.configPath ?? "migration config"}: systems.${sys.name}.database.path: ${database.path} does not exist`,
+          : `${sys.configPath}: systems.${sys.name}.database.path: ${database.path} does not exist`,
       );
     }
-    const outDir = o.out
-      ? path.resolve(o.out)
-      : path.resolve(
-          sys.repo,
-          sys.database.sqlDir ?? path.join(".ulid-migration", sys.name, "sql"),
-        );
+    const outDir = o.out ? path.resolve(o.out) : path.resolve(sys.repo, sqlDirFor(sys));
     return { system: sys.name, database, outDir };
   };
 

@@ -1,24 +1,20 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { TRANSFORM_NAMES as KNOWN } from "../codemod/names.ts";
-import type { FStringRule, NaturalKeyPolicy } from "../codemod/plugin.ts";
+import { missingOptions, OPTION_SPECS, TRANSFORM_NAMES } from "../../transforms/index.ts";
+import {
+  type FlagUse,
+  flagName,
+  stringProblem,
+  type TransformOptions,
+} from "../codemod/options.ts";
+import type { CliDeps } from "./io.ts";
 
 export interface TransformFlags {
   transform: string[];
   dryRun: boolean;
   report?: string;
-  module: string;
-  importStyle: "module" | "from";
-  untruncate: boolean;
   root: string;
   prefilter: boolean;
-}
-
-const MODULE_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
-
-export function parseModuleName(value: string): string {
-  if (!MODULE_RE.test(value))
-    throw new InvalidArgumentError(`"${value}" is not a Python module name.`);
-  return value;
+  [option: string]: unknown;
 }
 
 function parseTransforms(value: string): string[] {
@@ -26,104 +22,100 @@ function parseTransforms(value: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const known: readonly string[] = KNOWN;
   for (const n of names) {
-    if (!known.includes(n)) {
-      throw new InvalidArgumentError(`unknown transform "${n}" (known: ${known.join(", ")}).`);
+    if (!TRANSFORM_NAMES.includes(n)) {
+      throw new InvalidArgumentError(
+        `unknown transform "${n}" (known: ${TRANSFORM_NAMES.join(", ")}).`,
+      );
     }
   }
   return names;
 }
 
 /**
- * `--target` starts a rule; each `--template` and `--natural-keys` after it belongs to that rule,
- * so `--target a --template x --target b` gives two rules. Commander calls parsers in argv order.
+ * One commander option per declared transform option. A custom option's flags are collected in
+ * command-line order (commander calls parsers in argv order) and read by its declaration.
  */
-function ruleCollector() {
-  const rules: (Omit<FStringRule, "template"> & { templates: string[] })[] = [];
-  const last = (flag: string) => {
-    const r = rules[rules.length - 1];
-    if (!r) throw new InvalidArgumentError(`${flag} must follow a --target.`);
-    return r;
-  };
-  return {
-    rules,
-    target: (v: string) => {
-      rules.push({ target: v, templates: [], naturalKeys: "skip" });
-      return v;
-    },
-    template: (v: string) => {
-      last("--template").templates.push(v);
-      return v;
-    },
-    naturalKeys: (v: string) => {
-      if (v !== "skip" && v !== "rewrite-and-flag") {
-        throw new InvalidArgumentError('expected "skip" or "rewrite-and-flag".');
+function addOptionFlags(cmd: Command): (flags: TransformFlags) => TransformOptions {
+  const uses = new Map<string, FlagUse[]>();
+  for (const spec of OPTION_SPECS) {
+    const flag = `--${flagName(spec.key)}`;
+    switch (spec.kind) {
+      case "string":
+        cmd.option(
+          `${flag} <${spec.valueName}>`,
+          spec.description,
+          (v: string) => {
+            const problem = stringProblem(spec, v);
+            if (problem) throw new InvalidArgumentError(`${problem}.`);
+            return v;
+          },
+          spec.default,
+        );
+        break;
+      case "choice":
+        cmd.addOption(
+          new Option(`${flag} <${spec.valueName}>`, spec.description)
+            .choices(spec.choices)
+            .default(spec.default),
+        );
+        break;
+      case "boolean":
+        cmd.option(flag, spec.description, spec.default);
+        break;
+      case "custom": {
+        const mine: FlagUse[] = [];
+        uses.set(spec.key, mine);
+        for (const f of spec.cli.flags) {
+          cmd.option(`--${f.name} <${f.valueName}>`, f.description, (value: string) => {
+            mine.push({ flag: f.name, value });
+            // Checked as they come, so the message names the flag that does not fit.
+            try {
+              spec.cli.parse(mine);
+            } catch (e) {
+              throw new InvalidArgumentError((e as Error).message);
+            }
+            return value;
+          });
+        }
       }
-      last("--natural-keys").naturalKeys = v as NaturalKeyPolicy;
-      return v;
-    },
-    flatten(): FStringRule[] {
-      return rules.flatMap((r) =>
-        r.templates.length === 0
-          ? [{ target: r.target, naturalKeys: r.naturalKeys }]
-          : r.templates.map((template) => ({
-              target: r.target,
-              template,
-              naturalKeys: r.naturalKeys,
-            })),
-      );
-    },
-  };
+    }
+  }
+  return (flags) =>
+    Object.fromEntries(
+      OPTION_SPECS.map((spec) => [
+        spec.key,
+        spec.kind === "custom" ? spec.cli.parse(uses.get(spec.key) ?? []) : flags[spec.key],
+      ]),
+    );
 }
 
-export function registerTransformCommand(program: Command): void {
-  const rules = ruleCollector();
-  program
+export function registerTransformCommand(program: Command, deps: CliDeps = {}): void {
+  const cmd = program
     .command("transform")
-    .description("rewrite Python ID call sites under the given files or directories")
+    .description("rewrite ID call sites under the given files or directories")
     .argument("<paths...>", "files or directories (directories are walked honouring .gitignore)")
     .option(
       "-t, --transform <names>",
-      `comma-separated: ${[...KNOWN].join(", ")}`,
+      `comma-separated: ${TRANSFORM_NAMES.join(", ")}`,
       parseTransforms,
       ["uuid4-to-ulid"],
     )
     .option("--dry-run", "print a unified diff and the report; write nothing", false)
-    .option("--report <file>", "write the JSON report to FILE")
-    .option("--module <name>", "Python module that provides generate()", parseModuleName, "dhruva")
-    .addOption(
-      new Option("--import-style <style>", "import dhruva, or from dhruva import generate")
-        .choices(["module", "from"])
-        .default("module"),
-    )
-    .option("--untruncate", "rewrite truncated IDs to the full 26-character ULID", false)
-    .option(
-      "--target <name>",
-      "fstring-id-to-ulid: ID target (name, self.attr, or keyword)",
-      rules.target,
-    )
-    .option(
-      "--template <skeleton>",
-      "fstring-id-to-ulid: literal skeleton, e.g. '{}-{}'",
-      rules.template,
-    )
-    .option(
-      "--natural-keys <policy>",
-      "fstring-id-to-ulid: skip | rewrite-and-flag",
-      rules.naturalKeys,
-    )
+    .option("--report <file>", "write the JSON report to FILE");
+  const optionsOf = addOptionFlags(cmd);
+  cmd
     .option("--root <dir>", "report paths relative to this directory", process.cwd())
     .addOption(
       new Option("--no-prefilter", "parse every file (slow; checks the pre-filter)").hideHelp(),
     )
-    .action(async (paths: string[], opts: TransformFlags, cmd: Command) => {
-      // Without a rule the transform cannot match anything; say so rather than report nothing.
-      if (opts.transform.includes("fstring-id-to-ulid") && rules.flatten().length === 0) {
-        cmd.error("error: fstring-id-to-ulid needs at least one --target (see --help).");
-      }
+    .action(async (paths: string[], flags: TransformFlags, self: Command) => {
+      const options = optionsOf(flags);
+      // Without a rule a transform cannot match anything; say so rather than report nothing.
+      const missing = missingOptions(flags.transform, options, "cli");
+      if (missing[0]) self.error(`error: ${missing[0].message}`);
       // Loaded on use: the parser and the rest stay out of other commands' start-up.
       const { runTransform } = await import("./transform-run.ts");
-      await runTransform(paths, opts, rules.flatten());
+      await runTransform(paths, flags, options, deps);
     });
 }

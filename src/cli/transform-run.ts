@@ -1,42 +1,45 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { FStringRule } from "../codemod/plugin.ts";
-import { runCodemod } from "../codemod/runner.ts";
+import { runTransforms } from "../../transforms/index.ts";
+import type { TransformOptions } from "../codemod/options.ts";
 import { reportJson, terminalSummary, unifiedDiff } from "../report/terminal.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import type { CliDeps } from "./io.ts";
 import type { TransformFlags } from "./transform-command.ts";
 
-export async function runTransform(paths: string[], opts: TransformFlags, rules: FStringRule[]) {
-  const result = await runCodemod({
+export async function runTransform(
+  paths: string[],
+  flags: TransformFlags,
+  options: TransformOptions,
+  deps: CliDeps,
+): Promise<void> {
+  const out = deps.out ?? ((t: string) => process.stdout.write(t));
+  const run = deps.runCodemod ?? runTransforms;
+  const result = await run({
     paths,
-    root: path.resolve(opts.root),
-    transforms: opts.transform,
-    options: {
-      module: opts.module,
-      importStyle: opts.importStyle,
-      untruncate: opts.untruncate,
-      rules,
-    },
-    dryRun: opts.dryRun,
-    prefilter: opts.prefilter,
+    root: path.resolve(flags.root),
+    transforms: flags.transform,
+    options,
+    dryRun: flags.dryRun,
+    prefilter: flags.prefilter,
   });
-  if (opts.dryRun && result.changes.length > 0) process.stdout.write(unifiedDiff(result.changes));
-  if (opts.report) {
+  if (flags.dryRun && result.changes.length > 0) out(unifiedDiff(result.changes));
+  if (flags.report) {
     writeFileSync(
-      opts.report,
+      flags.report,
       reportJson(result, {
         tool: TOOL_NAME,
         version: TOOL_VERSION,
-        transforms: opts.transform,
-        module: opts.module,
-        dryRun: opts.dryRun,
+        transforms: flags.transform,
+        module: String(options.module),
+        dryRun: flags.dryRun,
       }),
     );
   }
-  process.stdout.write(`${terminalSummary(result)}\n`);
-  if (!opts.dryRun && result.changes.length > 0) {
-    process.stdout.write(`\nWrote ${result.changes.length} file(s):\n`);
-    for (const c of result.changes) process.stdout.write(`  ${c.file}\n`);
+  out(`${terminalSummary(result)}\n`);
+  if (!flags.dryRun && result.changes.length > 0) {
+    out(`\nWrote ${result.changes.length} file(s):\n`);
+    for (const c of result.changes) out(`  ${c.file}\n`);
   }
-  if (opts.dryRun) process.stdout.write("\n(dry run: nothing written)\n");
+  if (flags.dryRun) out("\n(dry run: nothing written)\n");
 }

@@ -1,9 +1,6 @@
-import {
-  type CodemodPlugin,
-  defaultTransformOptions,
-  type FStringRule,
-  type TransformOptions,
-} from "./plugin.ts";
+// A plugin as a jscodeshift transform, its flags read through the plugin's option declarations.
+import { optionsFromFlags, type TransformOptions } from "./options.ts";
+import type { CodemodPlugin } from "./plugin.ts";
 import { transformSource } from "./transform-file.ts";
 
 interface JscodeshiftFile {
@@ -16,54 +13,17 @@ interface JscodeshiftApi {
 }
 
 /**
- * zod, loaded on first use: the CLI imports the transforms (and so this module) for every
- * `transform` run, and zod is a tenth of a second of start-up. A package, not one of our .ts
- * modules: jscodeshift's babel leaves `import()` to Node, which cannot load TypeScript.
+ * A plugin's options from jscodeshift's flags. zod (which the rule declarations validate with)
+ * loads on first use: the CLI imports the transforms for every `transform` run, and zod is a tenth
+ * of a second of start-up. A package, not one of our .ts modules: jscodeshift's babel leaves
+ * `import()` to Node, which cannot load TypeScript.
  */
-async function flagSchemas() {
+export async function pluginOptionsFromFlags(
+  plugin: Pick<CodemodPlugin, "options">,
+  flags: Record<string, unknown>,
+): Promise<TransformOptions> {
   const { z } = await import("zod");
-  const policy = z.enum(["skip", "rewrite-and-flag"]);
-  const rules = z.array(
-    z.strictObject({
-      target: z.string().min(1),
-      template: z.string().optional(),
-      naturalKeys: policy.default("skip"),
-    }),
-  );
-  return { policy, rules };
-}
-
-const list = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
-
-/**
- * fstring-id-to-ulid rules from flags: `--rules` (JSON array, or an array in an options file), or
- * `--target` with optional `--template`s and `--natural-keys` (one target per template; a
- * repeated `--target` gets every template, so use `--rules` for anything finer).
- */
-async function rulesFromFlags(flags: Record<string, unknown>): Promise<FStringRule[]> {
-  const raw = typeof flags.rules === "string" ? JSON.parse(flags.rules) : flags.rules;
-  const { policy, rules: rulesSchema } = await flagSchemas();
-  const rules: FStringRule[] = raw === undefined ? [] : rulesSchema.parse(raw);
-  const naturalKeys = policy.parse(flags.naturalKeys ?? flags["natural-keys"] ?? "skip");
-  const templates = list(flags.template);
-  for (const target of list(flags.target)) {
-    if (templates.length === 0) rules.push({ target, naturalKeys });
-    for (const template of templates) rules.push({ target, template, naturalKeys });
-  }
-  return rules;
-}
-
-/** jscodeshift's flags arrive as strings or booleans; map the ones our transforms read. */
-export async function optionsFromFlags(flags: Record<string, unknown>): Promise<TransformOptions> {
-  const style = flags.importStyle ?? flags["import-style"];
-  return {
-    ...defaultTransformOptions,
-    module: typeof flags.module === "string" ? flags.module : defaultTransformOptions.module,
-    importStyle: style === "from" ? "from" : "module",
-    untruncate: flags.untruncate === true || flags.untruncate === "true",
-    rules: await rulesFromFlags(flags),
-  };
+  return optionsFromFlags(plugin.options, flags, z);
 }
 
 /**
@@ -77,7 +37,8 @@ export function jscodeshiftAdapter(plugin: CodemodPlugin) {
     api: JscodeshiftApi,
     flags: Record<string, unknown> = {},
   ): Promise<string | null> {
-    const out = transformSource(file.path, file.source, [plugin], await optionsFromFlags(flags));
+    const options = await pluginOptionsFromFlags(plugin, flags);
+    const out = transformSource(file.path, file.source, [plugin], options);
     for (const e of out.entries) {
       if (e.outcome !== "rewritten")
         api.report?.(`${e.line}:${e.column} ${e.outcome}: ${e.reason}`);

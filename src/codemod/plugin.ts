@@ -1,8 +1,8 @@
-import type Parser from "tree-sitter";
-import type { ImportManager } from "./python/imports.ts";
+// The plugin API: what a transform is, what it is given and what it returns. Transforms depend on
+// this module (and their language's helpers), never on the runner.
+import type { OptionSpec } from "./options.ts";
 
-export type SyntaxNode = Parser.SyntaxNode;
-export type Tree = Parser.Tree;
+export type { OptionSpec, TransformOptions } from "./options.ts";
 
 /** What happened at one site. `blocking` and `needs-review` are what a reviewer must read first. */
 export type Outcome = "rewritten" | "needs-review" | "blocking" | "unchanged" | "note";
@@ -22,8 +22,8 @@ export interface ReportEntry {
 }
 
 /**
- * A replacement of `source.slice(start, end)` by `text`. Offsets are the ones tree-sitter's node
- * binding reports (UTF-16 code units of the decoded source), so they index the JS string directly.
+ * A replacement of `source.slice(start, end)` by `text`. Offsets index the decoded source (UTF-16
+ * code units, as JavaScript strings and tree-sitter's node binding count).
  */
 export interface Edit {
   start: number;
@@ -31,40 +31,6 @@ export interface Edit {
   text: string;
   /** The report entry of the rewrite this edit makes, so a refused edit can be reported as such. */
   entry?: ReportEntry;
-}
-
-export type NaturalKeyPolicy = "skip" | "rewrite-and-flag";
-
-export interface FStringRule {
-  /** `session_id`, `self.session_id`, or a keyword argument name (`entity_id`). */
-  target: string;
-  /** Literal skeleton such as `system:{}`; absent means any f-string assigned to the target. */
-  template?: string;
-  naturalKeys: NaturalKeyPolicy;
-}
-
-export interface TransformOptions {
-  /** Python module that provides `generate()`. */
-  module: string;
-  importStyle: "module" | "from";
-  untruncate: boolean;
-  rules: FStringRule[];
-}
-
-export const defaultTransformOptions: TransformOptions = {
-  module: "dhruva",
-  importStyle: "module",
-  untruncate: false,
-  rules: [],
-};
-
-/** One parsed file, shared by every transform of a run (one parse per file). */
-export interface FileContext {
-  /** Report path (relative to the run root). */
-  path: string;
-  source: string;
-  tree: Tree;
-  imports: ImportManager;
 }
 
 export interface FileResult {
@@ -81,19 +47,45 @@ export interface PrefilterSource {
   readonly text: string;
 }
 
+/** What every language's parsed file has: one per file, shared by every transform of a run. */
+export interface ParsedFile {
+  /** Report path (relative to the run root). */
+  path: string;
+  source: string;
+}
+
+/**
+ * A language the engine can run transforms on: how to parse a file once, which edits it adds
+ * after the transforms' own (imports), and how to check that a result is still valid.
+ */
+export interface Language<Ctx extends ParsedFile = ParsedFile> {
+  name: string;
+  /** File extensions a directory walk picks up for this language (`.py`). */
+  extensions: readonly string[];
+  parse(path: string, text: string, newline: string): Ctx | { error: string };
+  /** Edits to add to the transforms' edits (the import changes they asked for). */
+  finalize(ctx: Ctx, edits: readonly Edit[]): Edit[];
+  /** Why `output` must not be written (it does not parse), or undefined. */
+  check(output: string): string | undefined;
+}
+
 /**
  * A transform's matching logic, independent of how it is run (our runner or jscodeshift).
  * `index` sees every candidate file of the run before any `analyze`, for cross-file facts.
  */
-export interface CodemodPlugin<Index = unknown> {
+// biome-ignore lint/suspicious/noExplicitAny: plugins of different languages and options share one list
+export interface CodemodPlugin<Ctx extends ParsedFile = any, O = any, Index = unknown> {
   name: string;
+  language: Language<Ctx>;
+  /** The options it reads, declared once: CLI flags, plan keys and jscodeshift flags come from these. */
+  options: readonly OptionSpec[];
   /** Cheap text pre-filter: false only when the file cannot contain a site. */
-  mayMatch(source: PrefilterSource, options: TransformOptions): boolean;
-  index?(files: FileContext[], options: TransformOptions): Index;
+  mayMatch(source: PrefilterSource, options: O): boolean;
+  index?(files: Ctx[], options: O): Index;
   /**
    * Asked of files that failed `mayMatch`, after `index` has seen those that passed: may this
    * file matter anyway (e.g. rebuild a key found there)? Such files are parsed and indexed too.
    */
-  mayMatter?(source: PrefilterSource, options: TransformOptions, index: Index): boolean;
-  analyze(ctx: FileContext, options: TransformOptions, index: Index | undefined): FileResult;
+  mayMatter?(source: PrefilterSource, options: O, index: Index): boolean;
+  analyze(ctx: Ctx, options: O, index: Index | undefined): FileResult;
 }

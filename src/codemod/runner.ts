@@ -1,17 +1,24 @@
+// Runs the plugins it is given over a tree: read and pre-filter every file, parse the candidates
+// once, let cross-file indexes see all of them, then transform and (unless dry-run) write.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pluginsFor } from "../../transforms/index.ts";
-import type { FileContext, ReportEntry, TransformOptions } from "./plugin.ts";
-import { FileSource, sourceProblem } from "./python/parse.ts";
-import { parseContext, transformContext } from "./transform-file.ts";
-import { collectPythonFiles, toPosix } from "./walk.ts";
+import type {
+  CodemodPlugin,
+  Language,
+  ParsedFile,
+  ReportEntry,
+  TransformOptions,
+} from "./plugin.ts";
+import { FileSource, sourceProblem } from "./source.ts";
+import { transformContext } from "./transform-file.ts";
+import { collectFiles, toPosix } from "./walk.ts";
 
 export interface RunOptions {
   /** Files or directories. */
   paths: string[];
   /** Report paths are relative to this (the repository root). */
   root: string;
-  transforms: string[];
+  plugins: readonly CodemodPlugin[];
   options: TransformOptions;
   include?: string[];
   exclude?: string[];
@@ -44,34 +51,103 @@ interface Candidate {
   abs: string;
   bytes: Buffer;
   bom: boolean;
-  ctx: FileContext;
+  ctx: ParsedFile;
 }
 
-export type RunCodemod = (opts: RunOptions) => Promise<RunResult>;
+interface Read {
+  abs: string;
+  source: FileSource;
+}
+
+/** The plugins of one language, and the files of the run that are theirs. */
+interface Group {
+  language: Language;
+  plugins: CodemodPlugin[];
+  files: string[];
+}
 
 /**
- * Runs transforms over a tree: read and pre-filter every file, parse the candidates once, let
- * cross-file indexes see all of them, then transform and (unless dry-run) write changed files.
- * A file the pre-filter rules out (it cannot hold a site) is never parsed, so a syntax error in
- * it is not reported.
+ * The run, language by language. A file the pre-filter rules out (it cannot hold a site) is never
+ * parsed, so a syntax error in it is not reported.
  */
 export async function runCodemod(opts: RunOptions): Promise<RunResult> {
-  const plugins = pluginsFor(opts.transforms);
   const root = path.resolve(opts.root);
-  const walked = collectPythonFiles(opts.paths, {
+  const groups = groupByLanguage(opts.plugins);
+  const walked = collectFiles(opts.paths, {
     root,
     include: opts.include,
     exclude: opts.exclude,
+    extensions: groups.flatMap((g) => g.language.extensions),
   });
-  const skipped = [...walked.skipped];
   const rel = (abs: string) => toPosix(path.relative(root, abs));
-  const candidates: Candidate[] = [];
-
-  // Every file is read and checked (a binary or non-UTF-8 file is reported whatever the
-  // pre-filter says), but only those a pre-filter asks the text of are decoded.
-  const passed: { abs: string; source: FileSource }[] = [];
-  const later: typeof passed = [];
+  const skipped = [...walked.skipped];
   for (const abs of walked.files.sort()) {
+    const group =
+      groups.find((g) => g.language.extensions.some((e) => abs.endsWith(e))) ??
+      // A file named on the command line with another extension: the run's only language reads it.
+      (groups.length === 1 ? groups[0] : undefined);
+    if (group) group.files.push(abs);
+    else skipped.push({ file: rel(abs), reason: "no transform of this run reads this file type" });
+  }
+
+  const changes: FileChange[] = [];
+  const entries: ReportEntry[] = [];
+  for (const group of groups) {
+    const { candidates, later } = parseCandidates(group, opts, rel, skipped);
+    const indexes = buildIndexes(group, opts, candidates, later, rel, skipped);
+    for (const c of candidates) {
+      const out = transformContext(c.ctx, group.plugins, opts.options, indexes);
+      entries.push(...out.entries);
+      if (!out.ok) {
+        skipped.push({ file: c.ctx.path, reason: out.error });
+        continue;
+      }
+      if (!out.changed) continue;
+      const after = (c.bom ? "\uFEFF" : "") + out.output;
+      const before = (c.bom ? "\uFEFF" : "") + c.ctx.source;
+      if (!opts.dryRun) {
+        opts.beforeWrite?.(c.abs);
+        // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
+        if (!readFileSync(c.abs).equals(c.bytes)) {
+          skipped.push({
+            file: c.ctx.path,
+            reason: "modified while the codemod ran; not overwritten",
+          });
+          continue;
+        }
+        writeFileSync(c.abs, after);
+      }
+      changes.push({ path: c.abs, file: c.ctx.path, before, after });
+    }
+  }
+  entries.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return { changes, entries, skipped, filesScanned: walked.files.length };
+}
+
+function groupByLanguage(plugins: readonly CodemodPlugin[]): Group[] {
+  const groups: Group[] = [];
+  for (const p of plugins) {
+    const g = groups.find((x) => x.language === p.language);
+    if (g) g.plugins.push(p);
+    else groups.push({ language: p.language, plugins: [p], files: [] });
+  }
+  return groups;
+}
+
+/**
+ * Every file is read and checked (a binary or non-UTF-8 file is reported whatever the
+ * pre-filter says), but only those a pre-filter asks the text of are decoded. Files that failed
+ * every pre-filter come back as `later`, for the second pass (`mayMatter`).
+ */
+function parseCandidates(
+  group: Group,
+  opts: RunOptions,
+  rel: (abs: string) => string,
+  skipped: RunResult["skipped"],
+): { candidates: Candidate[]; later: Read[] } {
+  const passed: Read[] = [];
+  const later: Read[] = [];
+  for (const abs of group.files) {
     const bytes = readFileSync(abs);
     const problem = sourceProblem(bytes);
     if (problem) {
@@ -80,69 +156,65 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
     }
     const source = new FileSource(bytes);
     const wanted =
-      opts.prefilter === false || plugins.some((p) => p.mayMatch(source, opts.options));
+      opts.prefilter === false || group.plugins.some((p) => p.mayMatch(source, opts.options));
     (wanted ? passed : later).push({ abs, source });
   }
-  const parse = (files: typeof passed) => {
-    for (const { abs, source } of files) {
-      const { text, newline, bom } = source.decode();
-      const ctx = parseContext(rel(abs), text, newline);
-      if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
-      else candidates.push({ abs, bytes: source.bytes, bom, ctx });
-    }
-  };
-  parse(passed);
+  const candidates: Candidate[] = [];
+  parseInto(group.language, passed, rel, skipped, candidates);
+  return { candidates, later };
+}
 
-  // Files with no site of their own can still matter to a cross-file index (a rebuilt natural
-  // key): ask, given what the first files hold, and index everything together.
+function parseInto(
+  language: Language,
+  files: Read[],
+  rel: (abs: string) => string,
+  skipped: RunResult["skipped"],
+  into: Candidate[],
+): void {
+  for (const { abs, source } of files) {
+    const { text, newline, bom } = source.decode();
+    const ctx = language.parse(rel(abs), text, newline);
+    if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
+    else into.push({ abs, bytes: source.bytes, bom, ctx });
+  }
+}
+
+/**
+ * Each plugin's cross-file index over every candidate. Files with no site of their own can still
+ * matter to an index (a rebuilt natural key): asked, given what the first files hold, and then
+ * indexed with the rest (`candidates` grows by them).
+ */
+function buildIndexes(
+  group: Group,
+  opts: RunOptions,
+  candidates: Candidate[],
+  later: Read[],
+  rel: (abs: string) => string,
+  skipped: RunResult["skipped"],
+): Map<string, unknown> {
   const indexes = new Map<string, unknown>();
-  const askLater = plugins.filter((p) => p.index && p.mayMatter);
+  const askLater = group.plugins.filter((p) => p.index && p.mayMatter);
   if (askLater.length > 0 && later.length > 0) {
     const byPath = (a: Candidate, b: Candidate) => a.abs.localeCompare(b.abs);
     candidates.sort(byPath);
     const first = candidates.map((c) => c.ctx);
     const early = askLater.map((p) => ({ p, index: p.index?.(first, opts.options) }));
-    parse(
+    parseInto(
+      group.language,
       later.filter((f) =>
         early.some(({ p, index }) => p.mayMatter?.(f.source, opts.options, index)),
       ),
+      rel,
+      skipped,
+      candidates,
     );
     // No file added: these are already the indexes of every candidate, in the same order.
     if (candidates.length === first.length) for (const e of early) indexes.set(e.p.name, e.index);
     else candidates.sort(byPath);
   }
-
   const contexts = candidates.map((c) => c.ctx);
-  for (const p of plugins) {
+  for (const p of group.plugins) {
     if (p.index && !indexes.has(p.name)) indexes.set(p.name, p.index(contexts, opts.options));
   }
-
-  const changes: FileChange[] = [];
-  const entries: ReportEntry[] = [];
-  for (const c of candidates) {
-    const out = transformContext(c.ctx, plugins, opts.options, indexes);
-    entries.push(...out.entries);
-    if (!out.ok) {
-      skipped.push({ file: c.ctx.path, reason: out.error });
-      continue;
-    }
-    if (!out.changed) continue;
-    const after = (c.bom ? "\uFEFF" : "") + out.output;
-    const before = (c.bom ? "\uFEFF" : "") + c.ctx.source;
-    if (!opts.dryRun) {
-      opts.beforeWrite?.(c.abs);
-      // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
-      if (!readFileSync(c.abs).equals(c.bytes)) {
-        skipped.push({
-          file: c.ctx.path,
-          reason: "modified while the codemod ran; not overwritten",
-        });
-        continue;
-      }
-      writeFileSync(c.abs, after);
-    }
-    changes.push({ path: c.abs, file: c.ctx.path, before, after });
-  }
-  entries.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
-  return { changes, entries, skipped, filesScanned: walked.files.length };
+  return indexes;
 }

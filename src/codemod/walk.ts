@@ -5,6 +5,8 @@ import ignore, { type Ignore } from "ignore";
 export interface WalkOptions {
   /** Report paths and globs are relative to this directory. */
   root: string;
+  /** What a directory walk picks up (`.py`). */
+  extensions: readonly string[];
   include?: string[];
   exclude?: string[];
 }
@@ -19,10 +21,11 @@ export function toPosix(rel: string): string {
 }
 
 /**
- * The `*.py` files under the given paths: directories are walked honouring `.gitignore` files
- * (at every level) and the include/exclude globs; symlinks are never followed.
+ * The source files under the given paths (by extension): directories are walked honouring
+ * `.gitignore` files (at every level) and the include/exclude globs; symlinks are never followed.
  */
-export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResult {
+export function collectFiles(paths: string[], opts: WalkOptions): WalkResult {
+  const isSource = (name: string) => opts.extensions.some((e) => name.endsWith(e));
   const files = new Set<string>();
   const skipped: WalkResult["skipped"] = [];
   const include = opts.include?.length ? ignore().add(opts.include) : undefined;
@@ -57,11 +60,11 @@ export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResu
         continue;
       }
       if (entry.isSymbolicLink()) {
-        if (name.endsWith(".py")) skipped.push({ file: rel(abs), reason: "symlink, not followed" });
+        if (isSource(name)) skipped.push({ file: rel(abs), reason: "symlink, not followed" });
         continue;
       }
       if (isDir) walk(abs, all);
-      else if (entry.isFile() && name.endsWith(".py") && wanted(abs)) files.add(abs);
+      else if (entry.isFile() && isSource(name) && wanted(abs)) files.add(abs);
     }
   };
 
@@ -75,7 +78,7 @@ export function collectPythonFiles(paths: string[], opts: WalkOptions): WalkResu
       throw new Error(`${p}: no such file or directory`);
     }
     if (st.isDirectory()) walk(abs, ancestorsGitignore(abs, opts.root));
-    else if (st.isFile()) files.add(abs); // named explicitly: taken even if not *.py or ignored
+    else if (st.isFile()) files.add(abs); // named explicitly: taken even if ignored or of another extension
   }
   return { files: [...files], skipped };
 }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { ApplyFailure } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { ulidColumnFor } from "../plan/database.ts";
 import { copyDatabase, type Db, openDb, sqliteDb } from "../sql/db.ts";
@@ -62,18 +63,6 @@ export interface ApplyOutcome {
   backup: string | null;
   rows: number;
   checks: VerifyCheck[];
-}
-
-/** The apply stopped; `restored` says whether the backup had to be copied back. */
-export class ApplyFailure extends Error {
-  override name = "ApplyFailure";
-  constructor(
-    message: string,
-    readonly backup: string | null,
-    readonly checks: VerifyCheck[] = [],
-  ) {
-    super(message);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

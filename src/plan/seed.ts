@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { CONFIG_FILE } from "./plan.ts";
+import { CONFIG_FILE } from "./paths.ts";
 
 const salt = () => randomBytes(16).toString("hex");
 

@@ -1,19 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import type { RunCodemod } from "../codemod/runner.ts";
-import { type SystemConfig, transformOptions } from "../plan/plan.ts";
+import type { RunTransforms } from "../../transforms/index.ts";
+import { RefusalError } from "../errors.ts";
+import { reportDir } from "../plan/paths.ts";
+import type { SystemConfig } from "../plan/schema.ts";
 import { countsLine, migrationReportJson, renderMarkdown } from "../report/markdown.ts";
 import { type Summary, summarize, unifiedDiff } from "../report/terminal.ts";
 import { redact, redactError, secretsFromEnv } from "../util/redact.ts";
-import {
-  branchTip,
-  inspectRepo,
-  isAncestor,
-  notOursReason,
-  RefusalError,
-  remoteUrl,
-  TRAILER,
-} from "./git.ts";
+import { branchTip, inspectRepo, isAncestor, notOursReason, remoteUrl, TRAILER } from "./git.ts";
 import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts";
 
 export interface ExtraFile {
@@ -23,7 +17,7 @@ export interface ExtraFile {
 }
 
 export interface MigrateOptions {
-  runCodemod: RunCodemod;
+  runCodemod: RunTransforms;
   dryRun?: boolean;
   push?: boolean;
   /** Implies push: a PR needs the branch on the remote. */
@@ -54,10 +48,6 @@ export interface MigrateOutcome {
   diff: string;
   report: string;
   dryRun: boolean;
-}
-
-export function reportDir(system: string): string {
-  return `.ulid-migration/${system}`;
 }
 
 export function commitMessage(system: string, summary: Summary, merged: boolean): string {
@@ -145,7 +135,7 @@ async function migrateOne(
     paths: [repo.root],
     root: repo.root,
     transforms: system.transforms,
-    options: transformOptions(system),
+    options: system.options,
     include: system.include,
     exclude: system.exclude,
     dryRun: true,

@@ -1,14 +1,10 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
+import { RefusalError } from "../errors.ts";
 
 /** Commit trailer on every commit the tool makes; its value is the system name. */
 export const TRAILER = "Ulid-Codemod";
-
-/** The repository is not in a state the tool may touch. Nothing was changed. */
-export class RefusalError extends Error {
-  override name = "RefusalError";
-}
 
 export interface RepoState {
   git: SimpleGit;

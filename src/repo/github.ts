@@ -1,4 +1,5 @@
 import { Octokit } from "@octokit/rest";
+import { GitHubError } from "../errors.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
 
 export const DEFAULT_API_URL = "https://api.github.com";
@@ -44,10 +45,6 @@ export function resolveApiUrl(
   env: NodeJS.ProcessEnv = process.env,
 ): string {
   return (flag || config || env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, "");
-}
-
-export class GitHubError extends Error {
-  override name = "GitHubError";
 }
 
 export interface PullRequestInput extends RepoSlug {

@@ -3,15 +3,17 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { RunCodemod } from "../codemod/runner.ts";
-import { ApplyFailure, type ApplyProgress, applyDatabase, inspectDatabase } from "../live/apply.ts";
-import type { SystemConfig } from "../plan/plan.ts";
+import type { RunTransforms } from "../../transforms/index.ts";
+import { ApplyFailure, DeclinedError } from "../errors.ts";
+import { type ApplyProgress, applyDatabase, inspectDatabase } from "../live/apply.ts";
+import { sqlDirFor } from "../plan/paths.ts";
+import type { SystemConfig } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
 
 export interface PhaseOptions {
-  runCodemod: RunCodemod;
+  runCodemod: RunTransforms;
   /** Apply the SQL to the real databases (after a verified backup). */
   apply?: boolean;
   dryRun?: boolean;
@@ -55,20 +57,6 @@ export interface RunResult {
   results: SystemResult[];
 }
 
-class Declined extends Error {}
-
-/** Where a system's SQL lives in its repository (repo-relative, `/` separators). */
-export function sqlDirFor(system: SystemConfig): string {
-  const dir = system.database?.sqlDir ?? path.join(".ulid-migration", system.name, "sql");
-  const rel = path.relative(system.repo, path.resolve(system.repo, dir));
-  if (rel.startsWith("..") || path.isAbsolute(rel)) {
-    throw new Error(
-      `${system.name}: database.sqlDir ${dir} is outside the repository ${system.repo}`,
-    );
-  }
-  return rel.split(path.sep).join("/");
-}
-
 export async function runPhases(systems: SystemConfig[], opts: PhaseOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const results: SystemResult[] = systems.map((s) => ({
@@ -83,7 +71,7 @@ export async function runPhases(systems: SystemConfig[], opts: PhaseOptions): Pr
     try {
       await runPhase(system, r, scratch, opts, say);
     } catch (e) {
-      r.status = e instanceof Declined ? "declined" : "failed";
+      r.status = e instanceof DeclinedError ? "declined" : "failed";
       r.error = e instanceof Error ? e.message : String(e);
       if (e instanceof ApplyFailure) {
         r.backup = e.backup;
@@ -131,7 +119,8 @@ async function runPhase(
       r.rowsBackfilled = 0;
       say(`database ${db.path} already migrated (${state.detail}); nothing to do there`);
     } else {
-      const { generateSql, verifySql } = await import("../sql/index.ts");
+      const { generateSql } = await import("../sql/generate.ts");
+      const { verifySql } = await import("../sql/verify.ts");
       sqlOut = path.join(scratch, "sql");
       say(`generating SQL from ${db.path}`);
       const gen = await generateSql({ system: system.name, database: db, outDir: sqlOut });
@@ -189,7 +178,7 @@ async function runPhase(
       details,
     ))
   ) {
-    throw new Declined(`commit to ${system.branch} not confirmed`);
+    throw new DeclinedError(`commit to ${system.branch} not confirmed`);
   }
   say(`committing to ${system.branch}`);
   const outcome = await migrateSystem(system, {
@@ -213,7 +202,7 @@ async function runPhase(
       `backup first into: ${db.backupDir ?? path.dirname(db.path)}`,
     ];
     if (!(await opts.confirm(`${system.name}: apply the SQL to ${db.path}?`, applyDetails))) {
-      throw new Declined(`apply to ${db.path} not confirmed`);
+      throw new DeclinedError(`apply to ${db.path} not confirmed`);
     }
     say(`applying SQL to ${db.path}`);
     const applied = await applyDatabase({

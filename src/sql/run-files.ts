@@ -1,20 +1,11 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { SqlFileError } from "../errors.ts";
 import { copyDatabase, type Db, openDb } from "./db.ts";
 import type { Engine } from "./escape.ts";
 import { ident, sqlString } from "./escape.ts";
 import { MANIFEST, type Manifest } from "./generate.ts";
-
-/** Names the file (and statement error) that stopped an apply; the transaction was rolled back. */
-export class ApplyError extends Error {
-  constructor(
-    readonly file: string,
-    readonly reason: unknown,
-  ) {
-    super(`${path.basename(file)}: ${reason instanceof Error ? reason.message : String(reason)}`);
-  }
-}
 
 export function readManifest(outDir: string): Manifest {
   const file = path.join(outDir, MANIFEST);
@@ -33,7 +24,7 @@ export async function openForApply(engine: Engine, dbPath: string): Promise<Db> 
 
 /**
  * Applies SQL files in order. Each file is its own transaction; on the first error the open
- * transaction is rolled back and an ApplyError names the file. Files already applied stay
+ * transaction is rolled back and an SqlFileError names the file. Files already applied stay
  * applied (each is complete on its own).
  */
 export async function applySqlFiles(db: Db, files: string[]): Promise<void> {
@@ -43,7 +34,7 @@ export async function applySqlFiles(db: Db, files: string[]): Promise<void> {
       await db.execScript(sql);
     } catch (e) {
       await db.rollbackIfOpen();
-      throw new ApplyError(file, e);
+      throw new SqlFileError(file, e);
     }
   }
 }

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { SqlFileError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { copyDatabase, type Db } from "./db.ts";
 import { ident, sqlString } from "./escape.ts";
 import type { Manifest, TablePlan } from "./generate.ts";
 import {
-  ApplyError,
   applyRollback,
   applySqlFiles,
   openForApply,
@@ -91,7 +91,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       await applySqlFiles(db, manifest.apply.map(abs));
       check("apply", true, `${manifest.apply.length} files applied to a scratch copy`);
     } catch (e) {
-      check("apply", false, e instanceof ApplyError ? e.message : String(e));
+      check("apply", false, e instanceof SqlFileError ? e.message : String(e));
       // A failed file must have rolled back whole; earlier files are complete on their own.
       return done();
     }
@@ -103,7 +103,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       await applyRollback(db, manifest.rollback.map(abs));
       check("rollback", true, `${manifest.rollback.length} files applied`);
     } catch (e) {
-      check("rollback", false, e instanceof ApplyError ? e.message : String(e));
+      check("rollback", false, e instanceof SqlFileError ? e.message : String(e));
       return done();
     }
     for (const t of tables) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { CliDeps } from "../../src/cli/io.ts";
 import { runCli } from "../../src/cli/main.ts";
-import { runCodemod } from "../../src/codemod/runner.ts";
+import { runTransforms } from "../../transforms/index.ts";
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {
@@ -81,7 +81,7 @@ export async function cliCapture(args: string[], deps: CliDeps = {}) {
       err += t;
     },
     env: {},
-    runCodemod,
+    runCodemod: runTransforms,
     isTTY: false,
     ...deps,
   });

@@ -1,4 +1,5 @@
-import type { Edit, SyntaxNode } from "../plugin.ts";
+import type { Edit } from "../plugin.ts";
+import type { SyntaxNode } from "./parse.ts";
 import {
   allNodes,
   type ImportBinding,
@@ -6,6 +7,18 @@ import {
   importBindings,
   ScopeCache,
 } from "./scope.ts";
+
+/** `import module`, or `from module import name`. */
+export interface ImportRequest {
+  module: string;
+  name?: string;
+}
+
+interface ImportRequestEntry extends ImportRequest {
+  local: string;
+  /** Already imported by the file: nothing to add. */
+  present: boolean;
+}
 
 /**
  * Collects what transforms ask of a file's imports and applies it once, after all their edits are
@@ -16,10 +29,7 @@ export class ImportManager {
   private readonly root: SyntaxNode;
   private readonly source: string;
   private readonly newline: string;
-  private readonly ensures = new Map<
-    string,
-    { module: string; style: "module" | "from"; local: string; present: boolean; callee: string }
-  >();
+  private readonly ensures = new Map<string, ImportRequestEntry>();
   private readonly removals = new Map<string, ImportBinding>();
   private boundNames?: Set<string>;
 
@@ -30,33 +40,34 @@ export class ImportManager {
   }
 
   /**
-   * The callee text for `<module>.generate` in this file (`dhruva.generate`, `generate`, or an
-   * alias when that name is already taken), registering the import it needs.
-   * `note` says when an alias had to be chosen.
+   * Ask for an import and get the local name to use: `import module` (use `<local>.attr`), or with
+   * `name`, `from module import name` (use `<local>`). An existing import is reused; a new one is
+   * aliased when the name is already bound in the file, and `note` says so. The import is only
+   * added if some surviving edit uses the name.
    */
-  generateCallee(module: string, style: "module" | "from"): { callee: string; note?: string } {
-    const key = `${style}:${module}`;
+  ensure(request: ImportRequest): { local: string; note?: string } {
+    const key = `${request.module}\0${request.name ?? ""}`;
     let entry = this.ensures.get(key);
     let note: string | undefined;
     if (!entry) {
+      const { module, name } = request;
       const existing = this.topLevelImports().find((b) =>
-        style === "module"
+        name === undefined
           ? b.kind === "module" && b.module === module
-          : b.kind === "from" && b.module === module && b.imported === "generate",
+          : b.kind === "from" && b.module === module && b.imported === name,
       );
       const last = module.split(".").pop() as string;
-      const wanted = style === "module" ? last : "generate";
+      const wanted = name ?? last;
       const local = existing
         ? existing.local
-        : this.freeName(wanted, style === "module" ? `_${last}` : `${last}_generate`);
+        : this.freeName(wanted, name === undefined ? `_${last}` : `${last}_${name}`);
       if (!existing && local !== wanted) {
         note = `\`${wanted}\` is already bound in this file, so the import is aliased as \`${local}\``;
       }
-      const callee = style === "module" ? `${local}.generate` : local;
-      entry = { module, style, local, present: existing !== undefined, callee };
+      entry = { ...request, local, present: existing !== undefined };
       this.ensures.set(key, entry);
     }
-    return note ? { callee: entry.callee, note } : { callee: entry.callee };
+    return note ? { local: entry.local, note } : { local: entry.local };
   }
 
   /** Drop this binding's import if nothing outside the edited ranges still uses it. */
@@ -97,9 +108,9 @@ export class ImportManager {
 
     // Only imports some surviving edit actually calls (a refused site asked for one too).
     const additions = [...this.ensures.values()].filter(
-      (e) => !e.present && edits.some((x) => x.text.includes(`${e.callee}(`)),
+      (e) => !e.present && edits.some((x) => usesName(x.text, e.local)),
     );
-    const importText = additions.map((e) => importLine(e.module, e.style, e.local));
+    const importText = additions.map(importLine);
     // Put the new import where a removed top-level import stood, so the diff reads as a swap.
     const swap = removedStatements.find(
       (s) => s.parent?.type === "module" && importText.length > 0,
@@ -286,11 +297,16 @@ function isDocstring(node: SyntaxNode): boolean {
   );
 }
 
-function importLine(module: string, style: "module" | "from", local: string): string {
-  if (style === "from") {
-    return `from ${module} import generate${local === "generate" ? "" : ` as ${local}`}`;
+function importLine({ module, name, local }: ImportRequestEntry): string {
+  if (name !== undefined) {
+    return `from ${module} import ${name}${local === name ? "" : ` as ${local}`}`;
   }
   return local === module ? `import ${module}` : `import ${module} as ${local}`;
+}
+
+/** Does code text use `local` as a name (not as an attribute of something else)? */
+function usesName(text: string, local: string): boolean {
+  return new RegExp(`(?<![\\w.])${escapeRegExp(local)}(?!\\w)`).test(text);
 }
 
 function escapeRegExp(s: string): string {

@@ -1,4 +1,4 @@
-import type { SyntaxNode } from "../plugin.ts";
+import type { SyntaxNode } from "./parse.ts";
 
 /** Nodes that open a new Python name scope for the code inside them. */
 const SCOPE_TYPES = new Set(["module", "function_definition", "class_definition", "lambda"]);

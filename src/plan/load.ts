@@ -1,137 +1,11 @@
+// Finding, reading and validating the migration plan; every error names the file and key path.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { z } from "zod";
-import type { FStringRule, TransformOptions } from "../codemod/plugin.ts";
-import { type DatabaseConfig, databaseSchema } from "./database.ts";
-
-export const CONFIG_FILE = "ulid-migration.yaml";
-export const TRANSFORMS = ["uuid4-to-ulid", "fstring-id-to-ulid"] as const;
-export type TransformName = (typeof TRANSFORMS)[number];
-
-/** Config problems: the message always starts with the file name, then the key path. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-// A rough `git check-ref-format --branch`: enough to reject names git would refuse later.
-const branchName = z
-  .string()
-  .min(1)
-  .refine(
-    (b) =>
-      !/[\s~^:?*[\\]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$|\/\./.test(b) && b !== "@" && b !== "HEAD",
-    "expected a valid git branch name",
-  );
-
-const remoteName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a git remote name");
-const pythonModule = z
-  .string()
-  .regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, "expected a dotted Python module name");
-
-/** `system:{}` or `{}-{}`: literal text and at least one bare `{}`; any other brace is a typo. */
-export function templateProblem(template: string): string | null {
-  if (!template.includes("{}")) return "expected at least one `{}` placeholder";
-  if (/[{}]/.test(template.replaceAll("{}", ""))) {
-    return "expected only bare `{}` placeholders (no names, format specs or stray braces)";
-  }
-  return null;
-}
-
-const template = z.string().superRefine((t, ctx) => {
-  const problem = templateProblem(t);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
-
-const fstringRuleSchema = z.strictObject({
-  target: z
-    .string()
-    .regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, "expected a name such as session_id or self.id"),
-  templates: z.array(template).min(1).optional(),
-  naturalKeys: z.enum(["skip", "rewrite-and-flag"]).default("skip"),
-});
-
-const systemSchema = z
-  .strictObject({
-    repo: z.string().min(1),
-    branch: branchName.default("ulid-migration"),
-    remote: remoteName.default("origin"),
-    module: pythonModule.default("dhruva"),
-    importStyle: z.enum(["module", "from"]).default("module"),
-    untruncate: z.boolean().default(false),
-    include: z.array(z.string().min(1)).default(["**/*.py"]),
-    exclude: z.array(z.string().min(1)).default([]),
-    transforms: z.array(z.enum(TRANSFORMS)).min(1),
-    fstringRules: z.array(fstringRuleSchema).default([]),
-    github: z
-      .strictObject({
-        owner: z.string().regex(/^[A-Za-z0-9_.-]+$/),
-        repo: z.string().regex(/^[A-Za-z0-9_.-]+$/),
-      })
-      .optional(),
-    database: databaseSchema.optional(),
-  })
-  .superRefine((s, ctx) => {
-    const seen = new Set<string>();
-    s.transforms.forEach((t, i) => {
-      if (seen.has(t))
-        ctx.addIssue({ code: "custom", path: ["transforms", i], message: "listed twice" });
-      seen.add(t);
-    });
-    const wantsRules = s.transforms.includes("fstring-id-to-ulid");
-    if (wantsRules && s.fstringRules.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["fstringRules"],
-        message: "fstring-id-to-ulid needs at least one rule (target, templates)",
-      });
-    }
-    if (!wantsRules && s.fstringRules.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["fstringRules"],
-        message: "rules given but transforms does not include fstring-id-to-ulid",
-      });
-    }
-  });
-
-/** The whole file; exported so tests can walk it (e.g. every required key). */
-export const configSchema = z.strictObject({
-  version: z.literal(1),
-  github: z.strictObject({ apiUrl: z.url({ protocol: /^https?$/ }).optional() }).optional(),
-  // Insertion order of this map is the phase order.
-  systems: z
-    .record(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "expected a system name of letters, digits, - or _"),
-      systemSchema,
-    )
-    .refine((m) => Object.keys(m).length > 0, "expected at least one system"),
-});
-
-type RawSystem = z.infer<typeof systemSchema>;
-
-export interface SystemConfig extends Omit<RawSystem, "database"> {
-  name: string;
-  /** Absolute path of the checkout. */
-  repo: string;
-  /** The fstringRules expanded for the engine: one rule per template. */
-  rules: FStringRule[];
-  /** With `path` (and `backupDir`) absolute. */
-  database?: DatabaseConfig;
-  /** The config file this system came from. */
-  configPath: string;
-}
-
-export interface MigrationConfig {
-  /** Absolute path of the YAML file. */
-  path: string;
-  version: 1;
-  github: { apiUrl?: string };
-  /** In phase order. */
-  systems: SystemConfig[];
-}
+import type { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import { CONFIG_FILE } from "./paths.ts";
+import { configSchema, type MigrationConfig, optionsOf, type SystemConfig } from "./schema.ts";
 
 /** `systems.akosha.fstringRules[0].naturalKeys` */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -233,16 +107,17 @@ export function parseConfig(text: string, path: string): MigrationConfig {
   const dir = dirname(abs);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
   const systems = Object.entries(parsed.data.systems).map(([name, s]): SystemConfig => {
-    const { database, ...rest } = s;
+    const { database } = s;
     return {
-      ...rest,
       name,
       repo: at(s.repo),
-      rules: s.fstringRules.flatMap((r): FStringRule[] =>
-        r.templates
-          ? r.templates.map((t) => ({ target: r.target, template: t, naturalKeys: r.naturalKeys }))
-          : [{ target: r.target, naturalKeys: r.naturalKeys }],
-      ),
+      branch: s.branch,
+      remote: s.remote,
+      include: s.include,
+      exclude: s.exclude,
+      transforms: s.transforms,
+      options: optionsOf(s),
+      ...(s.github ? { github: s.github } : {}),
       ...(database
         ? {
             database: {
@@ -285,13 +160,4 @@ export function pickSystem(config: MigrationConfig, name: string): SystemConfig 
     );
   }
   return system;
-}
-
-export function transformOptions(system: SystemConfig): TransformOptions {
-  return {
-    module: system.module,
-    importStyle: system.importStyle,
-    untruncate: system.untruncate,
-    rules: system.rules,
-  };
 }

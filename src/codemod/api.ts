@@ -1,0 +1,36 @@
+// The plugin API: everything a transform may use, and the only engine module transforms import.
+// Generic parts first, then each language's helpers.
+export { jscodeshiftAdapter } from "./jscodeshift.ts";
+export type {
+  BooleanSpec,
+  ChoiceSpec,
+  CustomSpec,
+  FlagUse,
+  OptionSpec,
+  StringSpec,
+  TransformOptions,
+  ZodApi,
+} from "./options.ts";
+export type {
+  CodemodPlugin,
+  Edit,
+  FileResult,
+  Language,
+  Outcome,
+  ParsedFile,
+  PrefilterSource,
+  ReportEntry,
+} from "./plugin.ts";
+export { replaceNode } from "./python/edits.ts";
+export type { ImportRequest } from "./python/imports.ts";
+export { entryAt, type PyFile, python } from "./python/language.ts";
+export type { SyntaxNode } from "./python/parse.ts";
+export {
+  allNodes,
+  type ImportBinding,
+  identifiersNamed,
+  importBindings,
+  ownNodes,
+  resolveName,
+  scopeOf,
+} from "./python/scope.ts";

@@ -1,0 +1,140 @@
+// The migration plan's schema (ulid-migration.yaml). A system's transform options are the keys
+// the transforms declare (see transforms/index.ts), so the plan cannot drift from the CLI.
+import { z } from "zod";
+import { declaredBy, OPTION_SPECS, TRANSFORM_NAMES } from "../../transforms/index.ts";
+import type { OptionSpec, TransformOptions } from "../codemod/options.ts";
+import { type DatabaseConfig, databaseSchema } from "./database.ts";
+
+// A rough `git check-ref-format --branch`: enough to reject names git would refuse later.
+const branchName = z
+  .string()
+  .min(1)
+  .refine(
+    (b) =>
+      !/[\s~^:?*[\\]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$|\/\./.test(b) && b !== "@" && b !== "HEAD",
+    "expected a valid git branch name",
+  );
+
+const remoteName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a git remote name");
+
+/** The key of an option in a system of the plan. */
+export function planKey(spec: OptionSpec): string {
+  return spec.kind === "custom" ? spec.plan.key : spec.key;
+}
+
+function optionSchema(spec: OptionSpec): z.ZodType {
+  switch (spec.kind) {
+    case "string": {
+      const s = z.string();
+      return (spec.pattern ? s.regex(spec.pattern, `expected ${spec.expected}`) : s).default(
+        spec.default,
+      );
+    }
+    case "choice":
+      return z.enum(spec.choices as [string, ...string[]]).default(spec.default);
+    case "boolean":
+      return z.boolean().default(spec.default);
+    case "custom":
+      return spec.plan.schema(z);
+  }
+}
+
+const transformName = z.enum(TRANSFORM_NAMES as [string, ...string[]]);
+
+const systemSchema = z
+  .strictObject({
+    repo: z.string().min(1),
+    branch: branchName.default("ulid-migration"),
+    remote: remoteName.default("origin"),
+    include: z.array(z.string().min(1)).default(["**/*.py"]),
+    exclude: z.array(z.string().min(1)).default([]),
+    transforms: z.array(transformName).min(1),
+    ...Object.fromEntries(OPTION_SPECS.map((spec) => [planKey(spec), optionSchema(spec)])),
+    github: z
+      .strictObject({
+        owner: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+        repo: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+      })
+      .optional(),
+    database: databaseSchema.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.transforms.forEach((t, i) => {
+      if (seen.has(t))
+        ctx.addIssue({ code: "custom", path: ["transforms", i], message: "listed twice" });
+      seen.add(t);
+    });
+    // A custom option (rules) without a transform to read it, or a transform without it.
+    for (const spec of OPTION_SPECS) {
+      if (spec.kind !== "custom") continue;
+      const readers = declaredBy(spec.key);
+      const value = spec.plan.toValue((s as Record<string, unknown>)[spec.plan.key]);
+      const used = s.transforms.some((t) => readers.includes(t));
+      if (used && spec.isEmpty(value)) {
+        ctx.addIssue({ code: "custom", path: [spec.plan.key], message: spec.missing.plan });
+      }
+      if (!used && !spec.isEmpty(value)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [spec.plan.key],
+          message: `${spec.plan.label} given but transforms does not include ${readers.join(" or ")}`,
+        });
+      }
+    }
+  });
+
+/** The whole file; exported so tests can walk it (e.g. every required key). */
+export const configSchema = z.strictObject({
+  version: z.literal(1),
+  github: z.strictObject({ apiUrl: z.url({ protocol: /^https?$/ }).optional() }).optional(),
+  // Insertion order of this map is the phase order.
+  systems: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "expected a system name of letters, digits, - or _"),
+      systemSchema,
+    )
+    .refine((m) => Object.keys(m).length > 0, "expected at least one system"),
+});
+
+export type RawSystem = z.infer<typeof systemSchema>;
+
+export interface SystemConfig {
+  name: string;
+  /** Absolute path of the checkout. */
+  repo: string;
+  branch: string;
+  remote: string;
+  include: string[];
+  exclude: string[];
+  transforms: string[];
+  /** Every declared transform option, resolved (the plan's value or the default). */
+  options: TransformOptions;
+  github?: { owner: string; repo: string };
+  /** With `path` (and `backupDir`) absolute. */
+  database?: DatabaseConfig;
+  /** The config file this system came from. */
+  configPath: string;
+}
+
+export interface MigrationConfig {
+  /** Absolute path of the YAML file. */
+  path: string;
+  version: 1;
+  github: { apiUrl?: string };
+  /** In phase order. */
+  systems: SystemConfig[];
+}
+
+/** A system's transform options from its validated plan entry. */
+export function optionsOf(raw: RawSystem): TransformOptions {
+  const r = raw as Record<string, unknown>;
+  return Object.fromEntries(
+    OPTION_SPECS.map((spec) => [
+      spec.key,
+      spec.kind === "custom" ? spec.plan.toValue(r[spec.plan.key]) : r[spec.key],
+    ]),
+  );
+}
