@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { textTable } from "../src/report/terminal.ts";
+import { textTable } from "../src/report/table.ts";
 import { UlidDeriver } from "../src/sql/ulid.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
 import { DEFAULT_CORPUS, writeCorpus } from "./corpus.ts";

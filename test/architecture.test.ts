@@ -72,7 +72,9 @@ beforeAll(async () => {
   }
   edges = modules.flatMap((m) =>
     m.dependencies
-      .filter((d) => /^(src|transforms)\//.test(d.resolved) && !d.dependencyTypes.includes("type-only"))
+      .filter(
+        (d) => /^(src|transforms)\//.test(d.resolved) && !d.dependencyTypes.includes("type-only"),
+      )
       .map((d) => ({ from: m.source, to: d.resolved })),
   );
 }, 60_000);

@@ -4,12 +4,8 @@ import { decodeTime } from "ulid";
 import { describe, expect, test } from "vitest";
 import { copyDatabase } from "../src/sql/db.ts";
 import { generateSql } from "../src/sql/generate.ts";
-import {
-  applySqlFiles,
-  applyToScratchCopy,
-  openForApply,
-  snapshotTable,
-} from "../src/sql/run-files.ts";
+import { applySqlFiles, applyToScratchCopy, openForApply } from "../src/sql/run-files.ts";
+import { snapshotTable } from "../src/sql/snapshot.ts";
 import { verifySql } from "../src/sql/verify.ts";
 import { scratch } from "./helpers.ts";
 import { makeSessionBuddy, sessionBuddyConfig } from "./sql-fixtures.ts";

@@ -7,9 +7,11 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { runTransforms } from "../../transforms/index.ts";
+import { textTable } from "../report/table.ts";
+import { tableNames } from "../sql/catalog.ts";
 import { openDb } from "../sql/db.ts";
 import type { Engine } from "../sql/escape.ts";
-import { snapshotTable } from "../sql/run-files.ts";
+import { snapshotTable } from "../sql/snapshot.ts";
 import { runMigrate } from "./migrate-run.ts";
 import { runRollback } from "./rollback-run.ts";
 
@@ -244,14 +246,7 @@ export async function workspaceState(ws: DemoWorkspace): Promise<Record<string, 
   for (const d of ws.databases) {
     const db = await openDb(d.engine, d.path, { readOnly: true });
     try {
-      const names = (
-        d.engine === "sqlite"
-          ? await db.all("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-          : await db.all(
-              "SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name",
-            )
-      ).map((r) => String(r.name));
-      for (const t of names) {
+      for (const t of await tableNames(db)) {
         const s = await snapshotTable(db, t);
         out[`${d.system} ${t}`] = `${s.rows} rows, sha256 ${s.sha256.slice(0, 12)}`;
       }
@@ -282,13 +277,7 @@ function compareTable(states: [string, Record<string, string>][]): string {
   const keys = [...new Set(states.flatMap(([, s]) => Object.keys(s)))];
   const header = ["", ...states.map(([h]) => h)];
   const rows = keys.map((k) => [k, ...states.map(([, s]) => s[k] ?? "(none)")]);
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => c.padEnd(w[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
+  return textTable(header, rows);
 }
 
 export interface DemoOptions {

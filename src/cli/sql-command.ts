@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { sqlDirFor } from "../plan/paths.ts";
+import { textTable } from "../report/table.ts";
 import type { CliDeps } from "./io.ts";
 
 interface SqlOptions {
@@ -67,10 +68,12 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
   ).action(async (o: SqlOptions) => {
     const { verifySql } = await import("../sql/verify.ts");
     const r = await verifySql(await resolve(o));
-    const w = Math.max(5, ...r.checks.map((c) => c.name.length));
-    out(`${"check".padEnd(w)}  result  detail\n`);
-    for (const c of r.checks)
-      out(`${c.name.padEnd(w)}  ${c.ok ? "pass  " : "FAIL  "}  ${c.detail}\n`);
+    out(
+      `${textTable(
+        ["check", "result", "detail"],
+        r.checks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
+      )}\n`,
+    );
     if (!r.ok) {
       const failed = r.checks.filter((c) => !c.ok).length;
       throw new Error(`verify ${r.system}: FAILED (${failed} of ${r.checks.length} checks)`);

@@ -1,8 +1,8 @@
 import type { ReportEntry } from "../codemod/plugin.ts";
 import type { RunResult } from "../codemod/runner.ts";
-import type { Summary } from "./terminal.ts";
+import type { Summary } from "./summary.ts";
 
-export interface ReportMeta {
+export interface MigrationReportMeta {
   system: string;
   branch: string;
   /** The branch the migration starts from (the PR's base). */
@@ -40,19 +40,12 @@ function itemList(entries: ReportEntry[]): string[] {
     .map((e) => `- \`${e.file}:${e.line}\` — ${e.reason} (${code(e.before)}, ${e.transform})`);
 }
 
-/** Commit message subject and body, e.g. `ulid-migration(akosha): 12 rewritten, 3 need review`. */
-export function countsLine(s: Summary): string {
-  const parts = [
-    `${s.rewritten} rewritten in ${s.filesChanged} file${s.filesChanged === 1 ? "" : "s"}`,
-  ];
-  if (s.blocking) parts.push(`${s.blocking} blocking`);
-  if (s.needsReview) parts.push(`${s.needsReview} need${s.needsReview === 1 ? "s" : ""} review`);
-  if (s.skipped) parts.push(`${s.skipped} file${s.skipped === 1 ? "" : "s"} skipped`);
-  return parts.join(", ");
-}
-
 /** The report: report.md in the branch and the PR body. Deterministic (no dates) so reruns are no-ops. */
-export function renderMarkdown(result: RunResult, summary: Summary, meta: ReportMeta): string {
+export function renderMarkdown(
+  result: RunResult,
+  summary: Summary,
+  meta: MigrationReportMeta,
+): string {
   const out: string[] = [];
   const blocking = result.entries.filter((e) => e.outcome === "blocking");
   const review = result.entries.filter((e) => e.outcome === "needs-review");
@@ -95,20 +88,4 @@ export function renderMarkdown(result: RunResult, summary: Summary, meta: Report
   out.push("## Post-migration validation", "", "```sh");
   out.push(...(meta.validation ?? defaultValidation(meta.system)), "```", "");
   return out.join("\n");
-}
-
-export function migrationReportJson(result: RunResult, summary: Summary, meta: ReportMeta): string {
-  const data = {
-    version: 1,
-    system: meta.system,
-    branch: meta.branch,
-    base: meta.base,
-    transforms: meta.transforms,
-    summary,
-    filesChanged: result.changes.map((c) => c.file).sort(),
-    entries: result.entries.slice().sort(byPlace),
-    skipped: result.skipped,
-    sqlFiles: meta.sqlFiles ?? [],
-  };
-  return `${JSON.stringify(data, null, 2)}\n`;
 }

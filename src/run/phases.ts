@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
 import { ApplyFailure, DeclinedError } from "../errors.ts";
-import { type ApplyProgress, applyDatabase, inspectDatabase } from "../live/apply.ts";
+import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
+import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
@@ -226,51 +227,4 @@ async function runPhase(
     r.rowsBackfilled = 0;
   }
   r.status = "done";
-}
-
-/** The summary table, one row per system; where the run stopped, and what was done. */
-export function summaryTable(run: RunResult): string {
-  const header = [
-    "system",
-    "status",
-    "rewritten",
-    "review",
-    "blocking",
-    "rows",
-    "validation",
-    "backup",
-    "branch",
-    "PR",
-  ];
-  const rows = run.results.map((r) => [
-    r.system,
-    r.status,
-    String(r.rewritten ?? "-"),
-    String(r.needsReview ?? "-"),
-    String(r.blocking ?? "-"),
-    String(r.rowsBackfilled ?? "-"),
-    r.validation ?? "-",
-    r.backup ?? "-",
-    r.branch ?? "-",
-    r.prUrl ?? "-",
-  ]);
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  const out = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-  if (run.stoppedAt) {
-    const r = run.results.find((x) => x.system === run.stoppedAt);
-    const before = run.results.filter((x) => x.status === "done").map((x) => x.system);
-    out.push(
-      "",
-      `Stopped at ${run.stoppedAt}: ${r?.error ?? "unknown error"}`,
-      `Already done: ${before.length ? before.join(", ") : "nothing"}${r?.done.length ? `; ${run.stoppedAt}: ${r.done.join(", ")}` : ""}. Later phases did not start.`,
-    );
-  }
-  return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 // Undo a migration: databases back from the tool's latest verified backup, the tool's own
 // migration branches deleted (local, and on the remote when it still points at our tip).
-import { listBackups, restoreBackup, verifyBackup } from "../live/apply.ts";
+import { listBackups, restoreBackup, verifyBackup } from "../live/backup.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { branchTip, gitAt, notOursReason } from "../repo/git.ts";
 

@@ -1,3 +1,4 @@
+import { tableNames } from "./catalog.ts";
 import type { Db } from "./db.ts";
 import { sqlString } from "./escape.ts";
 
@@ -54,15 +55,13 @@ export async function readSchema(db: Db): Promise<SchemaInfo> {
 }
 
 async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
-  const names = (await db.all(
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-  )) as { name: string }[];
+  const names = await tableNames(db);
   const tables: TableInfo[] = [];
   const foreignKeys: ForeignKey[] = [];
   const unique = new Set<string>();
   const indexes = new Map<string, string[]>();
   const leading = new Set<string>();
-  for (const { name } of names) {
+  for (const name of names) {
     const lit = sqlString(name, "sqlite");
     const cols = (await db.all(
       `SELECT name, type, pk FROM pragma_table_info(${lit}) ORDER BY cid`,

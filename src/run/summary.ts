@@ -1,0 +1,42 @@
+// The terminal summary of a migrate run: one row per system, and where the run stopped.
+import { textTable } from "../report/table.ts";
+import type { RunResult } from "./phases.ts";
+
+/** The summary table, one row per system; where the run stopped, and what was done. */
+export function summaryTable(run: RunResult): string {
+  const header = [
+    "system",
+    "status",
+    "rewritten",
+    "review",
+    "blocking",
+    "rows",
+    "validation",
+    "backup",
+    "branch",
+    "PR",
+  ];
+  const rows = run.results.map((r) => [
+    r.system,
+    r.status,
+    String(r.rewritten ?? "-"),
+    String(r.needsReview ?? "-"),
+    String(r.blocking ?? "-"),
+    String(r.rowsBackfilled ?? "-"),
+    r.validation ?? "-",
+    r.backup ?? "-",
+    r.branch ?? "-",
+    r.prUrl ?? "-",
+  ]);
+  const out = [textTable(header, rows)];
+  if (run.stoppedAt) {
+    const r = run.results.find((x) => x.system === run.stoppedAt);
+    const before = run.results.filter((x) => x.status === "done").map((x) => x.system);
+    out.push(
+      "",
+      `Stopped at ${run.stoppedAt}: ${r?.error ?? "unknown error"}`,
+      `Already done: ${before.length ? before.join(", ") : "nothing"}${r?.done.length ? `; ${run.stoppedAt}: ${r.done.join(", ")}` : ""}. Later phases did not start.`,
+    );
+  }
+  return `${out.join("\n")}\n`;
+}
