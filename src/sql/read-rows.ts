@@ -2,7 +2,6 @@
 // was read, and derive the mapping rows in (time, rowid) order, straight from the source when it
 // already is in time order, else through an on-disk work table that checks uniqueness and sorts.
 import { createHash } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { DatabaseConfig, TableConfig } from "../plan/database.ts";
