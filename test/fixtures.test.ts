@@ -13,6 +13,10 @@ const FIXTURES = path.resolve(import.meta.dirname, "../__testfixtures__");
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-fixtures-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/**
+ * A case is `<case>.input.py` and `.output.py`, with optional `<case>.options.json` (its flags) and
+ * `<case>.report.json` (the report entries it must give: line, outcome, reason).
+ */
 /** `<case>.options.json` holds the flags of a case (`rules` included), as jscodeshift would pass them. */
 async function caseOptions(plugin: CodemodPlugin, dir: string, name: string) {
   const file = path.join(dir, `${name}.options.json`);
@@ -39,9 +43,10 @@ for (const transform of readdirSync(FIXTURES)) {
     .map((f) => f.slice(0, -".input.py".length));
 
   describe(`${transform} fixtures`, () => {
-    test("the transform is registered and has fixtures", () => {
+    test("the transform is registered and has fixtures, each with its expected report", () => {
       expect(plugin).toBeDefined();
       expect(cases.length).toBeGreaterThan(0);
+      expect(cases.filter((c) => !existsSync(path.join(dir, `${c}.report.json`)))).toEqual([]);
     });
     for (const name of cases) {
       test(name, async () => {
@@ -52,6 +57,16 @@ for (const transform of readdirSync(FIXTURES)) {
         const out = transformSource(`${name}.py`, input, [plugin], options);
         if (!out.ok) throw new Error(out.error);
         expect(out.output).toBe(expected);
+        // The review verdicts, as data: the README's tables are these cases.
+        const reportFile = path.join(dir, `${name}.report.json`);
+        if (existsSync(reportFile)) {
+          const got = out.entries.map((e) => ({
+            line: e.line,
+            outcome: e.outcome,
+            reason: e.reason,
+          }));
+          expect(got).toEqual(JSON.parse(readFileSync(reportFile, "utf8")));
+        }
         expect(firstSyntaxProblem(parsePython(out.output.replace(/^\uFEFF/, "")))).toBeUndefined();
         queueCompile(out.output, `${transform}-${name}`);
         const again = transformSource(`${name}.py`, out.output, [plugin], options);
