@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
+import type { SimpleGit } from "simple-git";
 import type { RunTransforms } from "../../transforms/index.ts";
 import { RefusalError } from "../errors.ts";
 import { reportDir } from "../plan/paths.ts";
@@ -10,7 +11,7 @@ import { renderMarkdown } from "../report/markdown.ts";
 import { countsLine, type Summary, summarize } from "../report/summary.ts";
 import { redact, redactError, secretsFromEnv } from "../util/redact.ts";
 import { branchTip, inspectRepo, isAncestor, notOursReason, remoteUrl, TRAILER } from "./git.ts";
-import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts";
+import { clampBody, openOrUpdatePullRequest, parseRemoteUrl, type RepoSlug } from "./github.ts";
 
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */
@@ -24,8 +25,6 @@ export interface MigrateOptions {
   push?: boolean;
   /** Implies push: a PR needs the branch on the remote. */
   openPr?: boolean;
-  /** Unused here: confirmations are asked by the phase runner (src/phases.ts) before calling this. */
-  yes?: boolean;
   github?: { apiUrl: string; token?: string };
   /** More files to commit with the migration (e.g. generated SQL), and to mention in the PR. */
   extraFiles?: ExtraFile[];
@@ -83,21 +82,79 @@ export async function migrateSystem(
   }
 }
 
+/** What the checks found: the repository, the user's branch, and the migration branch's tip. */
+interface RepoContext {
+  git: SimpleGit;
+  root: string;
+  /** The user's branch. */
+  base: string;
+  /** `refs/heads/<base>`: full ref names, so a tag or file called like the branch is never picked. */
+  baseRef: string;
+  /** The migration branch's tip when it exists already (it is then the tool's). */
+  oldTip: string | null;
+  /** Where the PR goes, when one is wanted. */
+  slug: RepoSlug | null;
+}
+
 async function migrateOne(
   system: SystemConfig,
   opts: MigrateOptions,
   secrets: string[],
 ): Promise<MigrateOutcome> {
   const log = opts.log ?? (() => {});
-  const label = system.name;
-  const wantPr = !!opts.openPr;
-  const wantPush = !!opts.push || wantPr;
-  const dryRun = !!opts.dryRun;
+  const ctx = await checkRepository(system, opts);
+  const rewrite = await computeRewrite(system, ctx, opts, log);
+  const outcome: MigrateOutcome = {
+    system: system.name,
+    branch: system.branch,
+    base: ctx.base,
+    commit: null,
+    merged: false,
+    pushed: false,
+    prUrl: null,
+    prAction: null,
+    summary: rewrite.summary,
+    diff: rewrite.diff,
+    report: rewrite.report,
+    dryRun: !!opts.dryRun,
+  };
+  if (opts.dryRun) return outcome;
 
+  await commitOnBranch(system, ctx, rewrite, outcome, log);
+  const wantPush = !!opts.push || !!opts.openPr;
+  if (wantPush && !(await branchTip(ctx.git, system.branch))) {
+    log(`${system.name}: nothing to migrate, so no branch to push`);
+    return outcome;
+  }
+  if (wantPush) await pushBranch(system, ctx, outcome, secrets, log);
+  if (opts.openPr && ctx.slug && opts.github?.token) {
+    const pr = await openOrUpdatePullRequest({
+      ...ctx.slug,
+      apiUrl: opts.github.apiUrl,
+      token: opts.github.token,
+      head: system.branch,
+      base: ctx.base,
+      title: `ULID migration: ${system.name}`,
+      body: clampBody(
+        rewrite.report,
+        `The full report is in \`${reportDir(system.name)}/report.md\` on the branch.`,
+      ),
+    });
+    outcome.prUrl = pr.url;
+    outcome.prAction = pr.action;
+  }
+  return outcome;
+}
+
+/**
+ * Everything that can refuse is checked before anything changes: the checkout (clean, on a
+ * branch, not the migration branch), the migration branch's owner, and what a push or PR needs.
+ */
+async function checkRepository(system: SystemConfig, opts: MigrateOptions): Promise<RepoContext> {
+  const label = system.name;
   const repo = await inspectRepo(system.repo, label);
   const { git } = repo;
   const base = repo.branch;
-  // Full ref names: a tag or file called like the branch must not be picked instead.
   const baseRef = `refs/heads/${base}`;
   if (base === system.branch) {
     throw new RefusalError(
@@ -113,13 +170,11 @@ async function migrateOne(
       );
     }
   }
-
-  // Everything the PR needs is checked before anything changes.
-  let slug: { owner: string; repo: string } | null = null;
-  if (wantPush && !dryRun) {
+  let slug: RepoSlug | null = null;
+  if ((opts.push || opts.openPr) && !opts.dryRun) {
     const url = await remoteUrl(git, system.remote);
     if (!url) throw new RefusalError(`${label}: remote "${system.remote}" does not exist`);
-    if (wantPr) {
+    if (opts.openPr) {
       slug = system.github ?? parseRemoteUrl(url);
       if (!slug) {
         throw new RefusalError(
@@ -131,11 +186,28 @@ async function migrateOne(
       }
     }
   }
+  return { git, root: repo.root, base, baseRef, oldTip, slug };
+}
 
-  log(`${label}: transforming ${system.repo} (${base})`);
+interface Rewrite {
+  summary: Summary;
+  report: string;
+  diff: string;
+  /** Every file the commit writes: changed sources, the reports, the extra (SQL) files. */
+  files: ExtraFile[];
+}
+
+/** The rewrite, computed on the user's branch without writing anything, and the reports. */
+async function computeRewrite(
+  system: SystemConfig,
+  ctx: RepoContext,
+  opts: MigrateOptions,
+  log: (line: string) => void,
+): Promise<Rewrite> {
+  log(`${system.name}: transforming ${system.repo} (${ctx.base})`);
   const result = await opts.runCodemod({
-    paths: [repo.root],
-    root: repo.root,
+    paths: [ctx.root],
+    root: ctx.root,
     transforms: system.transforms,
     options: system.options,
     include: system.include,
@@ -146,28 +218,11 @@ async function migrateOne(
   const meta = {
     system: system.name,
     branch: system.branch,
-    base,
+    base: ctx.base,
     transforms: system.transforms,
     ...(opts.sqlFiles ? { sqlFiles: opts.sqlFiles } : {}),
   };
   const report = renderMarkdown(result, summary, meta);
-  const diff = unifiedDiff(result.changes);
-  const outcome: MigrateOutcome = {
-    system: system.name,
-    branch: system.branch,
-    base,
-    commit: null,
-    merged: false,
-    pushed: false,
-    prUrl: null,
-    prAction: null,
-    summary,
-    diff,
-    report,
-    dryRun,
-  };
-  if (dryRun) return outcome;
-
   const dir = reportDir(system.name);
   const files: ExtraFile[] = [
     ...result.changes.map((c) => ({ file: c.file, content: c.after })),
@@ -175,12 +230,29 @@ async function migrateOne(
     { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
     ...(opts.extraFiles ?? []),
   ];
-
   for (const f of files) {
     if (isAbsolute(f.file) || f.file.split(/[\\/]/).includes("..") || f.file.startsWith(".git/")) {
-      throw new Error(`${label}: refusing to write ${f.file}: not a path inside the repository`);
+      throw new Error(
+        `${system.name}: refusing to write ${f.file}: not a path inside the repository`,
+      );
     }
   }
+  return { summary, report, diff: unifiedDiff(result.changes), files };
+}
+
+/**
+ * On the migration branch (created from the user's branch, or reused and brought up to date with
+ * it), write the files and commit them. The user is put back on their branch whatever happens;
+ * a failure before the commit leaves every file and ref as it was.
+ */
+async function commitOnBranch(
+  system: SystemConfig,
+  ctx: RepoContext,
+  rewrite: Rewrite,
+  outcome: MigrateOutcome,
+  log: (line: string) => void,
+): Promise<void> {
+  const { git, oldTip, baseRef, base } = ctx;
   const created: string[] = [];
   let switched = false;
   let fastForwarded = false;
@@ -196,30 +268,8 @@ async function migrateOne(
         await git.raw(["merge", "-q", "--ff-only", baseRef]);
         fastForwarded = true;
       } else if (!(await isAncestor(git, baseRef, system.branch))) {
-        log(`${label}: merging ${base} into ${system.branch}`);
-        try {
-          await git.raw([
-            "merge",
-            "--no-ff",
-            "--no-edit",
-            "-m",
-            `Merge ${base} into ${system.branch}\n\n${TRAILER}: ${system.name}`,
-            baseRef,
-          ]);
-        } catch (e) {
-          const conflicted = (
-            await git.raw(["diff", "--name-only", "--diff-filter=U"]).catch(() => "")
-          )
-            .split("\n")
-            .filter(Boolean);
-          await git.raw(["merge", "--abort"]).catch(() => {});
-          const detail = conflicted.length
-            ? `conflicting files: ${conflicted.join(", ")}`
-            : String((e as Error).message).trim();
-          throw new RefusalError(
-            `${label}: ${base} has changes that conflict with ${system.branch} (${detail}); nothing was changed. Merge ${base} into ${system.branch} yourself (keeping the "${TRAILER}: ${system.name}" trailer in the merge commit) or delete the branch, then rerun.`,
-          );
-        }
+        log(`${system.name}: merging ${base} into ${system.branch}`);
+        await mergeBase(system, ctx);
         outcome.merged = true;
       }
     } else {
@@ -227,94 +277,113 @@ async function migrateOne(
       switched = true;
     }
 
-    for (const f of files) {
-      const abs = join(repo.root, f.file);
+    for (const f of rewrite.files) {
+      const abs = join(ctx.root, f.file);
       if (!existsSync(abs)) created.push(abs);
       else if (readFileSync(abs, "utf8") === f.content) continue;
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, f.content);
     }
     // Only our files, literally named (never `add -A`); -f: a .gitignore must not hide the report.
-    await git.raw(["--literal-pathspecs", "add", "-f", "--", ...files.map((f) => f.file)]);
+    await git.raw(["--literal-pathspecs", "add", "-f", "--", ...rewrite.files.map((f) => f.file)]);
     const staged = (await git.raw(["diff", "--cached", "--name-only"])).split("\n").filter(Boolean);
     // A report that changed on its own (e.g. after the PR landed, nothing is left to rewrite)
     // is no reason for a commit: source or extra files are, or a merge it must describe.
+    const dir = reportDir(system.name);
     const reports = new Set([`${dir}/report.md`, `${dir}/report.json`]);
     if (staged.some((f) => !reports.has(f)) || (outcome.merged && staged.length > 0)) {
-      await git.raw(["commit", "-q", "-m", commitMessage(system.name, summary, outcome.merged)]);
+      await git.raw([
+        "commit",
+        "-q",
+        "-m",
+        commitMessage(system.name, rewrite.summary, outcome.merged),
+      ]);
       committed = true;
     }
     if (committed || outcome.merged) outcome.commit = (await git.revparse(["HEAD"])).trim();
     ok = true;
   } finally {
-    if (switched) await restore(ok);
-  }
-
-  async function restore(success: boolean): Promise<void> {
-    if (!success || !committed) {
-      // The tree was clean when we started, so every change here is ours to undo.
-      await git.raw(["reset", "-q", "--hard"]).catch(() => {});
-      for (const abs of created) if (existsSync(abs)) unlinkSync(abs);
-    }
-    await git.raw(["checkout", "-q", base, "--"]);
-    // Undo our own ref moves when nothing of ours ended on the branch.
-    if (!success || (!outcome.commit && (fastForwarded || !oldTip))) {
-      if (oldTip) await git.raw(["update-ref", `refs/heads/${system.branch}`, oldTip]);
-      else await git.raw(["branch", "-q", "-D", system.branch]).catch(() => {});
-    }
-  }
-
-  if (wantPush && !(await branchTip(git, system.branch))) {
-    log(`${label}: nothing to migrate, so no branch to push`);
-    return outcome;
-  }
-  if (wantPush) {
-    log(`${label}: pushing ${system.branch} to ${system.remote}`);
-    try {
-      await git.raw([
-        "push",
-        "-q",
-        system.remote,
-        `refs/heads/${system.branch}:refs/heads/${system.branch}`,
-      ]);
-    } catch (e) {
-      // A refused push must leave the repository as it was: undo this run's ref move (a rerun
-      // makes the same change again). The objects stay, unreferenced, for git gc.
-      let undone = true;
-      if (outcome.commit) {
-        const ref = `refs/heads/${system.branch}`;
-        const undo = oldTip
-          ? git.raw(["update-ref", ref, oldTip, outcome.commit])
-          : git.raw(["update-ref", "-d", ref, outcome.commit]);
-        undone = await undo.then(
-          () => true,
-          () => false,
-        );
+    if (switched) {
+      if (!ok || !committed) {
+        // The tree was clean when we started, so every change here is ours to undo.
+        await git.raw(["reset", "-q", "--hard"]).catch(() => {});
+        for (const abs of created) if (existsSync(abs)) unlinkSync(abs);
       }
-      const kept = undone
-        ? "nothing was kept locally; rerun to retry"
-        : `the local commit ${outcome.commit?.slice(0, 12)} is kept`;
-      throw new Error(
-        redact(
-          `${label}: pushing ${system.branch} to ${system.remote} failed (${kept}): ${(e as Error).message.trim()}`,
-          secrets,
-        ),
+      await git.raw(["checkout", "-q", base, "--"]);
+      // Undo our own ref moves when nothing of ours ended on the branch.
+      if (!ok || (!outcome.commit && (fastForwarded || !oldTip))) {
+        if (oldTip) await git.raw(["update-ref", `refs/heads/${system.branch}`, oldTip]);
+        else await git.raw(["branch", "-q", "-D", system.branch]).catch(() => {});
+      }
+    }
+  }
+}
+
+/** Brings the migration branch up to date with base by a merge commit carrying the trailer. */
+async function mergeBase(system: SystemConfig, ctx: RepoContext): Promise<void> {
+  const { git, base, baseRef } = ctx;
+  try {
+    await git.raw([
+      "merge",
+      "--no-ff",
+      "--no-edit",
+      "-m",
+      `Merge ${base} into ${system.branch}\n\n${TRAILER}: ${system.name}`,
+      baseRef,
+    ]);
+  } catch (e) {
+    const conflicted = (await git.raw(["diff", "--name-only", "--diff-filter=U"]).catch(() => ""))
+      .split("\n")
+      .filter(Boolean);
+    await git.raw(["merge", "--abort"]).catch(() => {});
+    const detail = conflicted.length
+      ? `conflicting files: ${conflicted.join(", ")}`
+      : String((e as Error).message).trim();
+    throw new RefusalError(
+      `${system.name}: ${base} has changes that conflict with ${system.branch} (${detail}); nothing was changed. Merge ${base} into ${system.branch} yourself (keeping the "${TRAILER}: ${system.name}" trailer in the merge commit) or delete the branch, then rerun.`,
+    );
+  }
+}
+
+/** A refused push leaves the repository as it was: this run's ref move is undone. */
+async function pushBranch(
+  system: SystemConfig,
+  ctx: RepoContext,
+  outcome: MigrateOutcome,
+  secrets: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const { git, oldTip } = ctx;
+  log(`${system.name}: pushing ${system.branch} to ${system.remote}`);
+  try {
+    await git.raw([
+      "push",
+      "-q",
+      system.remote,
+      `refs/heads/${system.branch}:refs/heads/${system.branch}`,
+    ]);
+  } catch (e) {
+    // A rerun makes the same change again. The objects stay, unreferenced, for git gc.
+    let undone = true;
+    if (outcome.commit) {
+      const ref = `refs/heads/${system.branch}`;
+      const undo = oldTip
+        ? git.raw(["update-ref", ref, oldTip, outcome.commit])
+        : git.raw(["update-ref", "-d", ref, outcome.commit]);
+      undone = await undo.then(
+        () => true,
+        () => false,
       );
     }
-    outcome.pushed = true;
+    const kept = undone
+      ? "nothing was kept locally; rerun to retry"
+      : `the local commit ${outcome.commit?.slice(0, 12)} is kept`;
+    throw new Error(
+      redact(
+        `${system.name}: pushing ${system.branch} to ${system.remote} failed (${kept}): ${(e as Error).message.trim()}`,
+        secrets,
+      ),
+    );
   }
-  if (wantPr && slug && opts.github?.token) {
-    const pr = await openOrUpdatePullRequest({
-      ...slug,
-      apiUrl: opts.github.apiUrl,
-      token: opts.github.token,
-      head: system.branch,
-      base,
-      title: `ULID migration: ${system.name}`,
-      body: clampBody(report, `The full report is in \`${dir}/report.md\` on the branch.`),
-    });
-    outcome.prUrl = pr.url;
-    outcome.prAction = pr.action;
-  }
-  return outcome;
+  outcome.pushed = true;
 }

@@ -1,9 +1,9 @@
 // The terminal summary of a migrate run: one row per system, and where the run stopped.
 import { textTable } from "../report/table.ts";
-import type { RunResult } from "./phases.ts";
+import type { PhasesResult } from "./phases.ts";
 
 /** The summary table, one row per system; where the run stopped, and what was done. */
-export function summaryTable(run: RunResult): string {
+export function summaryTable(run: PhasesResult): string {
   const header = [
     "system",
     "status",
