@@ -4,7 +4,7 @@ import type { ApplyProgress } from "../live/apply.ts";
 import { resolveApiUrl } from "../repo/github.ts";
 import { countsLine } from "../report/summary.ts";
 import { runPhases } from "../run/phases.ts";
-import { summaryTable } from "../run/summary.ts";
+import { summaryTable } from "../run/summary-table.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
 import type { CliDeps } from "./io.ts";
 import type { MigrateFlags } from "./migrate-command.ts";

@@ -8,10 +8,10 @@ import path from "node:path";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { TOOL_VERSION } from "../version.ts";
 import { explainDbError, openDb } from "./db.ts";
+import { readSchema } from "./introspect.ts";
 import { MANIFEST, type Manifest, type TablePlan } from "./manifest.ts";
 import { planTable } from "./plan-table.ts";
 import { mapTable, SMALL_CACHE, type TablePass } from "./read-rows.ts";
-import { readSchema } from "./schema.ts";
 import { writeTableFiles } from "./write-files.ts";
 
 export type { TablePass } from "./read-rows.ts";

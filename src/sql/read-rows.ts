@@ -7,9 +7,9 @@ import Database from "better-sqlite3";
 import type { DatabaseConfig, TableConfig } from "../plan/database.ts";
 import type { Db } from "./db.ts";
 import { type Engine, ident } from "./escape.ts";
+import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts";
 import type { TablePlan } from "./manifest.ts";
 import { type MapBodySink, openMapBody, THREAD_BATCH } from "./map-body.ts";
-import { colKey, findColumn, findTable, type SchemaInfo } from "./schema.ts";
 import { Utf8Buffer } from "./sql-file.ts";
 import {
   checkRange,
