@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { DatabaseConfig } from "../plan/database.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 import { TOOL_VERSION } from "../version.ts";
 import { explainDbError, openDb } from "./db.ts";
 import { readSchema } from "./introspect.ts";
@@ -65,6 +66,7 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
     const plans: TablePlan[] = [];
     const passes: TablePass[] = [];
     for (const [i, t] of cfg.tables.entries()) {
+      checkInterrupted("sql generate");
       const nnnn = String(i + 1).padStart(4, "0");
       const plan = planTable(t, schema, cfg, nnnn, report);
       plans.push(plan);
