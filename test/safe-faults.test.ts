@@ -128,6 +128,8 @@ describe("apply faults", () => {
         stdio: "ignore",
         env: {
           ...process.env,
+          // A killed process cannot remove its scratch folders: keep them in the test's own.
+          TMPDIR: tmp.dir,
           ULID_CODEMOD_TEST_PAUSE: "apply:after-file:2",
           ULID_CODEMOD_TEST_PAUSE_MARKER: marker,
         },
