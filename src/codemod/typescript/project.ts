@@ -1,0 +1,221 @@
+// The type check of a run: the changed files of each tsconfig.json, in that project's own program
+// (through ts-morph), before and after. An error the rewrite introduces takes the edit that caused
+// it back (the site is then reported for review); the others stay.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { Project, ts } from "ts-morph";
+import type { Edit, RunHooks, TransformedFile } from "../plugin.ts";
+import { toPosix } from "../walk.ts";
+import type { TsFile } from "./language.ts";
+import load from "./load.cjs";
+
+/** Rounds of take-back-and-check before a file's remaining rewrites are all taken back. */
+const ROUNDS = 3;
+
+/** The nearest file of this name from `dir` up to `root` (inclusive), or undefined. */
+export function nearest(dir: string, root: string, name: string): string | undefined {
+  let cur = dir;
+  for (;;) {
+    const candidate = path.join(cur, name);
+    if (existsSync(candidate)) return candidate;
+    const rel = path.relative(root, cur);
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
+    cur = path.dirname(cur);
+  }
+}
+
+interface Problem {
+  file: string;
+  line: number;
+  code: number;
+  message: string;
+  /** Offset in the file's text as checked. */
+  start: number;
+}
+
+/**
+ * The changed files that still change after the check (those without a tsconfig.json are not
+ * checked). Errors that were there before the rewrite are not the rewrite's.
+ */
+export async function typeCheck(
+  files: TransformedFile<TsFile>[],
+  run: RunHooks<TsFile>,
+): Promise<TransformedFile<TsFile>[]> {
+  const byConfig = new Map<string, TransformedFile<TsFile>[]>();
+  const kept: TransformedFile<TsFile>[] = [];
+  for (const f of files) {
+    const config = nearest(path.dirname(f.abs), run.root, "tsconfig.json");
+    if (!config) kept.push(f);
+    else byConfig.set(config, [...(byConfig.get(config) ?? []), f]);
+  }
+  for (const [config, group] of byConfig) kept.push(...checkProject(config, group, run));
+  return kept;
+}
+
+function checkProject(
+  config: string,
+  files: TransformedFile<TsFile>[],
+  run: RunHooks<TsFile>,
+): TransformedFile<TsFile>[] {
+  const { Project, ts } = load.loadTsMorph();
+  const configRel = toPosix(path.relative(run.root, config));
+  let project: Project;
+  try {
+    project = new Project({
+      tsConfigFilePath: config,
+      resolutionHost: addedPackagesHost(ts, files),
+    });
+  } catch (e) {
+    run.report({
+      transform: "typescript",
+      file: configRel,
+      line: 1,
+      column: 1,
+      before: "",
+      after: null,
+      outcome: "needs-review",
+      reason: `could not be read (${(e as Error).message.split("\n")[0]}): the rewrites of ${files.length} file(s) under it were not type-checked`,
+    });
+    return files;
+  }
+  const inProject = files.filter((f) => project.getSourceFile(f.abs));
+  const outside = files.filter((f) => !project.getSourceFile(f.abs));
+  if (inProject.length === 0) return files;
+  // The changed files and the files importing them: a changed type can break an importer.
+  const watched = new Set<string>(inProject.map((f) => f.abs));
+  const importers = new Map<string, Set<string>>();
+  for (const f of inProject) {
+    const mine = new Set<string>();
+    for (const r of project.getSourceFile(f.abs)?.getReferencingSourceFiles() ?? []) {
+      mine.add(path.normalize(r.getFilePath()));
+    }
+    importers.set(f.abs, mine);
+    for (const abs of mine) watched.add(abs);
+  }
+  const errors = () => {
+    const program = project.getProgram().compilerObject;
+    const out = new Map<string, Problem[]>();
+    for (const abs of watched) {
+      const sf = program.getSourceFile(toPosix(abs));
+      if (!sf) continue;
+      const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+      out.set(
+        abs,
+        diags
+          .filter((d) => d.category === ts.DiagnosticCategory.Error)
+          .map((d) => ({
+            file: toPosix(path.relative(run.root, abs)),
+            line: sf.getLineAndCharacterOfPosition(d.start ?? 0).line + 1,
+            code: d.code,
+            message: ts.flattenDiagnosticMessageText(d.messageText, " "),
+            start: d.start ?? 0,
+          })),
+      );
+    }
+    return out;
+  };
+  const before = errors();
+  const current = new Map<string, TransformedFile<TsFile> | null>(inProject.map((f) => [f.abs, f]));
+  const put = (abs: string) => {
+    const f = current.get(abs);
+    const text = f ? f.output : (inProject.find((x) => x.abs === abs)?.ctx.source ?? "");
+    project.createSourceFile(abs, text, { overwrite: true });
+  };
+  for (const abs of current.keys()) put(abs);
+
+  for (let round = 1; ; round++) {
+    // Per changed file: the edits to take back, and the first error that says why.
+    const blame = new Map<string, { edits: Set<Edit>; problem: Problem }>();
+    const accuse = (f: TransformedFile<TsFile>, edits: readonly Edit[], problem: Problem) => {
+      const b = blame.get(f.abs) ?? { edits: new Set<Edit>(), problem };
+      // The last round takes back all that is left: some error stays whatever is kept.
+      for (const e of round >= ROUNDS ? f.edits : edits) if (e.entry) b.edits.add(e);
+      blame.set(f.abs, b);
+    };
+    for (const [abs, problems] of errors()) {
+      for (const p of introduced(before.get(abs) ?? [], problems)) {
+        const own = current.get(abs);
+        if (own) {
+          // Inside one of the file's rewrites: that one. Elsewhere (the import line, a use of
+          // a value whose type changed): all of them.
+          const e = culprit(own, p.start);
+          accuse(own, e ? [e] : own.edits, p);
+          continue;
+        }
+        // An importer broke: the changed files it imports.
+        for (const [changed, by] of importers) {
+          const f = current.get(changed);
+          if (f && by.has(abs)) accuse(f, f.edits, p);
+        }
+      }
+    }
+    let progressed = false;
+    for (const [abs, { edits, problem }] of blame) {
+      const f = current.get(abs);
+      if (!f || edits.size === 0) continue;
+      const reason = `the rewrite does not type-check against ${configRel} (${problem.file}:${problem.line}: TS${problem.code} ${problem.message}); left as it was`;
+      current.set(
+        abs,
+        run.withhold(f, [...edits], () => reason),
+      );
+      put(abs);
+      progressed = true;
+    }
+    if (!progressed) break;
+  }
+  return [...outside, ...[...current.values()].filter((f) => f !== null)];
+}
+
+/** Problems in `after` that `before` did not have (compared by code and message; lines move). */
+function introduced(before: Problem[], after: Problem[]): Problem[] {
+  const counts = new Map<string, number>();
+  const key = (p: Problem) => `${p.code}\0${p.message}`;
+  for (const p of before) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
+  return after.filter((p) => {
+    const n = counts.get(key(p)) ?? 0;
+    counts.set(key(p), n - 1);
+    return n <= 0;
+  });
+}
+
+/** The transform edit whose replacement text holds this offset of the output. */
+function culprit(file: TransformedFile<TsFile>, offset: number): Edit | undefined {
+  let delta = 0;
+  for (const e of [...file.edits].sort((a, b) => a.start - b.start)) {
+    const start = e.start + delta;
+    const end = start + e.text.length;
+    if (offset >= start && offset <= end) return e.entry ? e : undefined;
+    delta += e.text.length - (e.end - e.start);
+  }
+  return undefined;
+}
+
+/**
+ * Module resolution as the project has it, except that a package this run adds an import of and
+ * the project has not installed yet (its lockfile is refreshed after the change) resolves to the
+ * tool's own copy of it: its types are what the project will get.
+ */
+function addedPackagesHost(tsApi: typeof ts, files: TransformedFile<TsFile>[]) {
+  const added = new Set(files.flatMap((f) => f.ctx.imports.added.map((a) => a.module)));
+  return (host: ts.ModuleResolutionHost, options: () => ts.CompilerOptions) => ({
+    resolveModuleNames(
+      names: string[],
+      containingFile: string,
+      _reused: string[] | undefined,
+      redirected: ts.ResolvedProjectReference | undefined,
+      _options: ts.CompilerOptions,
+      containing?: ts.SourceFile,
+    ) {
+      const mode = containing?.impliedNodeFormat;
+      return names.map((name) => {
+        const resolve = (from: string) =>
+          tsApi.resolveModuleName(name, from, options(), host, undefined, redirected, mode)
+            .resolvedModule;
+        const found = resolve(containingFile);
+        if (found || !added.has(name)) return found;
+        const own = load.ownPackageDir(name);
+        return own ? resolve(path.join(own, "..", "..", "resolve-from-here.ts")) : undefined;
+      });
+    },
+  });
+}
