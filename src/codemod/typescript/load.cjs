@@ -1,14 +1,41 @@
 // ts-morph (and the TypeScript compiler it carries), loaded on first use: about 0.4 s, paid only by
 // runs that parse a TypeScript or JavaScript file. CommonJS for the reason python/native.cjs is:
 // a synchronous require that works from our ESM, the bundle and jscodeshift's babel (CommonJS,
-// where `import.meta` does not exist). Also where the packages a rewrite adds resolve from.
+// where `import.meta` does not exist).
+const fs = require("node:fs");
+const Module = require("node:module");
+
 let tsMorph;
+
+/**
+ * Plain CommonJS loading while ts-morph and its dependencies load. jscodeshift's runner compiles
+ * every file that is required with babel, node_modules included: babel rejects ts-morph's
+ * class static blocks, and would take half a minute over the 9 MB compiler anyway. These
+ * packages are CommonJS as published, so compiling them as they are is what Node itself does.
+ */
+function withPlainLoader(load) {
+  const exts = Module._extensions;
+  const saved = { js: exts[".js"], cjs: exts[".cjs"] };
+  const plain = (mod, filename) => {
+    const code = fs.readFileSync(filename, "utf8");
+    mod._compile(code.charCodeAt(0) === 0xfeff ? code.slice(1) : code, filename);
+  };
+  exts[".js"] = plain;
+  exts[".cjs"] = plain;
+  try {
+    return load();
+  } finally {
+    exts[".js"] = saved.js;
+    exts[".cjs"] = saved.cjs;
+  }
+}
+
 module.exports = {
   loadTsMorph() {
-    tsMorph ??= require("ts-morph");
+    tsMorph ??= withPlainLoader(() => require("ts-morph"));
     return tsMorph;
   },
-  /** The tool's own copy of a package: its directory, or undefined when it is not installed. */
+  /** The tool's own copy of a package (its directory), or undefined when it is not installed. */
   ownPackageDir(name) {
     try {
       return require("node:path").dirname(require.resolve(`${name}/package.json`));
