@@ -8,7 +8,7 @@ import type { Edit, ReportEntry, RunHooks, TransformedFile } from "../plugin.ts"
 import { toPosix } from "../walk.ts";
 import type { TsFile } from "./language.ts";
 import { tsApi } from "./parse.ts";
-import { nearest } from "./project.ts";
+import { lineOf, nearest } from "./project.ts";
 
 const LOCKFILES: [string, string][] = [
   ["package-lock.json", "npm install"],
@@ -67,10 +67,17 @@ function editManifest(
     before: "",
     ...fields,
   });
+  // JSON.parse says whether it is JSON (the compiler's JSON parser also takes comments and
+  // trailing commas); the compiler's tree says where things are.
+  let strict = true;
+  try {
+    JSON.parse(text);
+  } catch {
+    strict = false;
+  }
   const json = api.parseJsonText(abs, text);
-  const parseError = (json as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics;
   const root = json.statements[0]?.expression;
-  if (parseError?.length || !root || !api.isObjectLiteralExpression(root)) {
+  if (!strict || !root || !api.isObjectLiteralExpression(root)) {
     for (const [module, { range }] of deps) {
       run.report(
         entryAt(1, {
@@ -124,12 +131,6 @@ function editManifest(
     if (e.after) e.line = lineOf(after, after.indexOf(e.after));
   }
   run.change({ abs, before, after, entries });
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
-  return line;
 }
 
 function lockfile(dir: string, root: string): { file: string; command: string } | undefined {

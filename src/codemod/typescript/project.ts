@@ -124,22 +124,24 @@ function checkProject(
   for (const abs of current.keys()) put(abs);
 
   for (let round = 1; ; round++) {
-    // Per changed file: the edits to take back, and the first error that says why.
-    const blame = new Map<string, { edits: Set<Edit>; problem: Problem }>();
+    // Per changed file: the edits to take back, each with the error that says why.
+    const blame = new Map<string, Map<Edit, Problem>>();
     const accuse = (f: TransformedFile<TsFile>, edits: readonly Edit[], problem: Problem) => {
-      const b = blame.get(f.abs) ?? { edits: new Set<Edit>(), problem };
+      const mine = blame.get(f.abs) ?? new Map<Edit, Problem>();
       // The last round takes back all that is left: some error stays whatever is kept.
-      for (const e of round >= ROUNDS ? f.edits : edits) if (e.entry) b.edits.add(e);
-      blame.set(f.abs, b);
+      for (const e of round >= ROUNDS ? f.edits : edits) {
+        if (e.entry && !mine.has(e)) mine.set(e, problem);
+      }
+      blame.set(f.abs, mine);
     };
     for (const [abs, problems] of errors()) {
       for (const p of introduced(before.get(abs) ?? [], problems)) {
         const own = current.get(abs);
         if (own) {
-          // Inside one of the file's rewrites: that one. Elsewhere (the import line, a use of
-          // a value whose type changed): all of them.
-          const e = culprit(own, p.start);
-          accuse(own, e ? [e] : own.edits, p);
+          const sf = project.getProgram().compilerObject.getSourceFile(toPosix(abs));
+          // Said at the line of the file as it is (the error is in the rewritten text).
+          const at = { ...p, line: lineOf(own.ctx.source, sourceOffset(own, p.start)) };
+          accuse(own, sf ? culprits(ts, own, sf, p.start) : own.edits, at);
           continue;
         }
         // An importer broke: the changed files it imports.
@@ -150,20 +152,39 @@ function checkProject(
       }
     }
     let progressed = false;
-    for (const [abs, { edits, problem }] of blame) {
+    for (const [abs, edits] of blame) {
       const f = current.get(abs);
       if (!f || edits.size === 0) continue;
-      const reason = `the rewrite does not type-check against ${configRel} (${problem.file}:${problem.line}: TS${problem.code} ${problem.message}); left as it was`;
-      current.set(
-        abs,
-        run.withhold(f, [...edits], () => reason),
-      );
+      const reason = (e: Edit) => {
+        const p = edits.get(e) as Problem;
+        return `the rewrite does not type-check against ${configRel} (${p.file}:${p.line}: TS${p.code} ${p.message}); left as it was`;
+      };
+      current.set(abs, run.withhold(f, [...edits.keys()], reason));
       put(abs);
       progressed = true;
     }
     if (!progressed) break;
   }
   return [...outside, ...[...current.values()].filter((f) => f !== null)];
+}
+
+/** Where an offset of a file's output was in its source (an edit's start, inside one). */
+function sourceOffset(file: TransformedFile<TsFile>, offset: number): number {
+  let delta = 0;
+  for (const e of [...file.edits].sort((a, b) => a.start - b.start)) {
+    const start = e.start + delta;
+    if (offset < start) break;
+    if (offset < start + e.text.length) return e.start;
+    delta += e.text.length - (e.end - e.start);
+  }
+  return offset - delta;
+}
+
+/** 1-based line of an offset. */
+export function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
 }
 
 /** Problems in `after` that `before` did not have (compared by code and message; lines move). */
@@ -178,16 +199,38 @@ function introduced(before: Problem[], after: Problem[]): Problem[] {
   });
 }
 
-/** The transform edit whose replacement text holds this offset of the output. */
-function culprit(file: TransformedFile<TsFile>, offset: number): Edit | undefined {
+/**
+ * The transform edits an error at `offset` of the output comes from: those inside the smallest
+ * node around the error that holds any (TypeScript reports `const key: K = ulid()` at `key`, a
+ * bad `return ulid()` at `return`). The whole file's when only the file holds one.
+ */
+function culprits(
+  tsApi: typeof ts,
+  file: TransformedFile<TsFile>,
+  sf: ts.SourceFile,
+  offset: number,
+): readonly Edit[] {
+  const placed: { edit: Edit; start: number; end: number }[] = [];
   let delta = 0;
   for (const e of [...file.edits].sort((a, b) => a.start - b.start)) {
     const start = e.start + delta;
-    const end = start + e.text.length;
-    if (offset >= start && offset <= end) return e.entry ? e : undefined;
+    if (e.entry) placed.push({ edit: e, start, end: start + e.text.length });
     delta += e.text.length - (e.end - e.start);
   }
-  return undefined;
+  let node: ts.Node = sf;
+  for (;;) {
+    const child: ts.Node | undefined = tsApi.forEachChild(node, (c) =>
+      c.getStart(sf) <= offset && offset < c.end ? c : undefined,
+    );
+    if (!child) break;
+    node = child;
+  }
+  for (let n: ts.Node | undefined = node; n && n !== sf; n = n.parent) {
+    const start = n.getStart(sf);
+    const inside = placed.filter((p) => start <= p.start && p.end <= n.end);
+    if (inside.length > 0) return inside.map((p) => p.edit);
+  }
+  return file.edits;
 }
 
 /**
