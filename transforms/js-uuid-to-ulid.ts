@@ -351,6 +351,7 @@ export const plugin: CodemodPlugin<TsFile, JsUuidOptions> = {
         name: "ulid",
         alias: "generateUlid",
         dependency: options.ulidVersion,
+        by: NAME,
       });
       if ("error" in got) {
         review(verdict.site, got.error);

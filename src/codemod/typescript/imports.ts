@@ -20,6 +20,8 @@ export interface TsImportRequest {
   alias: string;
   /** A dependency range for the package manifest when the import is added (`^3.0.2`). */
   dependency?: string;
+  /** Who asks (a transform's name), for the report entry of the manifest change. */
+  by?: string;
 }
 
 interface RequestEntry extends TsImportRequest {
@@ -31,6 +33,7 @@ interface RequestEntry extends TsImportRequest {
 export interface AddedDependency {
   module: string;
   range: string;
+  by: string;
 }
 
 type Style = "esm" | "cjs";
@@ -103,7 +106,7 @@ export class TsImportManager {
       (e) => !e.present && edits.some((x) => usesName(x.text, e.local)),
     );
     this.added = additions.flatMap((e) =>
-      e.dependency ? [{ module: e.module, range: e.dependency }] : [],
+      e.dependency ? [{ module: e.module, range: e.dependency, by: e.by ?? "typescript" }] : [],
     );
     const style = this.style();
     const lines = typeof style === "string" ? additions.map((e) => this.importLine(e, style)) : [];

@@ -22,13 +22,13 @@ const LOCKFILES: [string, string][] = [
 /** Adds what the files' new imports need to their package.json files (via `run.change`). */
 export function addDependencies(files: TransformedFile<TsFile>[], run: RunHooks<TsFile>): void {
   // package.json -> module -> range and the files needing it
-  const wanted = new Map<string, Map<string, { range: string; files: string[] }>>();
+  const wanted = new Map<string, Map<string, Wanted>>();
   for (const f of files) {
     for (const dep of f.ctx.imports.added) {
       const manifest = nearest(path.dirname(f.abs), run.root, "package.json");
       if (!manifest) {
         run.report({
-          transform: "typescript",
+          transform: dep.by,
           file: f.ctx.path,
           line: 1,
           column: 1,
@@ -40,7 +40,7 @@ export function addDependencies(files: TransformedFile<TsFile>[], run: RunHooks<
         continue;
       }
       const deps = wanted.get(manifest) ?? new Map();
-      const entry = deps.get(dep.module) ?? { range: dep.range, files: [] };
+      const entry = deps.get(dep.module) ?? { range: dep.range, by: dep.by, files: [] };
       entry.files.push(f.ctx.path);
       deps.set(dep.module, entry);
       wanted.set(manifest, deps);
@@ -49,18 +49,25 @@ export function addDependencies(files: TransformedFile<TsFile>[], run: RunHooks<
   for (const [manifest, deps] of wanted) editManifest(manifest, deps, run);
 }
 
-function editManifest(
-  abs: string,
-  deps: Map<string, { range: string; files: string[] }>,
-  run: RunHooks<TsFile>,
-): void {
+/** A package some files now import: the range to add, who asked, and the files. */
+interface Wanted {
+  range: string;
+  by: string;
+  files: string[];
+}
+
+function editManifest(abs: string, deps: Map<string, Wanted>, run: RunHooks<TsFile>): void {
   const api = tsApi();
   const file = toPosix(path.relative(run.root, abs));
   const before = readFileSync(abs, "utf8");
   const bom = before.startsWith("\uFEFF") ? 1 : 0;
   const text = before.slice(bom);
-  const entryAt = (line: number, fields: Pick<ReportEntry, "after" | "outcome" | "reason">) => ({
-    transform: "typescript",
+  const entryAt = (
+    line: number,
+    by: string,
+    fields: Pick<ReportEntry, "after" | "outcome" | "reason">,
+  ) => ({
+    transform: by,
     file,
     line,
     column: 1,
@@ -78,9 +85,9 @@ function editManifest(
   const json = api.parseJsonText(abs, text);
   const root = json.statements[0]?.expression;
   if (!strict || !root || !api.isObjectLiteralExpression(root)) {
-    for (const [module, { range }] of deps) {
+    for (const [module, { range, by }] of deps) {
       run.report(
-        entryAt(1, {
+        entryAt(1, by, {
           after: null,
           outcome: "needs-review",
           reason: `not a JSON object that can be edited safely: add \`${module}\` (${range}) to its dependencies by hand`,
@@ -93,7 +100,7 @@ function editManifest(
   const edits: Edit[] = [];
   const entries: ReportEntry[] = [];
   const lock = lockfile(path.dirname(abs), run.root);
-  for (const [module, { range, files }] of deps) {
+  for (const [module, { range, by, files }] of deps) {
     const section = (name: string) => layout.object(root, name);
     const has = (name: string) => {
       const o = section(name);
@@ -103,7 +110,7 @@ function editManifest(
     if (has("dependencies") || has("peerDependencies") || has("optionalDependencies")) continue;
     if (has("devDependencies")) {
       entries.push(
-        entryAt(1, {
+        entryAt(1, by, {
           after: null,
           outcome: "needs-review",
           reason: `\`${module}\` is only in devDependencies, and ${users} now import it at run time: move it to dependencies`,
@@ -114,7 +121,7 @@ function editManifest(
     const edit = layout.addDependency(root, module, range);
     edits.push(edit);
     entries.push(
-      entryAt(1, {
+      entryAt(1, by, {
         after: `${JSON.stringify(module)}: ${JSON.stringify(range)}`,
         outcome: "needs-review",
         reason: `\`${module}\` ${range} added to dependencies (imported by ${users}): refresh the lockfile${lock ? ` (${lock.command}; ${toPosix(path.relative(run.root, lock.file))})` : ""} and commit it with this change`,

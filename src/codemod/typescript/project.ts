@@ -67,7 +67,7 @@ function checkProject(
     });
   } catch (e) {
     run.report({
-      transform: "typescript",
+      transform: files[0]?.edits.find((e) => e.entry)?.entry?.transform ?? "typescript",
       file: configRel,
       line: 1,
       column: 1,
