@@ -221,7 +221,8 @@ describe("type check against the project's tsconfig.json", () => {
   });
 
   test("errors the file already had are not the rewrite's; without a tsconfig.json nothing is checked", async () => {
-    const withError = `export const n: number = "not a number";\nexport const key = crypto.randomUUID();\n`;
+    // An import that does not resolve, too (a ts-morph bookkeeping of those once broke the check).
+    const withError = `import { pad } from "left-pad";\nexport const n: number = pad;\nexport const key = crypto.randomUUID();\n`;
     const dir = typedProject({ "src/a.ts": withError });
     await run(dir);
     expect(read(dir, "src/a.ts")).toContain("export const key = ulid();");
@@ -230,6 +231,22 @@ describe("type check against the project's tsconfig.json", () => {
     writeFiles(untyped, { "keys.ts": KEYS });
     await run(untyped);
     expect(read(untyped, "keys.ts")).toContain("export const key: RequestKey = ulid();");
+  });
+});
+
+test("a tsconfig.json that cannot be read: the rewrites stay, the report says they were not type-checked", async () => {
+  const dir = fresh("badconfig");
+  writeFiles(dir, {
+    "package.json": '{ "name": "x" }\n',
+    "tsconfig.json": '{ "compilerOptions": { "strict": ',
+    "a.ts": "export const id = crypto.randomUUID();\n",
+  });
+  const r = await run(dir);
+  expect(read(dir, "a.ts")).toContain("export const id = ulid();");
+  expect(r.entries.find((e) => e.file === "tsconfig.json")).toMatchObject({
+    outcome: "needs-review",
+    reason:
+      "could not be read (Expression expected.): the rewrites of 1 file(s) under it were not type-checked; run the project's type check",
   });
 });
 

@@ -48,8 +48,36 @@ export async function typeCheck(
     if (!config) kept.push(f);
     else byConfig.set(config, [...(byConfig.get(config) ?? []), f]);
   }
-  for (const [config, group] of byConfig) kept.push(...checkProject(config, group, run));
+  for (const [config, group] of byConfig) {
+    try {
+      kept.push(...checkProject(config, group, run));
+    } catch (e) {
+      // The check is a second safety net: when it fails, the rewrites stay and a person checks.
+      unchecked(run, config, group, `the type check failed (${firstLine(e)})`);
+      kept.push(...group);
+    }
+  }
   return kept;
+}
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
+
+function unchecked(
+  run: RunHooks<TsFile>,
+  config: string,
+  files: TransformedFile<TsFile>[],
+  why: string,
+): void {
+  run.report({
+    transform: files[0]?.edits.find((e) => e.entry)?.entry?.transform ?? "typescript",
+    file: toPosix(path.relative(run.root, config)),
+    line: 1,
+    column: 1,
+    before: "",
+    after: null,
+    outcome: "needs-review",
+    reason: `${why}: the rewrites of ${files.length} file(s) under it were not type-checked; run the project's type check`,
+  });
 }
 
 function checkProject(
@@ -66,16 +94,7 @@ function checkProject(
       resolutionHost: addedPackagesHost(ts, files),
     });
   } catch (e) {
-    run.report({
-      transform: files[0]?.edits.find((e) => e.entry)?.entry?.transform ?? "typescript",
-      file: configRel,
-      line: 1,
-      column: 1,
-      before: "",
-      after: null,
-      outcome: "needs-review",
-      reason: `could not be read (${(e as Error).message.split("\n")[0]}): the rewrites of ${files.length} file(s) under it were not type-checked`,
-    });
+    unchecked(run, config, files, `could not be read (${firstLine(e)})`);
     return files;
   }
   const inProject = files.filter((f) => project.getSourceFile(f.abs));
@@ -83,15 +102,8 @@ function checkProject(
   if (inProject.length === 0) return files;
   // The changed files and the files importing them: a changed type can break an importer.
   const watched = new Set<string>(inProject.map((f) => f.abs));
-  const importers = new Map<string, Set<string>>();
-  for (const f of inProject) {
-    const mine = new Set<string>();
-    for (const r of project.getSourceFile(f.abs)?.getReferencingSourceFiles() ?? []) {
-      mine.add(path.normalize(r.getFilePath()));
-    }
-    importers.set(f.abs, mine);
-    for (const abs of mine) watched.add(abs);
-  }
+  const importers = importersOf(ts, project, new Set(watched));
+  for (const by of importers.values()) for (const abs of by) watched.add(abs);
   const errors = () => {
     const program = project.getProgram().compilerObject;
     const out = new Map<string, Problem[]>();
@@ -166,6 +178,38 @@ function checkProject(
     if (!progressed) break;
   }
   return [...outside, ...[...current.values()].filter((f) => f !== null)];
+}
+
+/**
+ * For each of `files`, the project's files that import it (import, export-from, import =
+ * require), as the project's own program resolves them. The compiler's view, not ts-morph's
+ * wrapped nodes: those go stale when a file's text is replaced.
+ */
+function importersOf(
+  tsApi: typeof ts,
+  project: Project,
+  files: Set<string>,
+): Map<string, Set<string>> {
+  const program = project.getProgram().compilerObject;
+  const checker = program.getTypeChecker();
+  const out = new Map([...files].map((f) => [f, new Set<string>()]));
+  for (const sf of program.getSourceFiles()) {
+    if (sf.isDeclarationFile || program.isSourceFileFromExternalLibrary(sf)) continue;
+    for (const st of sf.statements) {
+      const spec =
+        tsApi.isImportDeclaration(st) || tsApi.isExportDeclaration(st)
+          ? st.moduleSpecifier
+          : tsApi.isImportEqualsDeclaration(st) &&
+              tsApi.isExternalModuleReference(st.moduleReference)
+            ? st.moduleReference.expression
+            : undefined;
+      const target = spec && checker.getSymbolAtLocation(spec)?.valueDeclaration;
+      const file = target && path.normalize(target.getSourceFile().fileName);
+      if (file && file !== path.normalize(sf.fileName))
+        out.get(file)?.add(path.normalize(sf.fileName));
+    }
+  }
+  return out;
 }
 
 /** Where an offset of a file's output was in its source (an edit's start, inside one). */
