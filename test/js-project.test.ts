@@ -1,12 +1,12 @@
 // js-uuid-to-ulid over whole projects (the runner, not one file): package.json, the type check
 // against tsconfig.json, files that must be left alone, and one parse per file.
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import { parseTypeScript } from "../src/codemod/typescript/parse.ts";
 import { runTransforms } from "../transforms/index.ts";
 import { writeFiles } from "./helpers/repos.ts";
-import { flagOptions, scratch } from "./helpers.ts";
+import { flagOptions, REPO_ROOT, scratch } from "./helpers.ts";
 
 // Counts parses; every call still goes to the real compiler.
 vi.mock("../src/codemod/typescript/parse.ts", async (importOriginal) => {
@@ -19,13 +19,14 @@ beforeEach(() => {
 
 const { fresh } = scratch("ulid-js-project-");
 
-async function run(dir: string, dryRun = false, flags: Record<string, unknown> = {}) {
+async function run(dir: string, dryRun = false, prefilter = true) {
   return runTransforms({
     paths: [dir],
     root: dir,
     transforms: ["js-uuid-to-ulid"],
-    options: await flagOptions(flags),
+    options: await flagOptions(),
     dryRun,
+    prefilter,
   });
 }
 
@@ -288,4 +289,25 @@ test("one parse per candidate file, one more per rewritten file (the check); oth
   expect(r.changes.map((c) => c.file)).toEqual(["a.ts", "b.js"]);
   // a, b, c parsed once each; a and b once more to check the result; d not at all.
   expect(vi.mocked(parseTypeScript)).toHaveBeenCalledTimes(5);
+});
+
+test("the pre-filter never drops a file that parsing everything would change or report", async () => {
+  const dir = fresh("prefilter");
+  mkdirSync(dir);
+  const fixtures = path.join(REPO_ROOT, "__testfixtures__/js-uuid-to-ulid");
+  for (const f of readdirSync(fixtures).filter((f) => f.includes(".input."))) {
+    copyFileSync(path.join(fixtures, f), path.join(dir, f.replace(".input.", ".")));
+  }
+  writeFiles(dir, {
+    // Mentions UUIDs without a site: a locale's format names, a length that is not 36.
+    "locale.ts":
+      'export const formats = { uuid: "UUID", ulid: "ULID" };\nexport const n = "x".length === 26;\n',
+    "plain.js": "module.exports = 36;\n",
+  });
+  const fast = await run(dir, true, true);
+  const full = await run(dir, true, false);
+  expect(fast.changes.length).toBeGreaterThan(20);
+  expect(fast.entries).toEqual(full.entries);
+  expect(fast.changes).toEqual(full.changes);
+  expect(fast.skipped).toEqual(full.skipped);
 });

@@ -66,10 +66,19 @@ type Verdict =
   | { kind: "rewrite"; site: TsNode; was?: string; note?: string }
   | { kind: "review"; site: TsNode; reason: string };
 
-/** Does the file speak of UUIDs at all (the consumers checks only run where it does)? */
+/** Does the file speak of UUIDs at all (`length === 36` is only reported where it does)? */
 function mentionsUuid(source: PrefilterSource): boolean {
   return source.includes("uuid") || source.includes("UUID") || source.includes("Uuid");
 }
+
+/**
+ * What a file must contain for each check to find anything; the pre-filter asks the same, so a
+ * file that mentions UUIDs only in passing (a locale's format names) is never parsed.
+ */
+const mayHaveSites = (s: PrefilterSource) =>
+  s.includes('"uuid') || s.includes("'uuid") || s.includes("randomUUID");
+const mayHavePattern = (s: PrefilterSource) => s.includes("{8}") || s.includes("{36}");
+const mayCompareLength = (s: PrefilterSource) => s.includes("36") && mentionsUuid(s);
 
 function fromModule(module: string, func: string, binding?: ModuleBinding): Ref | undefined {
   if (module === "uuid" && (func === "v4" || NOT_V4.has(func) || func in CONSUMERS)) {
@@ -98,8 +107,12 @@ function leadNames(ctx: TsFile): Set<string> {
   const names = boundNames.get(ctx);
   if (names) return names;
   const api = tsApi();
-  const found = new Set(["crypto", "globalThis", "window", "self"]);
-  const ours = (m: string | undefined) => m === "uuid" || (m !== undefined && CRYPTO.has(m));
+  // The Web Crypto global, only where randomUUID is named at all.
+  const found = new Set(
+    ctx.source.includes("randomUUID") ? ["crypto", "globalThis", "window", "self"] : [],
+  );
+  const ours = (m: string | undefined) =>
+    m === "uuid" || m === "uuid/v4" || (m !== undefined && CRYPTO.has(m));
   const addNames = (n: TsNode) => {
     if (api.isIdentifier(n)) found.add(n.text);
     else api.forEachChild(n, addNames);
@@ -134,13 +147,28 @@ function leadNames(ctx: TsFile): Set<string> {
   return found;
 }
 
-/** Which uuid or crypto function an expression names, through the file's imports and requires. */
+/**
+ * Which uuid or crypto function an expression names, through the file's imports and requires.
+ * When it names one, the file is bound (its nodes' parents set) for what follows.
+ */
 function refOf(ctx: TsFile, expr: TsNode): Ref | undefined {
+  const ref = findRef(ctx, expr);
+  if (ref) void ctx.checker;
+  return ref;
+}
+
+function findRef(ctx: TsFile, expr: TsNode): Ref | undefined {
   const api = tsApi();
   if (api.isIdentifier(expr)) {
-    if (!leadNames(ctx).has(expr.text) || isPropertyName(expr)) return undefined;
-    const b = resolveIdentifier(ctx.checker, expr);
-    if (!b || b === "global" || b.kind !== "named" || b.typeOnly) return undefined;
+    if (!leadNames(ctx).has(expr.text)) return undefined;
+    // Binds the file (parents, names) before anything walks up from here.
+    const checker = ctx.checker;
+    if (isPropertyName(expr)) return undefined;
+    const b = resolveIdentifier(checker, expr);
+    if (!b || b === "global" || b.typeOnly) return undefined;
+    // uuid's old deep import: `import uuidv4 from "uuid/v4"`, `require("uuid/v4")`.
+    if (b.module === "uuid/v4" && b.kind !== "named") return fromModule("uuid", "v4", b);
+    if (b.kind !== "named") return undefined;
     return fromModule(b.module, b.imported as string, b);
   }
   if (!api.isPropertyAccessExpression(expr) || !api.isIdentifier(expr.name)) return undefined;
@@ -306,7 +334,7 @@ export const plugin: CodemodPlugin<TsFile, JsUuidOptions> = {
   name: NAME,
   language: typescript,
   options: [untruncateOption, ulidVersionOption],
-  mayMatch: (source) => mentionsUuid(source) || source.includes("{8}") || source.includes("{36}"),
+  mayMatch: (source) => mayHaveSites(source) || mayHavePattern(source) || mayCompareLength(source),
   analyze(ctx, options): FileResult {
     const api = tsApi();
     const edits: Edit[] = [];
@@ -442,12 +470,10 @@ export const plugin: CodemodPlugin<TsFile, JsUuidOptions> = {
         return;
       } else if (api.isBinaryExpression(node) && aboutUuids && comparesLength36(node)) {
         review(node, "compares a length with 36, a UUID's: a ULID is 26 characters");
-      } else if (
-        (api.isIdentifier(node) || api.isPropertyAccessExpression(node)) &&
-        !(api.isCallExpression(node.parent) && node.parent.expression === node)
-      ) {
+      } else if (api.isIdentifier(node) || api.isPropertyAccessExpression(node)) {
+        // A callee is its call's business (refOf first: it binds the file, parents included).
         const ref = refOf(ctx, node);
-        if (ref) {
+        if (ref && !(api.isCallExpression(node.parent) && node.parent.expression === node)) {
           onReference(node, ref);
           return;
         }

@@ -20,7 +20,10 @@ import { typeCheck } from "./project.ts";
 export interface TsFile extends ParsedFile {
   sf: TsSourceFile;
   newline: string;
-  /** Name resolution over this file (made on first use; binds the tree, does not parse again). */
+  /**
+   * Name resolution over this file, made on first use: it binds the tree (not parsing it again),
+   * which also sets the nodes' parents. Ask for it before using `node.parent`.
+   */
   readonly checker: ts.TypeChecker;
   imports: TsImportManager;
 }

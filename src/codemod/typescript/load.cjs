@@ -30,10 +30,32 @@ function withPlainLoader(load) {
   }
 }
 
+let compiler;
+
 module.exports = {
   loadTsMorph() {
     tsMorph ??= withPlainLoader(() => require("ts-morph"));
     return tsMorph;
+  },
+  /**
+   * The compiler alone, for runs that only parse: the very module ts-morph uses (its
+   * @ts-morph/common requires ./typescript, the same file), without ts-morph's own 4 MB that
+   * only the type check needs. ts-morph's export when that file is not where it was.
+   */
+  loadTs() {
+    if (tsMorph) return tsMorph.ts;
+    if (!compiler) {
+      const path = require("node:path");
+      try {
+        const morph = path.dirname(require.resolve("ts-morph/package.json"));
+        const common = require.resolve("@ts-morph/common/package.json", { paths: [morph] });
+        const file = path.join(path.dirname(common), "dist", "typescript.js");
+        compiler = withPlainLoader(() => require(file));
+      } catch {
+        compiler = module.exports.loadTsMorph().ts;
+      }
+    }
+    return compiler;
   },
   /** The tool's own copy of a package (its directory), or undefined when it is not installed. */
   ownPackageDir(name) {

@@ -9,7 +9,7 @@ export type TsApi = typeof ts;
 
 /** The compiler API (loads it on first use). */
 export function tsApi(): TsApi {
-  return load.loadTsMorph().ts;
+  return load.loadTs();
 }
 
 /** `.ts .tsx .mts .cts .js .jsx .mjs .cjs`: what the file is parsed as. */
@@ -22,11 +22,22 @@ export function scriptKindOf(path: string): ts.ScriptKind {
 /**
  * The tree of a file. It is named by its extension alone (`/file.tsx`): the name only tells the
  * compiler what the file is, and the one-file checker below finds it by that name.
+ *
+ * Parent pointers are not set by the parser (a third of its time): the checker's binder sets
+ * them, so code that walks up the tree asks for `fileChecker` first. Most candidate files only
+ * mention a UUID and are never bound.
  */
 export function parseTypeScript(path: string, text: string): TsSourceFile {
   const api = tsApi();
   const name = `/file${/(\.d)?\.[cm]?[jt]sx?$/.exec(path)?.[0] ?? ".ts"}`;
-  return api.createSourceFile(name, text, api.ScriptTarget.Latest, true, scriptKindOf(path));
+  // JSDoc is not parsed: no check here reads it (the type check has its own program).
+  return api.createSourceFile(
+    name,
+    text,
+    { languageVersion: api.ScriptTarget.Latest, jsDocParsingMode: api.JSDocParsingMode.ParseNone },
+    false,
+    scriptKindOf(path),
+  );
 }
 
 export interface SyntaxProblem {
@@ -72,6 +83,7 @@ export function fileChecker(sf: TsSourceFile): ts.TypeChecker {
     options: { noLib: true, noResolve: true, allowJs: true, types: [], noEmit: true },
     host,
   });
+  // Binds the file, which also sets every node's parent.
   return program.getTypeChecker();
 }
 

@@ -98,12 +98,25 @@ function checkProject(
     return files;
   }
   const inProject = files.filter((f) => project.getSourceFile(f.abs));
-  const outside = files.filter((f) => !project.getSourceFile(f.abs));
   if (inProject.length === 0) return files;
-  // The changed files and the files importing them: a changed type can break an importer.
-  const watched = new Set<string>(inProject.map((f) => f.abs));
+  // Types first. A rewrite whose expression has the same type before and after (uuid's v4()
+  // and ulid() are both `string`), in a file whose new imports resolve, cannot bring an error,
+  // in the file or in an importer; only the other files are checked, before and after. This
+  // keeps the check to a few expressions' types in the usual case, not the project's errors.
+  const before0 = new Map(inProject.map((f) => [f.abs, editTypes(ts, project, f, "source")]));
+  for (const f of inProject) project.createSourceFile(f.abs, f.output, { overwrite: true });
+  const suspects = inProject.filter(
+    (f) =>
+      editTypes(ts, project, f, "output").some((t, i) => t !== before0.get(f.abs)?.[i]) ||
+      !importsResolve(ts, project, f),
+  );
+  const safe = files.filter((f) => !suspects.includes(f));
+  if (suspects.length === 0) return safe;
+  // The suspects and the files importing them: a changed type can break an importer.
+  const watched = new Set<string>(suspects.map((f) => f.abs));
   const importers = importersOf(ts, project, new Set(watched));
   for (const by of importers.values()) for (const abs of by) watched.add(abs);
+  for (const f of suspects) project.createSourceFile(f.abs, f.ctx.source, { overwrite: true });
   const errors = () => {
     const program = project.getProgram().compilerObject;
     const out = new Map<string, Problem[]>();
@@ -127,10 +140,10 @@ function checkProject(
     return out;
   };
   const before = errors();
-  const current = new Map<string, TransformedFile<TsFile> | null>(inProject.map((f) => [f.abs, f]));
+  const current = new Map<string, TransformedFile<TsFile> | null>(suspects.map((f) => [f.abs, f]));
   const put = (abs: string) => {
     const f = current.get(abs);
-    const text = f ? f.output : (inProject.find((x) => x.abs === abs)?.ctx.source ?? "");
+    const text = f ? f.output : (suspects.find((x) => x.abs === abs)?.ctx.source ?? "");
     project.createSourceFile(abs, text, { overwrite: true });
   };
   for (const abs of current.keys()) put(abs);
@@ -177,7 +190,74 @@ function checkProject(
     }
     if (!progressed) break;
   }
-  return [...outside, ...[...current.values()].filter((f) => f !== null)];
+  return [...safe, ...[...current.values()].filter((f) => f !== null)];
+}
+
+/** The transform edits of a file, in order: where each is in the source, or in the output. */
+function placedEdits(file: TransformedFile<TsFile>, where: "source" | "output") {
+  const out: { edit: Edit; start: number; end: number }[] = [];
+  let delta = 0;
+  for (const e of [...file.edits].sort((a, b) => a.start - b.start)) {
+    const start = where === "source" ? e.start : e.start + delta;
+    const end = where === "source" ? e.end : start + e.text.length;
+    if (e.entry) out.push({ edit: e, start, end });
+    delta += e.text.length - (e.end - e.start);
+  }
+  return out;
+}
+
+/** The type of the expression each transform edit replaces (source) or writes (output). */
+function editTypes(
+  tsApi: typeof ts,
+  project: Project,
+  file: TransformedFile<TsFile>,
+  where: "source" | "output",
+): string[] {
+  const program = project.getProgram().compilerObject;
+  const sf = program.getSourceFile(toPosix(file.abs));
+  const checker = program.getTypeChecker();
+  return placedEdits(file, where).map(({ start, end }) => {
+    let node: ts.Node | undefined = sf;
+    let exact: ts.Node | undefined;
+    while (node) {
+      if (node !== sf && node.getStart(sf) === start && node.end === end) exact = node;
+      node = tsApi.forEachChild(node, (c) =>
+        c.getStart(sf) <= start && end <= c.end ? c : undefined,
+      );
+    }
+    return exact ? checker.typeToString(checker.getTypeAtLocation(exact)) : "?";
+  });
+}
+
+/**
+ * Do the imports the language added resolve (the new `import { ulid } from "ulid"`)? A require
+ * is not judged here: such a file gets the full check.
+ */
+function importsResolve(
+  tsApi: typeof ts,
+  project: Project,
+  file: TransformedFile<TsFile>,
+): boolean {
+  const program = project.getProgram().compilerObject;
+  const sf = program.getSourceFile(toPosix(file.abs));
+  if (!sf) return false;
+  const checker = program.getTypeChecker();
+  let delta = 0;
+  const added: [number, number][] = [];
+  for (const e of [...file.edits].sort((a, b) => a.start - b.start)) {
+    const start = e.start + delta;
+    if (!e.entry && e.text.length > 0) added.push([start, start + e.text.length]);
+    delta += e.text.length - (e.end - e.start);
+  }
+  for (const [start, end] of added) {
+    const text = sf.text.slice(start, end);
+    if (/\brequire\s*\(/.test(text)) return false;
+    for (const st of sf.statements) {
+      if (st.getStart(sf) < start || st.end > end || !tsApi.isImportDeclaration(st)) continue;
+      if (!checker.getSymbolAtLocation(st.moduleSpecifier)) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -254,13 +334,7 @@ function culprits(
   sf: ts.SourceFile,
   offset: number,
 ): readonly Edit[] {
-  const placed: { edit: Edit; start: number; end: number }[] = [];
-  let delta = 0;
-  for (const e of [...file.edits].sort((a, b) => a.start - b.start)) {
-    const start = e.start + delta;
-    if (e.entry) placed.push({ edit: e, start, end: start + e.text.length });
-    delta += e.text.length - (e.end - e.start);
-  }
+  const placed = placedEdits(file, "output");
   let node: ts.Node = sf;
   for (;;) {
     const child: ts.Node | undefined = tsApi.forEachChild(node, (c) =>
