@@ -74,7 +74,7 @@ describe("config", () => {
       `${F}: systems.akosha.fstringRules[0].naturalKeys: expected one of "skip" | "rewrite-and-flag", got "sometimes"`,
     );
     expect(errorOf(oneSystem("    transforms: [uuid5-to-ulid]\n"))).toBe(
-      `${F}: systems.akosha.transforms[0]: expected one of "uuid4-to-ulid" | "fstring-id-to-ulid", got "uuid5-to-ulid"`,
+      `${F}: systems.akosha.transforms[0]: expected one of "uuid4-to-ulid" | "fstring-id-to-ulid" | "js-uuid-to-ulid", got "uuid5-to-ulid"`,
     );
     expect(errorOf(oneSystem("    transforms: [uuid4-to-ulid]\n    brnch: x\n"))).toBe(
       `${F}: systems.akosha.brnch: unknown key (did you mean \`branch\`?)`,
