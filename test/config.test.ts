@@ -156,7 +156,7 @@ describe("files and init", () => {
   });
   afterEach(() => tmp.cleanup());
 
-  test("findConfig looks in the given directory; loadConfig names a missing file", () => {
+  test("findConfig looks in the given directory and its parents; loadConfig names a missing file", () => {
     expect(findConfig(tmp.dir)).toBeNull();
     writeFileSync(join(tmp.dir, "ulid-migration.yaml"), seedConfig());
     expect(findConfig(tmp.dir)).toBe(join(tmp.dir, "ulid-migration.yaml"));
@@ -195,7 +195,7 @@ describe("files and init", () => {
     const none = await cli(["migrate", "--config", file]);
     expect(none).toMatchObject({
       code: 2,
-      err: "error: migrate: give either --system NAME or --all\n",
+      err: "error: migrate: give either --system NAME or --all\n(see `ulid-codemod migrate --help` for usage and examples)\n",
     });
     const unknown = await cli(["migrate", "--config", file, "--system", "nemo"]);
     expect(unknown.code).toBe(2);

@@ -107,18 +107,31 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   return d?.type === "object" ? Object.keys(d.shape ?? {}) : [];
 }
 
-/** Look for the config in `cwd` only: a plan applies to the checkouts it names, not to any parent. */
+/**
+ * The nearest `ulid-migration.yaml`: in `cwd`, else in its parents (as git finds `.git`), so a
+ * command run inside one of the plan's checkouts finds the plan above it.
+ */
 export function findConfig(cwd: string = process.cwd()): string | null {
-  const candidate = join(cwd, CONFIG_FILE);
-  return existsSync(candidate) ? candidate : null;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return null;
+  }
 }
 
-function resolveConfigPath(path?: string): string {
+/** Where the plan comes from: `--config`, then `ULID_CODEMOD_CONFIG`, then the nearest file. */
+export function resolveConfigPath(
+  path?: string,
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): string {
   if (path) return resolve(path);
-  const found = findConfig();
+  const fromEnv = (opts.env ?? process.env).ULID_CODEMOD_CONFIG;
+  if (fromEnv) return resolve(fromEnv);
+  const cwd = opts.cwd ?? process.cwd();
+  const found = findConfig(cwd);
   if (!found) {
     throw new ConfigError(
-      `${CONFIG_FILE}: not found in ${process.cwd()} (run \`ulid-codemod init\` or pass --config FILE)`,
+      `${CONFIG_FILE}: not found in ${cwd} or any parent (run \`ulid-codemod init\`, pass --config FILE or set ULID_CODEMOD_CONFIG)`,
     );
   }
   return found;
@@ -162,27 +175,38 @@ export function parseConfig(text: string, path: string): MigrationConfig {
           }
         : {}),
       configPath: abs,
+      checks: s.checks,
+      checkTimeoutMinutes: s.checkTimeoutMinutes,
+      pr: s.pr,
     };
   });
   return { path: abs, version: 1, github: parsed.data.github ?? {}, systems };
 }
 
-/** Load `path`, or `./ulid-migration.yaml` when no path is given. */
-export function loadConfig(path?: string): MigrationConfig {
-  const file = resolveConfigPath(path);
+/** Load `path`, or the plan `resolveConfigPath` finds when no path is given. */
+export function loadConfig(
+  path?: string,
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): MigrationConfig {
+  const file = resolveConfigPath(path, opts);
+  const named = path ?? (opts.env ?? process.env).ULID_CODEMOD_CONFIG;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${path ?? file}: cannot read (${code ?? String(e)})`);
+    throw new ConfigError(`${named ?? file}: cannot read (${code ?? String(e)})`);
   }
-  return parseConfig(text, path ?? file);
+  return parseConfig(text, named ?? file);
 }
 
 /** One system by name; unknown names are an error listing the known ones. */
-export function loadSystem(name: string, configPath?: string): SystemConfig {
-  const config = loadConfig(configPath);
+export function loadSystem(
+  name: string,
+  configPath?: string,
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): SystemConfig {
+  const config = loadConfig(configPath, opts);
   return pickSystem(config, name);
 }
 

@@ -39,6 +39,26 @@ function optionSchema(spec: OptionSpec): z.ZodType {
   }
 }
 
+const login = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9_.-]+)?$/,
+    "expected a GitHub login (or org/team)",
+  );
+
+/** The pull request's settings, applied when it is opened and on every update. */
+const prSchema = z.strictObject({
+  draft: z.boolean().default(false),
+  labels: z.array(z.string().trim().min(1).max(50)).default([]),
+  // `org/team-slug` asks a team.
+  reviewers: z.array(login).default([]),
+  assignees: z
+    .array(login.refine((l) => !l.includes("/"), "a team cannot be assigned"))
+    .default([]),
+});
+
+export type PrSettings = z.infer<typeof prSchema>;
+
 const transformName = z.enum(TRANSFORM_NAMES as [string, ...string[]]);
 
 const systemSchema = z
@@ -58,6 +78,14 @@ const systemSchema = z
       })
       .optional(),
     database: databaseSchema.optional(),
+    // The repository's own checks, run on the migration branch before anything is pushed.
+    checks: z.array(z.string().trim().min(1, "expected a shell command")).default([]),
+    checkTimeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(10),
+    pr: prSchema.default({ draft: false, labels: [], reviewers: [], assignees: [] }),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
@@ -118,6 +146,11 @@ export interface SystemConfig {
   database?: DatabaseConfig;
   /** The config file this system came from. */
   configPath: string;
+  /** Shell commands run in a worktree of the migration branch before it is pushed. */
+  checks: string[];
+  /** Each check's time limit. */
+  checkTimeoutMinutes: number;
+  pr: PrSettings;
 }
 
 export interface MigrationConfig {
