@@ -53,6 +53,14 @@ export class ApplyFailure extends Error {
   }
 }
 
+/**
+ * A check of the repository's own (plan key `checks`) failed on the migration branch: nothing was
+ * pushed; the local branch keeps the commit so the user can look.
+ */
+export class ChecksFailedError extends Error {
+  override name = "ChecksFailedError";
+}
+
 /** The user answered no to a confirmation: the run stops there. */
 export class DeclinedError extends Error {
   override name = "DeclinedError";

@@ -2,16 +2,19 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "
 import { dirname, isAbsolute, join } from "node:path";
 import type { SimpleGit } from "simple-git";
 import type { RunTransforms } from "../../transforms/index.ts";
-import { InterruptedError, RefusalError } from "../errors.ts";
+import { ChecksFailedError, InterruptedError, RefusalError } from "../errors.ts";
 import { reportDir } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { unifiedDiff } from "../report/diff.ts";
-import { migrationReportJson } from "../report/json.ts";
-import { renderMarkdown } from "../report/markdown.ts";
+import { migrationReport, reportJson } from "../report/json.ts";
+import { MAX_BODY, type ReportData, renderMarkdown } from "../report/markdown.ts";
+import type { ChecksRun, DatabaseReport, Report } from "../report/schema.ts";
 import { countsLine, type Summary, summarize } from "../report/summary.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { redact, redactError, secretsFromEnv } from "../util/redact.ts";
 import { testPause } from "../util/test-pause.ts";
+import { TOOL_VERSION } from "../version.ts";
+import { runChecks, saveChecks } from "./checks.ts";
 import {
   branchTip,
   gitAt,
@@ -23,7 +26,13 @@ import {
   removeStaleIndexLock,
   TRAILER,
 } from "./git.ts";
-import { clampBody, openOrUpdatePullRequest, parseRemoteUrl, type RepoSlug } from "./github.ts";
+import {
+  DEFAULT_API_URL,
+  openOrUpdatePullRequest,
+  parseRemoteUrl,
+  type RepoSlug,
+  webUrl,
+} from "./github.ts";
 
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */
@@ -41,7 +50,17 @@ export interface MigrateOptions {
   /** More files to commit with the migration (e.g. generated SQL), and to mention in the PR. */
   extraFiles?: ExtraFile[];
   sqlFiles?: string[];
+  /** What the SQL step generated and verified, for the report's Database section. */
+  database?: DatabaseReport | null;
   log?: (line: string) => void;
+  /** Run the plan's `checks` (default: yes, when it has any). */
+  runChecks?: boolean;
+  /** A failing check does not stop the push: the PR opens (or turns) draft with the failure on top. */
+  allowFailingChecks?: boolean;
+  /** Each line of the checks' output as it comes (--verbose). */
+  onCheckOutput?: (line: string) => void;
+  /** The command line of the run, for the report's footer. */
+  command?: string;
 }
 
 export interface MigrateOutcome {
@@ -56,10 +75,22 @@ export interface MigrateOutcome {
   pushed: boolean;
   prUrl: string | null;
   prAction: "created" | "updated" | null;
+  prNumber: number | null;
+  /** The PR is a draft (plan `pr.draft`, blocking sites, or failing checks allowed). */
+  prDraft: boolean;
   summary: Summary;
   /** Unified diff of the source changes (always computed; printed for dry-run). */
   diff: string;
+  /** report.md as committed (or as a dry run would commit it). */
   report: string;
+  /** report.json's content, as an object. */
+  reportData: Report;
+  /** The base branch's commit the migration starts from. */
+  baseCommit: string;
+  /** The plan's checks, when they ran. */
+  checks: ChecksRun | null;
+  /** `https://host/owner/repo`, when known (permalinks, SARIF provenance). */
+  web: string | null;
   dryRun: boolean;
 }
 
@@ -106,6 +137,10 @@ interface RepoContext {
   oldTip: string | null;
   /** Where the PR goes, when one is wanted. */
   slug: RepoSlug | null;
+  /** The base branch's commit: permalinks of sites left as they were point at it. */
+  baseCommit: string;
+  /** `https://host/owner/repo`, when the repository has a web home the tool knows. */
+  web: string | null;
 }
 
 async function migrateOne(
@@ -125,21 +160,58 @@ async function migrateOne(
     pushed: false,
     prUrl: null,
     prAction: null,
+    prNumber: null,
+    prDraft: false,
     summary: rewrite.summary,
     diff: rewrite.diff,
     report: rewrite.report,
+    reportData: migrationReport(rewrite.data),
+    baseCommit: ctx.baseCommit,
+    checks: null,
+    web: ctx.web,
     dryRun: !!opts.dryRun,
   };
-  if (opts.dryRun) return outcome;
+  const wantChecks = system.checks.length > 0 && opts.runChecks !== false;
+  if (opts.dryRun) {
+    if (wantChecks) {
+      log(`${system.name}: running ${system.checks.length} check(s) on the computed rewrite`);
+      const run = await runChecks({
+        ...checkOptions(system, ctx, opts, secrets, log),
+        commit: ctx.baseCommit,
+        files: rewrite.files,
+        on: "dry-run",
+      });
+      outcome.checks = run;
+      setChecks(rewrite, run);
+      outcome.report = rewrite.report;
+      outcome.reportData = migrationReport(rewrite.data);
+    }
+    return outcome;
+  }
 
   await commitOnBranch(system, ctx, rewrite, outcome, log);
+  const tip = await branchTip(ctx.git, system.branch);
+  if (wantChecks && tip) await checkBranch(system, ctx, rewrite, outcome, tip, opts, secrets, log);
+  outcome.report = rewrite.report;
+  outcome.reportData = migrationReport(rewrite.data);
   const wantPush = !!opts.push || !!opts.openPr;
-  if (wantPush && !(await branchTip(ctx.git, system.branch))) {
+  if (wantPush && !tip) {
     log(`${system.name}: nothing to migrate, so no branch to push`);
     return outcome;
   }
   if (wantPush) await pushBranch(system, ctx, outcome, secrets, log);
   if (opts.openPr && ctx.slug && opts.github?.token) {
+    const head = outcome.commit ?? tip;
+    const body = renderMarkdown(
+      {
+        ...rewrite.data,
+        checks: outcome.checks,
+        links: { web: ctx.web, base: ctx.baseCommit, head },
+      },
+      { maxLength: MAX_BODY },
+    );
+    const draft =
+      system.pr.draft || rewrite.summary.blocking > 0 || !!outcome.checks?.allowedToFail;
     const pr = await openOrUpdatePullRequest({
       ...ctx.slug,
       apiUrl: opts.github.apiUrl,
@@ -147,15 +219,132 @@ async function migrateOne(
       head: system.branch,
       base: ctx.base,
       title: `ULID migration: ${system.name}`,
-      body: clampBody(
-        rewrite.report,
-        `The full report is in \`${reportDir(system.name)}/report.md\` on the branch.`,
-      ),
+      body,
+      draft,
+      labels: system.pr.labels,
+      reviewers: system.pr.reviewers,
+      assignees: system.pr.assignees,
     });
     outcome.prUrl = pr.url;
     outcome.prAction = pr.action;
+    outcome.prNumber = pr.number;
+    outcome.prDraft = pr.draft;
   }
   return outcome;
+}
+
+function checkOptions(
+  system: SystemConfig,
+  ctx: RepoContext,
+  opts: MigrateOptions,
+  secrets: string[],
+  log: (line: string) => void,
+) {
+  return {
+    root: ctx.root,
+    commands: system.checks,
+    timeoutMs: system.checkTimeoutMinutes * 60_000,
+    label: system.name,
+    secrets,
+    log: (l: string) => log(`${system.name}: ${l}`),
+    ...(opts.onCheckOutput ? { onOutput: opts.onCheckOutput } : {}),
+  };
+}
+
+/** The checks' results into the report data, and the reports rendered again. */
+function setChecks(rewrite: Rewrite, run: ChecksRun | null): void {
+  rewrite.data.checks = run;
+  const files = reportFiles(rewrite.data);
+  rewrite.report = files[0].content;
+  for (const f of files) {
+    const at = rewrite.files.findIndex((x) => x.file === f.file);
+    if (at >= 0) rewrite.files[at] = f;
+  }
+}
+
+/**
+ * The plan's checks on the migration branch's tip, before anything is pushed. A commit this run
+ * made gets the results in its report (amended in the worktree, never in the user's checkout).
+ * Ctrl-C stops the running check and undoes this run's commit. A failure stops the system: the
+ * local branch keeps the commit for the user to look at.
+ */
+async function checkBranch(
+  system: SystemConfig,
+  ctx: RepoContext,
+  rewrite: Rewrite,
+  outcome: MigrateOutcome,
+  tip: string,
+  opts: MigrateOptions,
+  secrets: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const madeNow = outcome.commit === tip;
+  const allow = !!opts.allowFailingChecks;
+  log(`${system.name}: running ${system.checks.length} check(s) on ${system.branch}`);
+  let run: ChecksRun;
+  try {
+    run = await runChecks({
+      ...checkOptions(system, ctx, opts, secrets, log),
+      commit: tip,
+      on: "branch",
+      ...(madeNow
+        ? {
+            after: async (tree: string, r: ChecksRun) => {
+              // The committed report cannot name its own commit: "this commit's tree".
+              setChecks(rewrite, { ...r, commit: null, allowedToFail: !r.ok && allow });
+              const dir = reportDir(system.name);
+              const files = rewrite.files.filter((f) => f.file.startsWith(`${dir}/report.`));
+              for (const f of files) writeFileSync(join(tree, f.file), f.content);
+              const wt = gitAt(tree);
+              await wt.raw(["--literal-pathspecs", "add", "-f", "--", ...files.map((f) => f.file)]);
+              // Only the report changes: the repository's hooks already passed the commit.
+              await wt.raw([
+                "commit",
+                "-q",
+                "--amend",
+                "--no-edit",
+                "--no-verify",
+                "--allow-empty",
+              ]);
+              const amended = (await wt.revparse(["HEAD"])).trim();
+              await ctx.git.raw(["update-ref", `refs/heads/${system.branch}`, amended, tip]);
+              outcome.commit = amended;
+            },
+          }
+        : {}),
+    });
+  } catch (e) {
+    if (e instanceof InterruptedError && madeNow) {
+      const ref = `refs/heads/${system.branch}`;
+      const current = outcome.commit ?? tip;
+      await (ctx.oldTip
+        ? gitDetached(ctx.root, ["update-ref", ref, ctx.oldTip, current])
+        : gitDetached(ctx.root, ["update-ref", "-d", ref, current])
+      ).catch(() => "");
+      outcome.commit = null;
+      throw new InterruptedError(
+        `${e.message}; undone: the check was stopped, its worktree removed, and ${system.branch} is as it was before this run (you are on ${ctx.base}); nothing was pushed`,
+        e.signal,
+      );
+    }
+    throw e;
+  }
+  const final = outcome.commit ?? tip;
+  run = { ...run, commit: final, allowedToFail: !run.ok && allow };
+  outcome.checks = run;
+  if (!madeNow) rewrite.data.checks = run;
+  await saveChecks(ctx.root, system.name, run).catch(() => {});
+  if (run.ok || allow) return;
+  const failed = run.results.filter((r) => !r.ok);
+  const what = failed
+    .map(
+      (r) =>
+        `\`${r.command}\` ${r.timedOut ? `timed out after ${system.checkTimeoutMinutes} min` : r.exitCode === null ? "was killed" : `exited ${r.exitCode}`}`,
+    )
+    .join(", ");
+  throw new ChecksFailedError(
+    `${system.name}: check${failed.length === 1 ? "" : "s"} failed on ${system.branch}: ${what}. Nothing was pushed and no pull request was opened or updated. You are on ${ctx.base} with a clean tree; the local branch ${system.branch} keeps the commit ${final.slice(0, 12)} so you can look (\`git log -p ${ctx.base}..${system.branch}\`; the output is in its report). Fix the cause and rerun, or rerun with --allow-failing-checks to push it and open the pull request as a draft.`,
+  );
 }
 
 /**
@@ -165,10 +354,16 @@ async function migrateOne(
 async function checkRepository(system: SystemConfig, opts: MigrateOptions): Promise<RepoContext> {
   const repo = await checkCheckout(system);
   const slug = opts.dryRun ? null : await checkPushTarget(system, repo.git, opts);
-  return { ...repo, slug };
+  const baseCommit = (await repo.git.revparse([repo.baseRef])).trim();
+  const url = await remoteUrl(repo.git, system.remote);
+  const home = system.github ?? (url ? parseRemoteUrl(url) : null);
+  const web = home ? webUrl(url, home, opts.github?.apiUrl || DEFAULT_API_URL) : null;
+  return { ...repo, slug, baseCommit, web };
 }
 
-async function checkCheckout(system: SystemConfig): Promise<Omit<RepoContext, "slug">> {
+async function checkCheckout(
+  system: SystemConfig,
+): Promise<Omit<RepoContext, "slug" | "baseCommit" | "web">> {
   const label = system.name;
   const repo = await inspectRepo(system.repo, label);
   const { git } = repo;
@@ -236,10 +431,31 @@ export async function repositoryProblems(
 
 interface Rewrite {
   summary: Summary;
+  /** What the reports are rendered from (the checks' results join it once they ran). */
+  data: ReportData;
+  /** report.md as committed. */
   report: string;
   diff: string;
   /** Every file the commit writes: changed sources, the reports, the extra (SQL) files. */
   files: ExtraFile[];
+}
+
+/** report.md and report.json for the branch: links to the base commit, and relative ones. */
+function reportFiles(data: ReportData): [ExtraFile, ExtraFile] {
+  const dir = reportDir(data.system);
+  const committed: ReportData = {
+    ...data,
+    links: {
+      web: data.links?.web ?? null,
+      base: data.baseCommit ?? null,
+      head: null,
+      reportDir: dir,
+    },
+  };
+  return [
+    { file: `${dir}/report.md`, content: renderMarkdown(committed) },
+    { file: `${dir}/report.json`, content: reportJson(migrationReport(committed)) },
+  ];
 }
 
 /** The rewrite, computed on the user's branch without writing anything, and the reports. */
@@ -260,19 +476,29 @@ async function computeRewrite(
     dryRun: true,
   });
   const summary = summarize(result);
-  const meta = {
+  const dir = reportDir(system.name);
+  const data: ReportData = {
+    result,
+    summary,
     system: system.name,
     branch: system.branch,
     base: ctx.base,
+    baseCommit: ctx.baseCommit,
     transforms: system.transforms,
+    module: String(system.options.module ?? ""),
+    toolVersion: TOOL_VERSION,
+    ...(opts.command ? { command: opts.command } : {}),
+    links: { web: ctx.web, base: ctx.baseCommit, head: null },
+    fullReport: `${dir}/report.md`,
     ...(opts.sqlFiles ? { sqlFiles: opts.sqlFiles } : {}),
+    database: opts.database ?? null,
+    checks: null,
+    dryRun: !!opts.dryRun,
   };
-  const report = renderMarkdown(result, summary, meta);
-  const dir = reportDir(system.name);
+  const reports = reportFiles(data);
   const files: ExtraFile[] = [
     ...result.changes.map((c) => ({ file: c.file, content: c.after })),
-    { file: `${dir}/report.md`, content: report },
-    { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
+    ...reports,
     ...(opts.extraFiles ?? []),
   ];
   for (const f of files) {
@@ -282,7 +508,7 @@ async function computeRewrite(
       );
     }
   }
-  return { summary, report, diff: unifiedDiff(result.changes), files };
+  return { summary, data, report: reports[0].content, diff: unifiedDiff(result.changes), files };
 }
 
 /**
