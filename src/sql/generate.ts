@@ -12,6 +12,7 @@ import { explainDbError, openDb } from "./db.ts";
 import { readSchema } from "./introspect.ts";
 import { MANIFEST, type Manifest, type TablePlan } from "./manifest.ts";
 import { planTable } from "./plan-table.ts";
+import type { SqlProgress } from "./progress.ts";
 import { mapTable, SMALL_CACHE, type TablePass } from "./read-rows.ts";
 import { writeTableFiles } from "./write-files.ts";
 
@@ -30,6 +31,8 @@ export interface GenerateOptions {
    * thread, in parallel with reading (default 100,000; the thread costs some 50 ms to start).
    */
   threadRows?: number;
+  /** Rows read per table, about once per page of rows. */
+  onProgress?: (p: SqlProgress) => void;
 }
 
 export interface GenerateResult {
@@ -71,7 +74,28 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
       const plan = planTable(t, schema, cfg, nnnn, report);
       plans.push(plan);
       const dir = fs.mkdtempSync(path.join(scratchDir, `${nnnn}-`));
-      const { bodies, pass } = await mapTable(db, cfg, t, plan, schema, dir, report, threadRows);
+      const started = Date.now();
+      const progress = (rows: number, total: number, done = false) =>
+        opts.onProgress?.({
+          step: "read",
+          what: t.table,
+          rows,
+          total,
+          elapsedMs: Date.now() - started,
+          done,
+        });
+      const { bodies, pass } = await mapTable(
+        db,
+        cfg,
+        t,
+        plan,
+        schema,
+        dir,
+        report,
+        threadRows,
+        progress,
+      );
+      progress(plan.rowCount, plan.rowCount, true);
       passes.push(pass);
       writeTableFiles({ staging, cfg, system, toolVersion, plan, time: t.time, bodies });
       fs.rmSync(dir, { recursive: true, force: true });

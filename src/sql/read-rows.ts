@@ -85,6 +85,8 @@ async function readRows(
   sink: RowSink,
   /** Awaited after each batch of rows (lets a writer thread catch up). */
   afterBatch?: () => Promise<void>,
+  /** Rows read so far, after each batch. */
+  progress?: (rows: number) => void,
 ): Promise<ReadResult> {
   const now = Date.now();
   const report: string[] = [];
@@ -158,6 +160,7 @@ async function readRows(
       }
     }
     await afterBatch?.();
+    progress?.(seq);
   }
   hashed.flush();
   if (bad > MAX_ROW_REPORTS) {
@@ -202,10 +205,12 @@ export async function mapTable(
   dir: string,
   report: string[],
   threadRows: number,
+  onProgress?: (rows: number, total: number) => void,
 ): Promise<{ bodies: string[]; pass: TablePass }> {
   const [{ rows }] = (await db.all(`SELECT count(*) AS rows FROM ${ident(plan.table)}`)) as [
     { rows: unknown },
   ];
+  const progress = onProgress && ((n: number) => onProgress(n, Number(rows)));
   const onThread = Number(rows) >= threadRows;
   const keyUnique = schema.unique.has(colKey(plan.table, plan.key));
   // A stem per attempt: nothing of an abandoned attempt can land in the next one's files.
@@ -247,7 +252,7 @@ export async function mapTable(
         out.add(ms, legacy);
         return true;
       };
-      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain());
+      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain(), progress);
       if (read.complete) return await done(read, out, "streamed");
     } finally {
       await out.discard();
@@ -283,11 +288,20 @@ export async function mapTable(
       }
     };
     work.exec("BEGIN");
-    const read = await readRows(db, cfg, t, plan, schema, (seq, ms, legacy) => {
-      pending.push(seq, ms, legacy);
-      if (pending.length === INSERT_ROWS * 3) flush();
-      return true;
-    });
+    const read = await readRows(
+      db,
+      cfg,
+      t,
+      plan,
+      schema,
+      (seq, ms, legacy) => {
+        pending.push(seq, ms, legacy);
+        if (pending.length === INSERT_ROWS * 3) flush();
+        return true;
+      },
+      undefined,
+      progress,
+    );
     flush();
     if (read.firstGoodMs !== undefined)
       work.prepare("UPDATE work SET ms = ? WHERE ms IS NULL").run(read.firstGoodMs);

@@ -17,7 +17,12 @@ export async function openForApply(engine: Engine, dbPath: string): Promise<Db> 
  * transaction is rolled back and an SqlFileError names the file. Files already applied stay
  * applied (each is complete on its own).
  */
-export async function applySqlFiles(db: Db, files: string[]): Promise<void> {
+export async function applySqlFiles(
+  db: Db,
+  files: string[],
+  /** After each file, with its path. */
+  afterFile?: (file: string) => void,
+): Promise<void> {
   for (const file of files) {
     checkInterrupted(`the SQL file ${path.basename(file)}`);
     const sql = fs.readFileSync(file, "utf8");
@@ -27,6 +32,7 @@ export async function applySqlFiles(db: Db, files: string[]): Promise<void> {
       await db.rollbackIfOpen();
       throw new SqlFileError(file, e);
     }
+    afterFile?.(file);
   }
 }
 
@@ -50,6 +56,10 @@ export async function applyToScratchCopy(opts: {
 }
 
 /** Applies rollback files (already in undo order) to an open database. */
-export async function applyRollback(db: Db, rollbackFiles: string[]): Promise<void> {
-  await applySqlFiles(db, rollbackFiles);
+export async function applyRollback(
+  db: Db,
+  rollbackFiles: string[],
+  afterFile?: (file: string) => void,
+): Promise<void> {
+  await applySqlFiles(db, rollbackFiles, afterFile);
 }

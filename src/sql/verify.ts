@@ -11,6 +11,7 @@ import { captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
 import { copyDatabase, type Db } from "./db.ts";
 import { ident } from "./escape.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
+import type { SqlProgress } from "./progress.ts";
 import { applyRollback, applySqlFiles, openForApply } from "./run-files.ts";
 import { snapshotTable, type TableSnapshot } from "./snapshot.ts";
 import { MAP_TABLE } from "./sqltext.ts";
@@ -27,6 +28,8 @@ export interface VerifyOptions {
   system: string;
   database: DatabaseConfig;
   outDir: string;
+  /** Each file applied to the copy, the validation, the rollback. */
+  onProgress?: (p: SqlProgress) => void;
 }
 
 /**
@@ -80,9 +83,20 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     await testPause("verify:copied");
     db = await openForApply(engine, copy);
     const { tables, before, refsBefore } = await captureBefore(db, manifest);
+    const total = manifest.tables.reduce((n, t) => n + t.rowCount, 0);
+    let since = Date.now();
+    const report = (step: SqlProgress["step"], what: string, done: boolean) => {
+      const name = path.basename(what);
+      const owner = manifest.tables.find((t) =>
+        [t.files.expand, ...t.files.parts, t.files.backfill, t.files.rollback].includes(name),
+      );
+      const rows = owner?.rowCount ?? total;
+      opts.onProgress?.({ step, what: name, rows, total, elapsedMs: Date.now() - since, done });
+      since = Date.now();
+    };
 
     try {
-      await applySqlFiles(db, manifest.apply.map(abs));
+      await applySqlFiles(db, manifest.apply.map(abs), (f) => report("apply", f, false));
       check("apply", true, `${manifest.apply.length} files applied to a scratch copy`);
     } catch (e) {
       if (e instanceof InterruptedError) throw e;
@@ -93,9 +107,10 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
 
     for (const c of await validateApplied(db, manifest, { tables, before, refsBefore }))
       check(c.name, c.ok, c.detail);
+    report("validate", "the applied copy", false);
 
     try {
-      await applyRollback(db, manifest.rollback.map(abs));
+      await applyRollback(db, manifest.rollback.map(abs), (f) => report("rollback", f, false));
       check("rollback", true, `${manifest.rollback.length} files applied`);
     } catch (e) {
       if (e instanceof InterruptedError) throw e;
