@@ -131,3 +131,33 @@ async function lockProblem(cfg: DatabaseConfig): Promise<string | null> {
     return `${cfg.path}: ${(e as Error).message}`;
   }
 }
+
+/** A database as `status` shows it: where the migration stands there, its rows, the newest backup. */
+export interface DatabaseStatus {
+  state: "not applied" | "applied" | "partly applied" | "contracted" | "missing";
+  detail: string;
+  /** Rows of the configured (keyed) tables; null when it could not be read. */
+  rows: number | null;
+}
+
+/** Read-only. `contracted`: applied, and the mapping table is gone (the contract step ran). */
+export async function databaseStatus(cfg: DatabaseConfig): Promise<DatabaseStatus> {
+  if (!fs.existsSync(cfg.path))
+    return { state: "missing", detail: `${cfg.path} does not exist`, rows: null };
+  const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
+  try {
+    const state = await migrationState(db, cfg);
+    const tables = await tableNames(db);
+    let rows = 0;
+    for (const t of cfg.tables) {
+      if (tables.includes(t.table))
+        rows += await scalar(db, `SELECT COUNT(*) FROM ${ident(t.table)}`);
+    }
+    if (state.state === "fresh") return { state: "not applied", detail: "legacy keys", rows };
+    if (state.state === "partial") return { state: "partly applied", detail: state.detail, rows };
+    const contracted = !tables.includes(MAP_TABLE);
+    return { state: contracted ? "contracted" : "applied", detail: state.detail, rows };
+  } finally {
+    db.close();
+  }
+}

@@ -4,12 +4,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
-import { ApplyFailure, DeclinedError, InterruptedError } from "../errors.ts";
+import { ApplyFailure, ChecksFailedError, DeclinedError, InterruptedError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
+import type { DatabaseReport } from "../report/schema.ts";
+import type { TablePlan } from "../sql/manifest.ts";
+import type { SqlProgress } from "../sql/progress.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
 
@@ -28,12 +31,30 @@ export interface PhaseOptions {
   /** Phase lines ("[1/3] crackerjack: ..."). */
   log?: (line: string) => void;
   onApplyProgress?: (system: string, p: ApplyProgress) => void;
+  /** SQL generation and verification, as they go (rows read, files applied to the copy). */
+  onSqlProgress?: (system: string, p: SqlProgress) => void;
   busyTimeoutMs?: number;
+  /** Run the plans' checks (default: yes, for systems that have them). */
+  runChecks?: boolean;
+  /** A failing check does not stop the system: pushed anyway, the PR a draft. */
+  allowFailingChecks?: boolean;
+  /** Blocking sites do not make the run fail (the PR is still a draft). */
+  allowBlocking?: boolean;
+  /** Exit 1 also for needs-review sites (`needs-review`); `blocking` is the default. */
+  failOn?: "needs-review" | "blocking";
+  /** Each line of the checks' output as it comes (--verbose). */
+  onCheckOutput?: (system: string, line: string) => void;
+  /** The command line, for the reports' footer. */
+  command?: string;
 }
 
 export interface SystemResult {
   system: string;
-  status: "done" | "dry-run" | "failed" | "declined" | "interrupted" | "not started";
+  /**
+   * `blocked`: committed (and pushed, the PR a draft) but it has blocking sites, so the data step
+   * did not run and the run exits 1 (unless --allow-blocking).
+   */
+  status: "done" | "dry-run" | "blocked" | "failed" | "declined" | "interrupted" | "not started";
   rewritten?: number;
   needsReview?: number;
   blocking?: number;
@@ -51,6 +72,8 @@ export interface SystemResult {
   migrate?: MigrateOutcome;
   /** Generated SQL (repo-relative paths); kept in `sqlTempDir` until the caller removes it. */
   sqlFiles?: string[];
+  /** The plan's checks: `pass (2)`, `FAIL: ruff check . (exit 1)`, `-` without any. */
+  checks?: string;
 }
 
 export interface PhasesResult {
@@ -62,6 +85,11 @@ export interface PhasesResult {
   problems: string[];
   /** Set when a signal stopped the run. */
   interrupted?: "SIGINT" | "SIGTERM";
+  /**
+   * Why the run must exit 1 although no phase failed: blocking sites (unless --allow-blocking),
+   * needs-review sites under --fail-on needs-review. One line per system.
+   */
+  failOn: string[];
 }
 
 export async function runPhases(
@@ -76,7 +104,7 @@ export async function runPhases(
   }));
   log(`preflight: checking ${systems.map((s) => s.name).join(", ")}`);
   const problems = await preflight(systems, opts);
-  if (problems.length > 0) return { ok: false, stoppedAt: null, results, problems };
+  if (problems.length > 0) return { ok: false, stoppedAt: null, results, problems, failOn: [] };
   for (const [i, system] of systems.entries()) {
     const r = results[i] as SystemResult;
     const say = (step: string) => log(`[${i + 1}/${systems.length}] ${system.name}: ${step}`);
@@ -96,6 +124,7 @@ export async function runPhases(
         r.backup = e.backup;
         r.validation = "FAIL";
       }
+      if (e instanceof ChecksFailedError) r.done.push("committed locally, checks failed");
       // The reason is said once, at the end of the run (see summaryTable and the CLI).
       say(r.status.toUpperCase());
       const signal = interruption();
@@ -104,13 +133,29 @@ export async function runPhases(
         stoppedAt: system.name,
         results,
         problems: [],
+        failOn: failOnLines(results, opts),
         ...(r.status === "interrupted" && signal ? { interrupted: signal } : {}),
       };
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { ok: true, stoppedAt: null, results, problems: [] };
+  return { ok: true, stoppedAt: null, results, problems: [], failOn: failOnLines(results, opts) };
+}
+
+/** Blocking sites fail the run unless allowed; needs-review ones under `--fail-on needs-review`. */
+function failOnLines(results: SystemResult[], opts: PhaseOptions): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.blocking && !opts.allowBlocking) {
+      out.push(
+        `${r.system}: ${r.blocking} blocking site(s): the rewrite breaks them${r.prUrl ? " (the PR is a draft)" : ""}; resolve them, or rerun with --allow-blocking to accept`,
+      );
+    } else if (opts.failOn === "needs-review" && r.needsReview) {
+      out.push(`${r.system}: ${r.needsReview} site(s) need review (--fail-on needs-review)`);
+    }
+  }
+  return out;
 }
 
 async function runPhase(
@@ -122,9 +167,22 @@ async function runPhase(
 ): Promise<void> {
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
-  const sql = await sqlStep(system, r, scratch, say);
+  r.checks = system.checks.length ? "not run" : "-";
+  const sql = await sqlStep(system, r, scratch, say, opts);
   await codeStep(system, r, sql, opts, say);
   if (r.status === "dry-run") return;
+  if (r.blocking && !opts.allowBlocking) {
+    // The code is not ready to merge: its database change waits for it.
+    if (system.database && opts.apply) {
+      r.done.push("not applied: blocking sites");
+      say(
+        `not applying the SQL: ${r.blocking} blocking site(s) (--allow-blocking to apply anyway)`,
+      );
+    }
+    r.rowsBackfilled ??= 0;
+    r.status = "blocked";
+    return;
+  }
   await dataStep(system, r, sql, opts, say);
   r.status = "done";
 }
@@ -140,6 +198,8 @@ interface SqlOutput {
   alreadyApplied: boolean;
   /** Rows of the keyed tables the files backfill. */
   rows: number;
+  /** What the report's Database section shows. */
+  report: DatabaseReport | null;
 }
 
 /** 1. SQL: generated from the real database (read-only) and verified on a scratch copy. */
@@ -148,6 +208,7 @@ async function sqlStep(
   r: SystemResult,
   scratch: string,
   say: (s: string) => void,
+  opts: Pick<PhaseOptions, "onSqlProgress">,
 ): Promise<SqlOutput> {
   const out: SqlOutput = {
     extraFiles: [],
@@ -155,6 +216,7 @@ async function sqlStep(
     dir: null,
     alreadyApplied: false,
     rows: 0,
+    report: null,
   };
   const db = system.database;
   if (!db) return out;
@@ -177,10 +239,11 @@ async function sqlStep(
   const { verifySql } = await import("../sql/verify.ts");
   out.dir = path.join(scratch, "sql");
   say(`generating SQL from ${db.path}`);
-  const gen = await generateSql({ system: system.name, database: db, outDir: out.dir });
+  const onProgress = (p: SqlProgress) => opts.onSqlProgress?.(system.name, p);
+  const gen = await generateSql({ system: system.name, database: db, outDir: out.dir, onProgress });
   out.rows = gen.tables.reduce((n, t) => n + t.rowCount, 0);
   say(`verifying SQL on a scratch copy (${out.rows} rows)`);
-  const v = await verifySql({ system: system.name, database: db, outDir: out.dir });
+  const v = await verifySql({ system: system.name, database: db, outDir: out.dir, onProgress });
   if (!v.ok) {
     const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
@@ -193,7 +256,36 @@ async function sqlStep(
     out.sqlFiles.push(file);
   }
   r.sqlFiles = out.sqlFiles;
+  const base = (f: string) => `${rel}/${path.basename(f)}`;
+  out.report = {
+    engine: db.engine,
+    path: path.relative(path.dirname(system.configPath), db.path) || db.path,
+    backupDir:
+      path.relative(path.dirname(system.configPath), db.backupDir ?? path.dirname(db.path)) || ".",
+    sqlDir: rel,
+    apply: gen.files.map(base),
+    rollback: gen.rollbackFiles.map(base),
+    contract: gen.contractFiles.map(base),
+    tables: gen.tables.map(databaseTable),
+    verification: v.checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
+    notes: gen.report,
+  };
   return out;
+}
+
+/** A table's plan as the report shows it. */
+export function databaseTable(t: TablePlan): DatabaseReport["tables"][number] {
+  return {
+    table: t.table,
+    key: t.key,
+    strategy: t.strategy,
+    ulidColumn: t.ulidColumn,
+    rows: t.rowCount,
+    rowsWithoutTime: t.rowsWithoutTime,
+    children: t.children.map((c) => ({ table: c.table, column: c.column, source: c.source })),
+    likelyReferences: t.likelyReferences.map((l) => ({ table: l.table, column: l.column })),
+    contractBlockedBy: t.contractBlockedBy,
+  };
 }
 
 /** 2. Code: what would change, then (confirmed) the branch and commit, push and PR. */
@@ -210,9 +302,22 @@ async function codeStep(
     ...(opts.github ? { github: opts.github } : {}),
     extraFiles: sql.extraFiles,
     sqlFiles: sql.sqlFiles,
+    database: sql.report,
+    ...(opts.command ? { command: opts.command } : {}),
+    ...(opts.onCheckOutput
+      ? { onCheckOutput: (l: string) => opts.onCheckOutput?.(system.name, l) }
+      : {}),
   };
-  const preview = await migrateSystem(system, { ...common, dryRun: true });
+  const log = (l: string) => say(l.replace(`${system.name}: `, ""));
+  // The preview for the confirmation runs no checks; a dry run's is the run, and runs them.
+  const preview = await migrateSystem(system, {
+    ...common,
+    dryRun: true,
+    runChecks: !!opts.dryRun && opts.runChecks !== false,
+    ...(opts.dryRun ? { log } : {}),
+  });
   r.migrate = preview;
+  if (preview.checks) r.checks = checksCell(preview.checks);
   r.rewritten = preview.summary.rewritten;
   r.needsReview = preview.summary.needsReview;
   r.blocking = preview.summary.blocking;
@@ -240,17 +345,34 @@ async function codeStep(
     throw new DeclinedError(`commit to ${system.branch} not confirmed`);
   }
   say(`committing to ${system.branch}`);
-  const outcome = await migrateSystem(system, {
-    ...common,
-    push: !!opts.push,
-    openPr: !!opts.openPr,
-    log: (l) => say(l.replace(`${system.name}: `, "")),
-  });
+  let outcome: MigrateOutcome;
+  try {
+    outcome = await migrateSystem(system, {
+      ...common,
+      log,
+      push: !!opts.push,
+      openPr: !!opts.openPr,
+      runChecks: opts.runChecks !== false,
+      allowFailingChecks: !!opts.allowFailingChecks,
+    });
+  } catch (e) {
+    if (e instanceof ChecksFailedError) r.checks = "FAIL";
+    throw e;
+  }
   r.migrate = outcome;
   r.prUrl = outcome.prUrl;
+  if (outcome.checks) r.checks = checksCell(outcome.checks);
   r.done.push(outcome.commit ? `committed ${outcome.commit.slice(0, 12)}` : "no new commit needed");
+  if (outcome.checks) r.done.push(`checks ${outcome.checks.ok ? "passed" : "failed (allowed)"}`);
   if (outcome.pushed) r.done.push("pushed");
-  if (outcome.prUrl) r.done.push(`PR ${outcome.prAction}`);
+  if (outcome.prUrl) r.done.push(`PR ${outcome.prAction}${outcome.prDraft ? " (draft)" : ""}`);
+}
+
+/** The summary table's cell for the checks. */
+function checksCell(run: NonNullable<MigrateOutcome["checks"]>): string {
+  const failed = run.results.filter((c) => !c.ok);
+  if (!failed.length) return `pass (${run.results.length})`;
+  return `FAIL: ${failed.map((c) => `${c.command} (${c.timedOut ? "timed out" : `exit ${c.exitCode ?? "killed"}`})`).join(", ")}${run.allowedToFail ? " (allowed)" : ""}`;
 }
 
 /** 3. Data (`--apply` only; confirmed): the verified files applied to the real database. */

@@ -4,13 +4,17 @@
 import { databaseProblems } from "../live/state.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { repositoryProblems } from "../repo/branch.ts";
+import { checkCommandProblem } from "../repo/checks.ts";
+import { currentLogin } from "../repo/github.ts";
 
 export interface PreflightOptions {
   apply?: boolean;
   dryRun?: boolean;
   push?: boolean;
   openPr?: boolean;
-  github?: { token?: string };
+  github?: { apiUrl?: string; token?: string };
+  /** The plans' checks will run (not `--no-checks`). */
+  runChecks?: boolean;
 }
 
 /** One line per problem, each naming its system; empty when the run may start. */
@@ -19,6 +23,7 @@ export async function preflight(
   opts: PreflightOptions,
 ): Promise<string[]> {
   const problems: string[] = [];
+  let login: string | undefined;
   if (opts.openPr && !opts.github?.token && !opts.dryRun) {
     problems.push("--open-pr needs a token in GITHUB_TOKEN");
   }
@@ -34,6 +39,32 @@ export async function preflight(
     problems.push(
       ...repo.map((p) => (p.startsWith(`${system.name}:`) ? p : `${system.name}: ${p}`)),
     );
+    if (opts.runChecks !== false) {
+      for (const [i, c] of system.checks.entries()) {
+        const why = checkCommandProblem(c, system.repo);
+        if (why) {
+          problems.push(
+            `${system.name}: ${system.configPath}: systems.${system.name}.checks[${i}] (${c}): ${why}; install it, fix the command, or run with --no-checks`,
+          );
+        }
+      }
+    }
+    if (opts.openPr && !opts.dryRun && opts.github?.token && system.pr.reviewers.length) {
+      // GitHub refuses to ask the PR's author (the token's user) for a review: say so now.
+      try {
+        login ??= await currentLogin(
+          opts.github.apiUrl || "https://api.github.com",
+          opts.github.token,
+        );
+        if (system.pr.reviewers.some((r) => r.toLowerCase() === login?.toLowerCase())) {
+          problems.push(
+            `${system.name}: systems.${system.name}.pr.reviewers lists ${login}, who opens the pull request (the token's user); GitHub does not let the author review it`,
+          );
+        }
+      } catch (e) {
+        problems.push(`${system.name}: ${(e as Error).message}`);
+      }
+    }
     if (system.database) {
       const where = `${system.configPath}: systems.${system.name}`;
       const db = await databaseProblems(where, system.database, {

@@ -12,6 +12,7 @@ export function summaryTable(run: PhasesResult): string {
     "blocking",
     "rows",
     "validation",
+    "checks",
     "backup",
     "branch",
     "PR",
@@ -24,11 +25,18 @@ export function summaryTable(run: PhasesResult): string {
     String(r.blocking ?? "-"),
     String(r.rowsBackfilled ?? "-"),
     r.validation ?? "-",
+    r.checks ?? "-",
     r.backup ?? "-",
     r.branch ?? "-",
-    r.prUrl ?? "-",
+    r.prUrl ? `${r.prUrl}${r.migrate?.prDraft ? " (draft)" : ""}` : "-",
   ]);
   const out = [textTable(header, rows)];
+  for (const r of run.results.filter((x) => x.status === "blocked")) {
+    out.push(
+      "",
+      `${r.system}: BLOCKING: ${r.blocking} site(s) the rewrite breaks; ${r.prUrl ? "the PR is a draft with them first" : "listed first in the report"}${r.done.includes("not applied: blocking sites") ? "; its SQL was not applied" : ""}.`,
+    );
+  }
   if (run.stoppedAt) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
     const before = run.results.filter((x) => x.status === "done").map((x) => x.system);
