@@ -111,7 +111,12 @@ describe("migrate --open-pr against a local GitHub API", () => {
       title: "ULID migration: crackerjack",
     });
     const body = String(created?.body);
-    expect(body).toContain("## Needs review (1)\n\n- `crackerjack/jobs.py:10` — truncated ID");
+    // Sites left as they were link to the base commit; the web host comes from the API URL
+    // here (the remote is a local path).
+    const base = git(repo, "rev-parse", "main");
+    expect(body).toContain(
+      `## Needs review (1)\n\n- [\`crackerjack/jobs.py:10\`](${gh.url}/lesleslie/crackerjack/blob/${base}/crackerjack/jobs.py#L10) — truncated ID`,
+    );
     expect(body.indexOf("## Needs review")).toBeLessThan(body.indexOf("## Rewritten sites (2)"));
     expect(body).toContain("## Post-migration validation");
 

@@ -11,4 +11,6 @@ export interface CliDeps {
   confirm?: Confirm;
   /** Whether stdin is a terminal (default: process.stdin.isTTY). */
   isTTY?: boolean;
+  /** Whether stdout is a terminal, for colour (default: process.stdout.isTTY without `out`). */
+  stdoutIsTTY?: boolean;
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { exitCodeFor, InterruptedError } from "../errors.ts";
+import { exitCodeFor, InterruptedError, UsageError } from "../errors.ts";
 import { installSignalHandlers } from "../util/interrupt.ts";
 import { errorMessage, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
@@ -9,14 +9,21 @@ import type { CliDeps } from "./io.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
 import { registerRollbackCommand } from "./rollback-command.ts";
 import { registerSqlCommands } from "./sql-command.ts";
+import { registerStatusCommand } from "./status-command.ts";
 import { registerTransformCommand } from "./transform-command.ts";
 
 export function buildProgram(deps: CliDeps = {}): Command {
   const program = new Command(TOOL_NAME)
     .description("Move Python services from UUID4 and home-made string IDs to ULIDs, safely.")
     .version(TOOL_VERSION)
+    // Global: recognised before or after the command name.
+    .option(
+      "--no-color",
+      "no colour (also NO_COLOR=1; off anyway when the output is not a terminal)",
+    )
+    .option("-q, --quiet", "only results and errors: no progress or phase lines")
+    .option("-v, --verbose", "more detail: every check's output as it runs, SQL progress per batch")
     .exitOverride()
-    .showHelpAfterError()
     .configureOutput({
       writeOut: deps.out ?? ((t) => process.stdout.write(t)),
       writeErr: deps.err ?? ((t) => process.stderr.write(t)),
@@ -27,13 +34,22 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerRollbackCommand(program, deps);
   registerDemoCommand(program, deps);
   registerSqlCommands(program, deps);
-  // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit.
+  registerStatusCommand(program, deps);
+  // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit; a
+  // usage error shows its hint and one line pointing at the command's help, not the whole page.
   const override = (c: Command) => {
     c.exitOverride();
+    c.showHelpAfterError(`(see \`${helpCommand(c)} --help\` for usage and examples)`);
     c.commands.forEach(override);
   };
-  program.commands.forEach(override);
+  override(program);
   return program;
+}
+
+function helpCommand(c: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = c; at; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
 }
 
 /** Exit codes as `exitCodeFor` says (0, 1, 2, 130/143). Every error message is redacted here. */
@@ -49,6 +65,10 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
     }
     const label = e instanceof InterruptedError ? "interrupted" : "error";
     err(`${label}: ${errorMessage(e, secretsFromEnv(deps.env ?? process.env))}\n`);
+    if (e instanceof UsageError) {
+      const command = argv.slice(2).find((a) => !a.startsWith("-"));
+      err(`(see \`${TOOL_NAME}${command ? ` ${command}` : ""} --help\` for usage and examples)\n`);
+    }
     return exitCodeFor(e);
   }
 }

@@ -1,31 +1,62 @@
+import { writeFileSync } from "node:fs";
 import { runTransforms } from "../../transforms/index.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { ApplyProgress } from "../live/apply.ts";
 import { resolveApiUrl } from "../repo/github.ts";
+import { sarifLog } from "../report/sarif.ts";
+import { JSON_FORMAT, type MigrateJson, toJson } from "../report/schema.ts";
 import { countsLine } from "../report/summary.ts";
-import { runPhases } from "../run/phases.ts";
+import { type PhasesResult, runPhases } from "../run/phases.ts";
 import { summaryTable } from "../run/summary-table.ts";
+import type { SqlProgress } from "../sql/progress.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
+import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import type { CliDeps } from "./io.ts";
 import type { MigrateFlags } from "./migrate-command.ts";
+import { colorDiff, colorOutcomes, type Output, outputOf } from "./output.ts";
 import { makeConfirm } from "./prompt.ts";
 import { selectSystems } from "./select-systems.ts";
 
-export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<void> {
+/** The command line as the report's footer shows it: the flags that shape the run. */
+function commandLine(flags: MigrateFlags): string {
+  const parts = ["ulid-codemod", "migrate"];
+  if (flags.system) parts.push("--system", flags.system);
+  if (flags.all) parts.push("--all");
+  for (const [flag, on] of [
+    ["--dry-run", flags.dryRun],
+    ["--push", flags.push],
+    ["--open-pr", flags.openPr],
+    ["--apply", flags.apply],
+    ["--no-checks", flags.checks === false],
+    ["--allow-failing-checks", flags.allowFailingChecks],
+    ["--allow-blocking", flags.allowBlocking],
+  ] as const) {
+    if (on) parts.push(flag);
+  }
+  if (flags.failOn && flags.failOn !== "blocking") parts.push("--fail-on", flags.failOn);
+  return parts.join(" ");
+}
+
+export async function runMigrate(
+  flags: MigrateFlags,
+  deps: CliDeps,
+  io: Output = outputOf({}, deps),
+): Promise<void> {
   const env = deps.env ?? process.env;
-  const out = deps.out ?? ((t: string) => process.stdout.write(t));
-  const err = deps.err ?? ((t: string) => process.stderr.write(t));
   const secrets = secretsFromEnv(env);
-  const say = (t: string) => out(redact(t, secrets));
+  // With --json the document owns stdout; everything for people goes to stderr.
+  const human = flags.json ? io.err : io.out;
+  const say = (t: string) => human(redact(t, secrets));
   if (flags.dryRun && (flags.push || flags.openPr || flags.apply)) {
     throw new UsageError(
       "migrate: --dry-run changes nothing, so it cannot be combined with --push, --open-pr or --apply (a dry run already shows the SQL it would apply)",
     );
   }
-  const { config, systems } = selectSystems("migrate", flags);
+  const { config, systems } = selectSystems("migrate", flags, env);
   const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
-  const progress = await applyProgress(deps, err);
+  const progress = await applyProgress(deps, io.info, io.quiet);
+  const sqlProgress = sqlProgressLines(io);
   const run = await runPhases(systems, {
     runCodemod: deps.runCodemod ?? runTransforms,
     apply: !!flags.apply,
@@ -38,11 +69,19 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
         redact(q, secrets),
         d.map((l) => redact(l, secrets)),
       ),
-    log: (line) => err(`${redact(line, secrets)}\n`),
+    log: (line) => io.info(`${redact(line, secrets)}\n`),
     onApplyProgress: progress.update,
+    onSqlProgress: (system, p) => sqlProgress(system, p),
+    runChecks: flags.checks !== false,
+    allowFailingChecks: !!flags.allowFailingChecks,
+    allowBlocking: !!flags.allowBlocking,
+    failOn: flags.failOn ?? "blocking",
+    onCheckOutput: (system, line) => io.verbose(`  ${system} | ${redact(line, secrets)}\n`),
+    command: commandLine(flags),
   });
   progress.stop();
   if (run.problems.length > 0) {
+    if (flags.json) io.out(redact(toJson(migrateJson(run, flags)), secrets));
     throw new Error(
       `migrate: nothing was changed; the preflight found ${run.problems.length} problem${run.problems.length === 1 ? "" : "s"} to fix first:\n${run.problems.map((p) => `  - ${redact(p, secrets)}`).join("\n")}`,
     );
@@ -52,7 +91,8 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     const o = r.migrate;
     if (!o) continue;
     if (r.status === "dry-run") {
-      say(`${o.diff || `(no source changes in ${o.system})\n`}\n${o.report}\n`);
+      const diff = o.diff ? colorDiff(o.diff, io.style) : `(no source changes in ${o.system})\n`;
+      say(`${diff}\n${o.report}\n`);
       continue;
     }
     if (o.dryRun) continue;
@@ -60,9 +100,34 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     say(`${o.system}: ${what} on ${o.branch} (from ${o.base}): ${countsLine(o.summary)}\n`);
     const system = systems.find((s) => s.name === o.system);
     if (o.pushed) say(`${o.system}: pushed ${o.branch} to ${system?.remote}\n`);
-    if (o.prUrl) say(`${o.system}: pull request ${o.prAction}: ${o.prUrl}\n`);
+    if (o.prUrl) {
+      say(`${o.system}: pull request ${o.prAction}${o.prDraft ? " as a draft" : ""}: ${o.prUrl}\n`);
+    }
   }
-  say(`\n${summaryTable(run)}`);
+  if (flags.sarif) {
+    const runs = run.results.flatMap((r) => {
+      const o = r.migrate;
+      const s = systems.find((x) => x.name === r.system);
+      if (!o || !s) return [];
+      const result = {
+        changes: [],
+        entries: o.reportData.sites,
+        skipped: o.reportData.skipped,
+        filesScanned: o.reportData.summary.filesScanned,
+      };
+      return [
+        {
+          result,
+          root: s.repo,
+          id: s.name,
+          repository: { uri: o.web, revision: o.commit ?? o.baseCommit, branch: o.branch },
+        },
+      ];
+    });
+    writeFileSync(flags.sarif, toJson(sarifLog(runs)));
+  }
+  say(`\n${colorOutcomes(summaryTable(run), io.style)}`);
+  if (flags.json) io.out(redact(toJson(migrateJson(run, flags)), secrets));
   if (!run.ok) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
     const why = redact(r?.error ?? "failed", secrets);
@@ -74,16 +139,81 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     }
     throw new Error(`migrate stopped at ${run.stoppedAt}: ${why}`);
   }
+  if (run.failOn.length) {
+    throw new Error(
+      `migrate: ${run.failOn.length === 1 ? run.failOn[0] : `\n${run.failOn.map((l) => `  - ${l}`).join("\n")}`}`,
+    );
+  }
+}
+
+function migrateJson(run: PhasesResult, flags: MigrateFlags): MigrateJson {
+  return {
+    format: JSON_FORMAT,
+    tool: TOOL_NAME,
+    version: TOOL_VERSION,
+    ok: run.ok && run.failOn.length === 0,
+    command: "migrate",
+    dryRun: !!flags.dryRun,
+    stoppedAt: run.stoppedAt,
+    problems: run.problems,
+    failOn: run.failOn,
+    systems: run.results.map((r) => {
+      const o = r.migrate;
+      const real = o && !o.dryRun ? o : null;
+      return {
+        system: r.system,
+        status: r.status,
+        branch: r.branch ?? null,
+        base: o?.base ?? null,
+        commit: real?.commit ?? null,
+        pushed: !!real?.pushed,
+        pr:
+          real?.prUrl && real.prNumber !== null && real.prAction
+            ? { number: real.prNumber, url: real.prUrl, action: real.prAction, draft: real.prDraft }
+            : null,
+        rowsBackfilled: r.rowsBackfilled ?? null,
+        validation: r.validation ?? null,
+        backup: r.backup ?? null,
+        error: r.error ?? null,
+        done: r.done,
+        report: o?.reportData ?? null,
+      };
+    }),
+  };
+}
+
+/** SQL generate/verify progress as lines with rows/s: a line a second per table, one per file. */
+function sqlProgressLines(io: Output) {
+  let last = 0;
+  return (system: string, p: SqlProgress) => {
+    const rate = p.elapsedMs > 0 ? Math.round((p.rows / p.elapsedMs) * 1000) : 0;
+    const secs = (p.elapsedMs / 1000).toFixed(1);
+    if (p.step === "read") {
+      const now = Date.now();
+      // A line a second at most (every batch with --verbose), and the last one.
+      if (!p.done && !io.isVerbose && now - last < 1000) return;
+      last = now;
+      io.info(
+        `  ${system}: ${p.what}: ${p.done ? "read" : "reading"} ${p.rows}${p.done ? "" : ` of ${p.total}`} rows (${rate.toLocaleString("en-US")} rows/s, ${secs} s)\n`,
+      );
+      return;
+    }
+    const what =
+      p.step === "validate" ? "validated" : p.step === "apply" ? "applied" : "rolled back";
+    io.info(
+      `  ${system}: verify: ${what} ${p.what} on the copy (${p.rows} rows, ${secs} s${p.step === "validate" ? "" : `, ${rate.toLocaleString("en-US")} rows/s`})\n`,
+    );
+  };
 }
 
 /** A bar over the statements on a terminal; a line per file otherwise (logs, CI, tests). */
-async function applyProgress(deps: CliDeps, err: (t: string) => void) {
-  const tty = !deps.err && !!process.stderr.isTTY;
+async function applyProgress(deps: CliDeps, info: (t: string) => void, quiet: boolean) {
+  const tty = !deps.err && !!process.stderr.isTTY && !quiet;
   if (!tty) {
     return {
       update: (system: string, p: ApplyProgress) => {
         if (p.fileStart) {
-          err(`  ${system}: applying ${p.file} (${p.index + 1}/${p.total}, ${p.rows} rows)\n`);
+          info(`  ${system}: applying ${p.file} (${p.index + 1}/${p.total}, ${p.rows} rows)\n`);
         }
       },
       stop: () => {},

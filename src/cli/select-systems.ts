@@ -6,11 +6,12 @@ import type { MigrationConfig, SystemConfig } from "../plan/schema.ts";
 export function selectSystems(
   command: string,
   flags: { config?: string; system?: string; all?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
 ): { config: MigrationConfig; systems: SystemConfig[] } {
   if (!!flags.system === !!flags.all) {
     throw new UsageError(`${command}: give either --system NAME or --all`);
   }
-  const config = loadConfig(flags.config);
+  const config = loadConfig(flags.config, { env });
   if (!flags.system) return { config, systems: config.systems };
   const found = config.systems.find((s) => s.name === flags.system);
   if (!found) {

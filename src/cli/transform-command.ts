@@ -7,12 +7,15 @@ import {
   type TransformOptions,
 } from "../codemod/options.ts";
 import type { CliDeps } from "./io.ts";
+import { outputFor } from "./output.ts";
 
 export interface TransformFlags {
   transform: string[];
   dryRun: boolean;
   report?: string;
-  root: string;
+  sarif?: string;
+  failOn?: "needs-review" | "blocking";
+  root?: string;
   prefilter: boolean;
   [option: string]: unknown;
 }
@@ -102,10 +105,27 @@ export function registerTransformCommand(program: Command, deps: CliDeps = {}): 
       ["uuid4-to-ulid"],
     )
     .option("--dry-run", "print a unified diff and the report; write nothing", false)
-    .option("--report <file>", "write the JSON report to FILE");
+    .option("--report <file>", "write the JSON report to FILE (`-`: to stdout, the rest to stderr)")
+    .option("--sarif <file>", "write the review items as SARIF 2.1.0 to FILE (`-`: stdout)")
+    .addOption(
+      new Option(
+        "--fail-on <outcome>",
+        "exit 1 when a site has this outcome or a worse one (for CI)",
+      ).choices(["needs-review", "blocking"]),
+    );
   const optionsOf = addOptionFlags(cmd);
   cmd
-    .option("--root <dir>", "report paths relative to this directory", process.cwd())
+    // No default in the help: it would print the directory the help happened to be asked in.
+    .option("--root <dir>", "report paths relative to this directory (default: the current one)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ulid-codemod transform src --dry-run
+  $ ulid-codemod transform . --transform uuid4-to-ulid,fstring-id-to-ulid \\
+      --target session_id --template '{}-{}' --report report.json --sarif review.sarif
+  $ ulid-codemod transform src --dry-run --fail-on needs-review   # CI: exit 1 if anything needs review`,
+    )
     .addOption(
       new Option("--no-prefilter", "parse every file (slow; checks the pre-filter)").hideHelp(),
     )
@@ -116,6 +136,6 @@ export function registerTransformCommand(program: Command, deps: CliDeps = {}): 
       if (missing[0]) self.error(`error: ${missing[0].message}`);
       // Loaded on use: the parser and the rest stay out of other commands' start-up.
       const { runTransform } = await import("./transform-run.ts");
-      await runTransform(paths, flags, options, deps);
+      await runTransform(paths, flags, options, deps, outputFor(program, deps));
     });
 }

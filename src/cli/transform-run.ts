@@ -3,45 +3,60 @@ import path from "node:path";
 import { runTransforms } from "../../transforms/index.ts";
 import type { TransformOptions } from "../codemod/options.ts";
 import { unifiedDiff } from "../report/diff.ts";
-import { reportJson } from "../report/json.ts";
+import { reportJson, transformReport } from "../report/json.ts";
+import { sarifLog } from "../report/sarif.ts";
+import { toJson } from "../report/schema.ts";
 import { terminalSummary } from "../report/terminal.ts";
-import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import { failOnProblem } from "./fail-on.ts";
 import type { CliDeps } from "./io.ts";
+import { colorDiff, colorOutcomes, type Output } from "./output.ts";
 import type { TransformFlags } from "./transform-command.ts";
+
+/** `-` is stdout; anything else a file. */
+export function writeTo(target: string, text: string, out: (t: string) => void): void {
+  if (target === "-") out(text);
+  else writeFileSync(target, text);
+}
 
 export async function runTransform(
   paths: string[],
   flags: TransformFlags,
   options: TransformOptions,
   deps: CliDeps,
+  io: Output,
 ): Promise<void> {
-  const out = deps.out ?? ((t: string) => process.stdout.write(t));
   const run = deps.runCodemod ?? runTransforms;
+  const root = path.resolve(flags.root ?? process.cwd());
   const result = await run({
     paths,
-    root: path.resolve(flags.root),
+    root,
     transforms: flags.transform,
     options,
     dryRun: flags.dryRun,
     prefilter: flags.prefilter,
   });
-  if (flags.dryRun && result.changes.length > 0) out(unifiedDiff(result.changes));
+  // With a machine-readable document on stdout, the human text goes to stderr.
+  const toStdout = flags.report === "-" || flags.sarif === "-";
+  const human = toStdout ? io.err : io.out;
+  if (flags.dryRun && result.changes.length > 0) {
+    human(colorDiff(unifiedDiff(result.changes), io.style));
+  }
   if (flags.report) {
-    writeFileSync(
-      flags.report,
-      reportJson(result, {
-        tool: TOOL_NAME,
-        version: TOOL_VERSION,
-        transforms: flags.transform,
-        module: String(options.module),
-        dryRun: flags.dryRun,
-      }),
-    );
+    const report = transformReport(result, {
+      transforms: flags.transform,
+      module: String(options.module),
+      dryRun: flags.dryRun,
+      command: ["ulid-codemod", "transform", ...paths].join(" "),
+    });
+    writeTo(flags.report, reportJson(report), io.out);
   }
-  out(`${terminalSummary(result)}\n`);
+  if (flags.sarif) writeTo(flags.sarif, toJson(sarifLog([{ result, root }])), io.out);
+  human(`${colorOutcomes(terminalSummary(result), io.style)}\n`);
   if (!flags.dryRun && result.changes.length > 0) {
-    out(`\nWrote ${result.changes.length} file(s):\n`);
-    for (const c of result.changes) out(`  ${c.file}\n`);
+    human(`\nWrote ${result.changes.length} file(s):\n`);
+    for (const c of result.changes) human(`  ${c.file}\n`);
   }
-  if (flags.dryRun) out("\n(dry run: nothing written)\n");
+  if (flags.dryRun) human("\n(dry run: nothing written)\n");
+  const failed = failOnProblem(flags.failOn, result.entries);
+  if (failed) throw new Error(failed);
 }
