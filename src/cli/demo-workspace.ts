@@ -370,9 +370,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     );
     const before = await workspaceState(ws);
 
-    heading("ulid-codemod migrate --all --apply --yes --push");
+    // Akosha's plan asks for its natural keys to be rewritten anyway (rewrite-and-flag): its
+    // blocking sites are the demo's point, so they are accepted here rather than fail the run.
+    heading("ulid-codemod migrate --all --apply --yes --push --allow-blocking");
     const deps = { out, err, runCodemod: runTransforms, isTTY: false };
-    await runMigrate({ config: ws.config, all: true, apply: true, yes: true, push: true }, deps);
+    await runMigrate(
+      { config: ws.config, all: true, apply: true, yes: true, push: true, allowBlocking: true },
+      deps,
+    );
     const afterApply = await workspaceState(ws);
 
     const cj = ws.repos.crackerjack as string;

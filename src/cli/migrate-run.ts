@@ -16,6 +16,7 @@ import type { MigrateFlags } from "./migrate-command.ts";
 import { colorDiff, colorOutcomes, type Output, outputOf } from "./output.ts";
 import { makeConfirm } from "./prompt.ts";
 import { selectSystems } from "./select-systems.ts";
+import { sqlProgressPrinter } from "./sql-command.ts";
 
 /** The command line as the report's footer shows it: the flags that shape the run. */
 function commandLine(flags: MigrateFlags): string {
@@ -56,7 +57,11 @@ export async function runMigrate(
   const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
   const progress = await applyProgress(deps, io.info, io.quiet);
-  const sqlProgress = sqlProgressLines(io);
+  const printers = new Map<string, (p: SqlProgress) => void>();
+  const sqlProgress = (system: string, p: SqlProgress) => {
+    if (!printers.has(system)) printers.set(system, sqlProgressPrinter(io, system));
+    printers.get(system)?.(p);
+  };
   const run = await runPhases(systems, {
     runCodemod: deps.runCodemod ?? runTransforms,
     apply: !!flags.apply,
@@ -179,30 +184,6 @@ function migrateJson(run: PhasesResult, flags: MigrateFlags): MigrateJson {
         report: o?.reportData ?? null,
       };
     }),
-  };
-}
-
-/** SQL generate/verify progress as lines with rows/s: a line a second per table, one per file. */
-function sqlProgressLines(io: Output) {
-  let last = 0;
-  return (system: string, p: SqlProgress) => {
-    const rate = p.elapsedMs > 0 ? Math.round((p.rows / p.elapsedMs) * 1000) : 0;
-    const secs = (p.elapsedMs / 1000).toFixed(1);
-    if (p.step === "read") {
-      const now = Date.now();
-      // A line a second at most (every batch with --verbose), and the last one.
-      if (!p.done && !io.isVerbose && now - last < 1000) return;
-      last = now;
-      io.info(
-        `  ${system}: ${p.what}: ${p.done ? "read" : "reading"} ${p.rows}${p.done ? "" : ` of ${p.total}`} rows (${rate.toLocaleString("en-US")} rows/s, ${secs} s)\n`,
-      );
-      return;
-    }
-    const what =
-      p.step === "validate" ? "validated" : p.step === "apply" ? "applied" : "rolled back";
-    io.info(
-      `  ${system}: verify: ${what} ${p.what} on the copy (${p.rows} rows, ${secs} s${p.step === "validate" ? "" : `, ${rate.toLocaleString("en-US")} rows/s`})\n`,
-    );
   };
 }
 

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { CliDeps } from "./io.ts";
+import { outputFor } from "./output.ts";
 
 export interface RollbackFlags {
   config?: string;
@@ -10,6 +11,7 @@ export interface RollbackFlags {
   backup?: string;
   force?: boolean;
   restore?: "auto" | "backup" | "sql";
+  json?: boolean;
 }
 
 export function registerRollbackCommand(program: Command, deps: CliDeps = {}): void {
@@ -18,7 +20,10 @@ export function registerRollbackCommand(program: Command, deps: CliDeps = {}): v
     .description(
       "put databases back as they were before the migration (from its backup, or by SQL when rows were written since) and delete the migration branches the tool created",
     )
-    .option("--config <file>", "migration plan (default: ./ulid-migration.yaml)")
+    .option(
+      "--config <file>",
+      "migration plan (default: ULID_CODEMOD_CONFIG, else the nearest ulid-migration.yaml)",
+    )
     .option("--system <name>", "roll back one system")
     .option("--all", "roll back every system (reverse phase order)")
     .option("--dry-run", "show what would be restored and deleted; change nothing")
@@ -39,8 +44,16 @@ export function registerRollbackCommand(program: Command, deps: CliDeps = {}): v
       "--force",
       "restore the backup even when rows written since would be lost or it is not the one taken before this migration (never implied by --yes)",
     )
+    .option("--json", "the rollbackJsonSchema document on stdout; the rest goes to stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ulid-codemod rollback --all --dry-run      # what would be restored and deleted
+  $ ulid-codemod rollback --system crackerjack --yes`,
+    )
     .action(async (flags: RollbackFlags) => {
       const { runRollback } = await import("./rollback-run.ts");
-      await runRollback(flags, deps);
+      await runRollback(flags, deps, outputFor(program, deps));
     });
 }

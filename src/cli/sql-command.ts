@@ -3,14 +3,43 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { sqlDirFor } from "../plan/paths.ts";
+import { JSON_FORMAT, toJson } from "../report/schema.ts";
 import { textTable } from "../report/table.ts";
+import type { SqlProgress } from "../sql/progress.ts";
+import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import type { CliDeps } from "./io.ts";
+import { type Output, outputFor } from "./output.ts";
 
 interface SqlOptions {
   system?: string;
   db?: string;
   out?: string;
   config?: string;
+  json?: boolean;
+}
+
+/** A line a second per table while rows are read, and one per file run on the copy: rows/s. */
+export function sqlProgressPrinter(io: Output, label = "") {
+  let last = 0;
+  const prefix = label ? `${label}: ` : "";
+  return (p: SqlProgress) => {
+    const rate = p.elapsedMs > 0 ? Math.round((p.rows / p.elapsedMs) * 1000) : 0;
+    const secs = (p.elapsedMs / 1000).toFixed(1);
+    const perSecond = `${rate.toLocaleString("en-US")} rows/s`;
+    if (p.step === "read") {
+      const now = Date.now();
+      if (!p.done && !io.isVerbose && now - last < 1000) return;
+      last = now;
+      io.info(
+        `  ${prefix}${p.what}: ${p.done ? "read" : "reading"} ${p.rows}${p.done ? "" : ` of ${p.total}`} rows (${perSecond}, ${secs} s)\n`,
+      );
+      return;
+    }
+    const what = { apply: "applied", rollback: "rolled back", validate: "validated" }[p.step];
+    io.info(
+      `  ${prefix}verify: ${what} ${p.what} on the copy (${p.rows} rows, ${secs} s${p.step === "validate" ? "" : `, ${perSecond}`})\n`,
+    );
+  };
 }
 
 /**
@@ -18,13 +47,12 @@ interface SqlOptions {
  * usage); the database engines load only when a command runs.
  */
 export function registerSqlCommands(program: Command, deps: CliDeps = {}): void {
-  const out = deps.out ?? ((s: string) => process.stdout.write(s));
   const sql = program.command("sql").description("backfill SQL for legacy IDs in the databases");
 
   const resolve = async (o: SqlOptions) => {
     if (!o.system) throw new UsageError("--system NAME is required");
     const { loadSystem } = await import("../plan/load.ts");
-    const sys = loadSystem(o.system, o.config);
+    const sys = loadSystem(o.system, o.config, { env: deps.env ?? process.env });
     if (!sys.database) {
       throw new UsageError(`system ${sys.name} has no database section in the migration config`);
     }
@@ -47,37 +75,81 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
       .option("--system <name>", "system from the migration config")
       .option("--db <path>", "database file (default: the config's database.path)")
       .option("--out <dir>", "SQL directory (default: database.sqlDir in the system's repo)")
-      .option("--config <path>", "migration config file");
+      .option(
+        "--config <path>",
+        "migration plan (default: ULID_CODEMOD_CONFIG, else the nearest ulid-migration.yaml)",
+      )
+      .option("--json", "a JSON document on stdout (see README, JSON output); the rest to stderr");
+  const tool = { format: JSON_FORMAT, tool: TOOL_NAME, version: TOOL_VERSION } as const;
 
-  common(
-    sql.command("generate").description("write expand/backfill/rollback/contract SQL files"),
-  ).action(async (o: SqlOptions) => {
-    const { generateSql } = await import("../sql/generate.ts");
-    const r = await generateSql(await resolve(o));
-    for (const t of r.tables) {
-      out(
-        `${t.table}.${t.key}: ${t.rowCount} rows, ${t.strategy}, references: ${t.children.map((c) => `${c.table}.${c.column}`).join(", ") || "none"}\n`,
-      );
-    }
-    for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) out(`wrote ${f}\n`);
-    for (const line of r.report) out(`note: ${line}\n`);
-  });
+  common(sql.command("generate").description("write expand/backfill/rollback/contract SQL files"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ulid-codemod sql generate --system crackerjack
+  $ ulid-codemod sql generate --system crackerjack --db /tmp/copy.db --out /tmp/sql --json`,
+    )
+    .action(async (o: SqlOptions) => {
+      const io = outputFor(program, deps);
+      const say = o.json ? io.err : io.out;
+      const { generateSql } = await import("../sql/generate.ts");
+      const { tableReport } = await import("../sql/manifest.ts");
+      const r = await generateSql({ ...(await resolve(o)), onProgress: sqlProgressPrinter(io) });
+      for (const t of r.tables) {
+        say(
+          `${t.table}.${t.key}: ${t.rowCount} rows, ${t.strategy}, references: ${t.children.map((c) => `${c.table}.${c.column}`).join(", ") || "none"}\n`,
+        );
+      }
+      for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) say(`wrote ${f}\n`);
+      for (const line of r.report) say(`note: ${line}\n`);
+      if (o.json) {
+        io.out(
+          toJson({
+            ...tool,
+            ok: true,
+            command: "sql generate",
+            system: r.system,
+            outDir: r.outDir,
+            files: r.files,
+            rollbackFiles: r.rollbackFiles,
+            contractFiles: r.contractFiles,
+            tables: r.tables.map(tableReport),
+            notes: r.report,
+          }),
+        );
+      }
+    });
 
   common(
     sql.command("verify").description("apply the files to a scratch copy, validate, roll back"),
-  ).action(async (o: SqlOptions) => {
-    const { verifySql } = await import("../sql/verify.ts");
-    const r = await verifySql(await resolve(o));
-    out(
-      `${textTable(
-        ["check", "result", "detail"],
-        r.checks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
-      )}\n`,
-    );
-    if (!r.ok) {
-      const failed = r.checks.filter((c) => !c.ok).length;
-      throw new Error(`verify ${r.system}: FAILED (${failed} of ${r.checks.length} checks)`);
-    }
-    out(`verify ${r.system}: all ${r.checks.length} checks passed\n`);
-  });
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ulid-codemod sql verify --system crackerjack`,
+    )
+    .action(async (o: SqlOptions) => {
+      const io = outputFor(program, deps);
+      const say = o.json ? io.err : io.out;
+      const { verifySql } = await import("../sql/verify.ts");
+      const r = await verifySql({ ...(await resolve(o)), onProgress: sqlProgressPrinter(io) });
+      say(
+        `${textTable(
+          ["check", "result", "detail"],
+          r.checks.map((c) => [c.name, c.ok ? "pass" : "FAIL", c.detail]),
+        )}\n`,
+      );
+      if (o.json) {
+        io.out(
+          toJson({ ...tool, ok: r.ok, command: "sql verify", system: r.system, checks: r.checks }),
+        );
+      }
+      if (!r.ok) {
+        const failed = r.checks.filter((c) => !c.ok).length;
+        throw new Error(`verify ${r.system}: FAILED (${failed} of ${r.checks.length} checks)`);
+      }
+      say(`verify ${r.system}: all ${r.checks.length} checks passed\n`);
+    });
 }

@@ -157,7 +157,7 @@ const riskSummary: Section = (ctx) => {
   const out = [
     "## Risk summary",
     "",
-    `${s.rewritten} rewritten in ${plural(s.filesChanged, "file")}, ${s.blocking} blocking, ${s.needsReview} to review, ${plural(s.note, "note")}; ${s.filesScanned} files scanned, ${s.skipped} not processed.`,
+    `${s.rewritten} rewritten in ${plural(s.filesChanged, "file")}, ${s.blocking} blocking, ${s.needsReview} to review, ${plural(s.note, "note")}; ${plural(s.filesScanned, "file")} scanned, ${s.skipped} not processed.`,
   ];
   if (rows.length) out.push("", "| risk | reason | sites |", "| --- | --- | ---: |", ...rows);
   return out;
@@ -173,7 +173,9 @@ const decisions: Section = (ctx) => {
   }
   if (ctx.review.length) {
     out.push(
-      `- [ ] ${ctx.review.length === 1 ? "The site" : `Each of the ${ctx.review.length} sites`} under _Needs review_ ${ctx.review.length === 1 ? "was" : "were"} left as ${ctx.review.length === 1 ? "it was" : "they were"}: decide whether ${ctx.review.length === 1 ? "it" : "each"} may become a ULID (change it by hand) or stays.`,
+      ctx.review.length === 1
+        ? "- [ ] The site under _Needs review_ was left as it was: decide whether it may become a ULID (by hand) or stays as it is."
+        : `- [ ] The ${ctx.review.length} sites under _Needs review_ were left as they were: decide for each whether it may become a ULID (by hand) or stays as it is.`,
     );
   }
   const failed = failedChecks(data.checks);
@@ -244,11 +246,11 @@ const databaseSection: Section = (ctx) => {
     "",
     `${db.engine === "sqlite" ? "SQLite" : "DuckDB"} database \`${db.path}\`; the SQL is in \`${db.sqlDir}/\` on this branch and was verified on a scratch copy (applied, validated, rolled back, compared). \`--apply\` backs the database up into \`${db.backupDir}\` before any change.`,
     "",
-    "| table | key | strategy | ULID column | rows to backfill | children (found by) | likely references | contract |",
-    "| --- | --- | --- | --- | ---: | --- | --- | --- |",
+    "| table | key | strategy | ULID column | rows to backfill | files | children (found by) | likely references | contract |",
+    "| --- | --- | --- | --- | ---: | --- | --- | --- | --- |",
     ...db.tables.map(
       (t) =>
-        `| \`${t.table}\` | \`${t.key}\` | ${t.strategy} | \`${t.ulidColumn}\` | ${t.rows}${t.rowsWithoutTime ? ` (${t.rowsWithoutTime} without a time)` : ""} | ${t.children.map((c) => `\`${c.table}.${c.column}\` (${how(c.source)})`).join(", ") || "none"} | ${t.likelyReferences.map((r) => `\`${r.table}.${r.column}\``).join(", ") || "none"} | ${t.contractBlockedBy.length ? `blocked: ${t.contractBlockedBy.join("; ")}` : "can run"} |`,
+        `| \`${t.table}\` | \`${t.key}\` | ${t.strategy} | \`${t.ulidColumn}\` | ${t.rows}${t.rowsWithoutTime ? ` (${t.rowsWithoutTime} without a time)` : ""} | ${t.files.map((f) => `\`${f}\``).join(", ")} | ${t.children.map((c) => `\`${c.table}.${c.column}\` (${how(c.source)})`).join(", ") || "none"} | ${t.likelyReferences.map((r) => `\`${r.table}.${r.column}\``).join(", ") || "none"} | ${t.contractBlockedBy.length ? `blocked: ${t.contractBlockedBy.join("; ")}` : "can run"} |`,
     ),
   ];
   if (db.verification.length) {
@@ -276,9 +278,9 @@ const databaseSection: Section = (ctx) => {
     `ulid-codemod rollback --system ${data.system}`,
     `#    by hand: ${db.rollback.join(", ")}`,
     "# 3. later, once nothing reads the legacy keys: the contract step (not run by the tool)",
+    `#    (the database as the plan names it; the file from this branch)`,
     ...db.contract.map(
-      (f) =>
-        `${db.engine === "sqlite" ? "sqlite3" : "duckdb"} ${JSON.stringify(db.path)} < ${db.sqlDir}/${f.split("/").pop()}`,
+      (f) => `${db.engine === "sqlite" ? "sqlite3" : "duckdb"} ${JSON.stringify(db.path)} < ${f}`,
     ),
     "```",
   );

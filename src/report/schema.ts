@@ -75,6 +75,8 @@ export const databaseTableSchema = z.object({
   ulidColumn: z.string(),
   rows: z.number().int(),
   rowsWithoutTime: z.number().int(),
+  /** Its files in apply order (expand, parts, backfill), names only. */
+  files: z.array(z.string()),
   /** Tables whose rows point at this one, and how they were found. */
   children: z.array(
     z.object({

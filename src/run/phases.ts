@@ -11,7 +11,7 @@ import { sqlDirFor } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 import type { DatabaseReport } from "../report/schema.ts";
-import type { TablePlan } from "../sql/manifest.ts";
+import { tableReport } from "../sql/manifest.ts";
 import type { SqlProgress } from "../sql/progress.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
@@ -266,26 +266,11 @@ async function sqlStep(
     apply: gen.files.map(base),
     rollback: gen.rollbackFiles.map(base),
     contract: gen.contractFiles.map(base),
-    tables: gen.tables.map(databaseTable),
+    tables: gen.tables.map(tableReport),
     verification: v.checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
     notes: gen.report,
   };
   return out;
-}
-
-/** A table's plan as the report shows it. */
-export function databaseTable(t: TablePlan): DatabaseReport["tables"][number] {
-  return {
-    table: t.table,
-    key: t.key,
-    strategy: t.strategy,
-    ulidColumn: t.ulidColumn,
-    rows: t.rowCount,
-    rowsWithoutTime: t.rowsWithoutTime,
-    children: t.children.map((c) => ({ table: c.table, column: c.column, source: c.source })),
-    likelyReferences: t.likelyReferences.map((l) => ({ table: l.table, column: l.column })),
-    contractBlockedBy: t.contractBlockedBy,
-  };
 }
 
 /** 2. Code: what would change, then (confirmed) the branch and commit, push and PR. */

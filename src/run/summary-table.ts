@@ -31,10 +31,11 @@ export function summaryTable(run: PhasesResult): string {
     r.prUrl ? `${r.prUrl}${r.migrate?.prDraft ? " (draft)" : ""}` : "-",
   ]);
   const out = [textTable(header, rows)];
-  for (const r of run.results.filter((x) => x.status === "blocked")) {
+  for (const r of run.results.filter((x) => x.blocking && x.migrate)) {
+    const accepted = r.status === "blocked" ? "" : " (accepted: --allow-blocking)";
     out.push(
       "",
-      `${r.system}: BLOCKING: ${r.blocking} site(s) the rewrite breaks; ${r.prUrl ? "the PR is a draft with them first" : "listed first in the report"}${r.done.includes("not applied: blocking sites") ? "; its SQL was not applied" : ""}.`,
+      `${r.system}: BLOCKING: ${r.blocking} site(s) the rewrite breaks${accepted}; ${r.prUrl ? "the PR is a draft with them first" : "listed first in the report"}${r.done.includes("not applied: blocking sites") ? "; its SQL was not applied" : ""}.`,
     );
   }
   if (run.stoppedAt) {

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { TableConfig } from "../plan/database.ts";
+import type { DatabaseReport } from "../report/schema.ts";
 import type { Engine } from "./escape.ts";
 
 export const MANIFEST = "manifest.json";
@@ -59,4 +60,20 @@ export function readManifest(outDir: string): Manifest {
     throw new Error(`no ${MANIFEST} in ${outDir}: run \`ulid-codemod sql generate\` first`);
   }
   return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+}
+
+/** A table's plan as the report shows it. */
+export function tableReport(t: TablePlan): DatabaseReport["tables"][number] {
+  return {
+    table: t.table,
+    key: t.key,
+    strategy: t.strategy,
+    ulidColumn: t.ulidColumn,
+    rows: t.rowCount,
+    rowsWithoutTime: t.rowsWithoutTime,
+    files: [t.files.expand, ...t.files.parts, t.files.backfill],
+    children: t.children.map((c) => ({ table: c.table, column: c.column, source: c.source })),
+    likelyReferences: t.likelyReferences.map((l) => ({ table: l.table, column: l.column })),
+    contractBlockedBy: t.contractBlockedBy,
+  };
 }
