@@ -67,7 +67,11 @@ test("the bundle runs --version, transform, init and sql generate", () => {
     "--out",
     path.join(dir, "sql"),
   ]);
-  expect(g.stderr).toBe("");
+  // stderr has the progress lines only (rows read, with rows/s), and the last says all were read.
+  expect(g.stderr).toMatch(
+    /^( {2}jobs: (reading \d+ of 100000|read \d+) rows \([\d,]+ rows\/s, [\d.]+ s\)\n)+$/,
+  );
+  expect(g.stderr).toContain("  jobs: read 100000 rows");
   expect(g.status).toBe(0);
   expect(g.stdout).toContain("jobs.job_id: 100000 rows");
   expect(existsSync(path.join(REPO_ROOT, out, "map-body-worker.mjs"))).toBe(true);

@@ -59,10 +59,14 @@ test("a Python and TypeScript system: one branch, one commit, one report with th
   const md = git(repo, "show", "ulid-migration:.ulid-migration/crackerjack/report.md");
   expect(md).toContain("transforms: `uuid4-to-ulid`, `js-uuid-to-ulid`.");
   expect(md).toContain(
-    "- `ui/package.json:5` — `ulid` ^3.0.2 added to dependencies (imported by ui/src/ids.ts): refresh the lockfile (npm install; ui/package-lock.json) and commit it with this change (js-uuid-to-ulid)",
+    "- `ui/package.json:5` — `ulid` ^3.0.2 added to dependencies (imported by ui/src/ids.ts): refresh the lockfile (npm install; ui/package-lock.json) and commit it with this change\n",
   );
-  expect(md).toContain("| `ui/src/ids.ts:3` | `uuidv4()` | `ulid()` | js-uuid-to-ulid |");
-  expect(md).toContain("npm install && npx tsc --noEmit");
+  expect(md).toContain(
+    "| [`ui/src/ids.ts:3`](../../ui/src/ids.ts#L3) | `uuidv4()` | `ulid()` | js-uuid-to-ulid |",
+  );
+  expect(md).toContain(
+    "npm install   # refreshes the lockfile for the new ulid dependency\nnpx tsc --noEmit",
+  );
   expect(md).toContain("python -m compileall -q .");
 });
 

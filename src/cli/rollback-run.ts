@@ -1,4 +1,5 @@
-import { JSON_FORMAT, type RollbackJson, toJson } from "../report/schema.ts";
+import { JSON_FORMAT, toJson } from "../report/json-format.ts";
+import type { RollbackJson } from "../report/schema.ts";
 import { type RollbackResult, rollbackSystems } from "../run/rollback.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import type { CliDeps } from "./io.ts";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { sqlDirFor } from "../plan/paths.ts";
-import { JSON_FORMAT, toJson } from "../report/schema.ts";
+import { JSON_FORMAT, toJson } from "../report/json-format.ts";
 import { textTable } from "../report/table.ts";
 import type { SqlProgress } from "../sql/progress.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
@@ -28,7 +28,8 @@ export function sqlProgressPrinter(io: Output, label = "") {
     const perSecond = `${rate.toLocaleString("en-US")} rows/s`;
     if (p.step === "read") {
       const now = Date.now();
-      if (!p.done && !io.isVerbose && now - last < 1000) return;
+      // Quiet for a table read within a second; then a line a second (every batch: --verbose).
+      if (!p.done && !io.isVerbose && (p.elapsedMs < 1000 || now - last < 1000)) return;
       last = now;
       io.info(
         `  ${prefix}${p.what}: ${p.done ? "read" : "reading"} ${p.rows}${p.done ? "" : ` of ${p.total}`} rows (${perSecond}, ${secs} s)\n`,

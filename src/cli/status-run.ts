@@ -1,7 +1,8 @@
 import { UsageError } from "../errors.ts";
 import { loadConfig } from "../plan/load.ts";
 import { resolveApiUrl } from "../repo/github.ts";
-import { JSON_FORMAT, type StatusJson, toJson } from "../report/schema.ts";
+import { JSON_FORMAT, toJson } from "../report/json-format.ts";
+import type { StatusJson } from "../report/schema.ts";
 import { textTable } from "../report/table.ts";
 import { type SystemStatus, statusOf } from "../run/status.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";

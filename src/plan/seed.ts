@@ -25,6 +25,11 @@ systems:
     exclude: []                 # globs to skip, e.g. "tests/fixtures/**"
     transforms: [uuid4-to-ulid]
     # github: { owner: your-org, repo: crackerjack }   # else derived from the remote URL
+    # The repository's own checks: run on the migration branch (in a temporary worktree) before
+    # anything is pushed; a failure stops this system (--allow-failing-checks: push, PR as draft).
+    checks: []                  # e.g. ["python -m pytest -q", "ruff check ."]
+    checkTimeoutMinutes: 10     # per check
+    # pr: { draft: false, labels: [ulid-migration], reviewers: [alice, your-org/dba-team], assignees: [bob] }
     database:
       engine: sqlite
       path: ../crackerjack/.crackerjack/crackerjack.db

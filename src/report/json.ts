@@ -2,10 +2,11 @@
 import type { ReportEntry } from "../codemod/plugin.ts";
 import type { RunResult } from "../codemod/runner.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import { JSON_FORMAT, toJson } from "./json-format.ts";
 import { changedLines } from "./links.ts";
 import type { ReportData } from "./markdown.ts";
 import { ruleOf } from "./rules.ts";
-import { JSON_FORMAT, type Report, type Site, toJson } from "./schema.ts";
+import type { Report, Site } from "./schema.ts";
 import { summarize } from "./summary.ts";
 
 const byPlace = (a: ReportEntry, b: ReportEntry) =>

@@ -3,9 +3,9 @@
 // zod schemas are the documentation (README "JSON output" points here) and what the tests parse
 // every output with; the TypeScript types are inferred from them, so code and shape cannot drift.
 import { z } from "zod";
+import { JSON_FORMAT } from "./json-format.ts";
 
-/** Bumped when a key changes meaning or goes away (new keys do not bump it). */
-export const JSON_FORMAT = 1;
+export { JSON_FORMAT, toJson } from "./json-format.ts";
 
 export const outcomeSchema = z.enum(["rewritten", "needs-review", "blocking", "unchanged", "note"]);
 
@@ -282,8 +282,3 @@ export type MigrateJson = z.infer<typeof migrateJsonSchema>;
 export type RollbackJson = z.infer<typeof rollbackJsonSchema>;
 export type StatusJson = z.infer<typeof statusJsonSchema>;
 export type PrStatus = z.infer<typeof prStatusSchema>;
-
-/** Pretty JSON with a final newline: what every `--json` and report file gets. */
-export function toJson(doc: unknown): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}

@@ -10,7 +10,7 @@ import type { SystemConfig } from "../plan/schema.ts";
 import { loadChecks } from "../repo/checks.ts";
 import { branchTip, gitAt, remoteUrl } from "../repo/git.ts";
 import { parseRemoteUrl, pullRequestStatus } from "../repo/github.ts";
-import type { ChecksRun, Report, StatusJson } from "../report/schema.ts";
+import { type ChecksRun, type Report, reportSchema, type StatusJson } from "../report/schema.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { redact } from "../util/redact.ts";
 
@@ -90,8 +90,10 @@ export async function systemStatus(
       const shown = await git
         .raw(["show", `${tip}:${reportDir(system.name)}/report.json`])
         .catch(() => "");
+      // A report.json of another shape (an older version of the tool) is not read.
       try {
-        report = shown ? (JSON.parse(shown) as Report) : null;
+        const parsed = shown ? reportSchema.safeParse(JSON.parse(shown)) : null;
+        report = parsed?.success ? parsed.data : null;
       } catch {
         report = null;
       }
