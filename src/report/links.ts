@@ -68,9 +68,16 @@ export function fileLines(before: string, after: string): FileLines {
   };
 }
 
-/** The line map of every changed file, by report path. */
+const computed = new WeakMap<readonly FileChange[], Map<string, FileLines>>();
+
+/** The line map of every changed file, by report path (computed once per run's changes). */
 export function changedLines(changes: readonly FileChange[]): Map<string, FileLines> {
-  return new Map(changes.map((c) => [c.file, fileLines(c.before, c.after)]));
+  let lines = computed.get(changes);
+  if (!lines) {
+    lines = new Map(changes.map((c) => [c.file, fileLines(c.before, c.after)]));
+    computed.set(changes, lines);
+  }
+  return lines;
 }
 
 /** Encodes a repo path for a URL, keeping its `/`s. */
