@@ -2,6 +2,7 @@
 // once, let cross-file indexes see all of them, then transform and (unless dry-run) write.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { toPosix } from "../util/posix-path.ts";
 import type {
   CodemodPlugin,
   Language,
@@ -12,7 +13,7 @@ import type {
 } from "./plugin.ts";
 import { FileSource, sourceProblem } from "./source.ts";
 import { rangeKey, transformContext } from "./transform-file.ts";
-import { collectFiles, toPosix } from "./walk.ts";
+import { collectFiles } from "./walk.ts";
 
 export interface RunOptions {
   /** Files or directories. */

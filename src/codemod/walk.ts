@@ -1,6 +1,7 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { toPosix } from "../util/posix-path.ts";
 
 export interface WalkOptions {
   /** Report paths and globs are relative to this directory. */
@@ -14,10 +15,6 @@ export interface WalkOptions {
 export interface WalkResult {
   files: string[];
   skipped: { file: string; reason: string }[];
-}
-
-export function toPosix(rel: string): string {
-  return rel.split(path.sep).join("/");
 }
 
 /**
