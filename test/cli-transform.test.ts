@@ -46,7 +46,7 @@ describe("ulid-codemod transform on a directory", () => {
     const jobs = readFileSync(path.join(root, "pkg/jobs.py"), "utf8");
     expect(jobs).toContain("return dhruva.generate()\n");
     expect(jobs).toContain("return str(uuid.uuid4())[:8]\n");
-    expect(jobs.startsWith("import uuid\nimport dhruva\n")).toBe(true);
+    expect(jobs.startsWith("import uuid\n\nimport dhruva\n")).toBe(true);
   });
 
   test("leaves unchanged, unparseable and ignored files untouched (not even rewritten)", () => {

@@ -173,7 +173,7 @@ function parseInto(
 ): void {
   for (const { abs, source } of files) {
     const { text, newline, bom } = source.decode();
-    const ctx = language.parse(rel(abs), text, newline);
+    const ctx = language.parse(rel(abs), text, newline, abs);
     if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
     else into.push({ abs, bytes: source.bytes, bom, ctx });
   }
