@@ -29,7 +29,7 @@ describe("config", () => {
       repo: "/crackerjack",
       branch: "ulid-migration",
       remote: "origin",
-      options: { module: "dhruva", importStyle: "module", untruncate: false, rules: [] },
+      options: { module: "dhruva", importStyle: "from", untruncate: false, rules: [] },
       transforms: ["uuid4-to-ulid"],
       database: {
         engine: "sqlite",

@@ -146,7 +146,7 @@ describe("migrate --all --apply, then rollback --all", () => {
 
     const dry = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain("+    job_id = dhruva.generate()");
+    expect(dry.out).toContain("+    job_id = generate()");
     expect(dry.out).toMatch(/crackerjack\s+dry-run/);
     expect(await workspaceState(ws)).toEqual(before);
     expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
@@ -193,7 +193,7 @@ test("demo: prints the summary, a diff, the SQL head and a before/after table; r
   const sections = [
     "== ulid-codemod migrate --all --apply --yes --push",
     "== diff of crackerjack/jobs.py on ulid-migration",
-    "+    job_id = dhruva.generate()",
+    "+    job_id = generate()",
     "BEGIN IMMEDIATE;",
     "== ulid-codemod rollback --all --yes",
     "== before / after apply / after rollback",

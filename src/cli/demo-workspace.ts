@@ -87,6 +87,7 @@ const CONFIG = `version: 1
 systems:
   crackerjack:
     repo: ./crackerjack
+    importStyle: from
     transforms: [uuid4-to-ulid]
     database:
       engine: sqlite
@@ -100,6 +101,7 @@ systems:
           time: { column: start_time }
   session-buddy:
     repo: ./session-buddy
+    importStyle: from
     transforms: [fstring-id-to-ulid]
     fstringRules:
       - target: session_id
@@ -119,6 +121,7 @@ systems:
             - { table: reflections, column: session_id }
   akosha:
     repo: ./akosha
+    importStyle: from
     transforms: [fstring-id-to-ulid]
     fstringRules:
       - target: entity_id

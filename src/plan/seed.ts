@@ -20,7 +20,7 @@ systems:
     branch: ulid-migration      # created by ulid-codemod; an existing branch of another origin is refused
     remote: origin
     module: dhruva              # Python module providing generate()
-    importStyle: module         # module: \`import dhruva\`; from: \`from dhruva import generate\`
+    importStyle: from           # from: \`from dhruva import generate\`; module: \`import dhruva\`
     include: ["**/*.py"]
     exclude: []                 # globs to skip, e.g. "tests/fixtures/**"
     transforms: [uuid4-to-ulid]
@@ -39,6 +39,7 @@ systems:
   # Phase 2: f"{name}-{timestamp}" session IDs become ULIDs.
   session-buddy:
     repo: ../session-buddy
+    importStyle: from
     include: ["**/*.py"]
     exclude: []
     transforms: [fstring-id-to-ulid]
@@ -64,6 +65,7 @@ systems:
   # Phase 3: entity IDs; no database (state is in memory).
   akosha:
     repo: ../akosha
+    importStyle: from
     include: ["**/*.py"]
     exclude: []
     transforms: [fstring-id-to-ulid]
