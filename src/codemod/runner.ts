@@ -9,7 +9,7 @@ import type {
   ReportEntry,
   TransformOptions,
 } from "./plugin.ts";
-import { FileSource, sourceProblem } from "./source.ts";
+import { encodeSource, FileSource, sourceProblem } from "./source.ts";
 import { transformContext } from "./transform-file.ts";
 import { collectFiles, toPosix } from "./walk.ts";
 
@@ -37,12 +37,14 @@ export interface FileChange {
   file: string;
   before: string;
   after: string;
+  /** The encoding a PEP 263 coding line declares, when not UTF-8 (the file is written in it). */
+  encoding?: string;
 }
 
 export interface RunResult {
   changes: FileChange[];
   entries: ReportEntry[];
-  /** Files not transformed, with why (does not parse, not UTF-8, symlink, ...). Never written. */
+  /** Files not transformed, with why (does not parse, not decodable, symlink, ...). Never written. */
   skipped: { file: string; reason: string }[];
   filesScanned: number;
 }
@@ -51,6 +53,7 @@ interface Candidate {
   abs: string;
   bytes: Buffer;
   bom: boolean;
+  encoding?: string;
   ctx: ParsedFile;
 }
 
@@ -105,6 +108,13 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
       if (!out.changed) continue;
       const after = (c.bom ? "\uFEFF" : "") + out.output;
       const before = (c.bom ? "\uFEFF" : "") + c.ctx.source;
+      let bytes: Buffer;
+      try {
+        bytes = encodeSource(after, c.encoding);
+      } catch (e) {
+        skipped.push({ file: c.ctx.path, reason: `${(e as Error).message}; not written` });
+        continue;
+      }
       if (!opts.dryRun) {
         opts.beforeWrite?.(c.abs);
         // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
@@ -115,9 +125,15 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
           });
           continue;
         }
-        writeFileSync(c.abs, after);
+        writeFileSync(c.abs, bytes);
       }
-      changes.push({ path: c.abs, file: c.ctx.path, before, after });
+      changes.push({
+        path: c.abs,
+        file: c.ctx.path,
+        before,
+        after,
+        ...(c.encoding ? { encoding: c.encoding } : {}),
+      });
     }
   }
   entries.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
@@ -172,10 +188,10 @@ function parseInto(
   into: Candidate[],
 ): void {
   for (const { abs, source } of files) {
-    const { text, newline, bom } = source.decode();
+    const { text, newline, bom, encoding } = source.decode();
     const ctx = language.parse(rel(abs), text, newline, abs);
     if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
-    else into.push({ abs, bytes: source.bytes, bom, ctx });
+    else into.push({ abs, bytes: source.bytes, bom, ctx, ...(encoding ? { encoding } : {}) });
   }
 }
 

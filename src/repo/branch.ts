@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
+import { encodeSource } from "../codemod/source.ts";
 import { RefusalError } from "../errors.ts";
 import { reportDir } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
@@ -15,7 +16,8 @@ import { clampBody, openOrUpdatePullRequest, parseRemoteUrl } from "./github.ts"
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */
   file: string;
-  content: string;
+  /** Text (written as UTF-8) or the file's bytes. */
+  content: string | Uint8Array;
 }
 
 export interface MigrateOptions {
@@ -170,7 +172,11 @@ async function migrateOne(
 
   const dir = reportDir(system.name);
   const files: ExtraFile[] = [
-    ...result.changes.map((c) => ({ file: c.file, content: c.after })),
+    // A source file goes back in the encoding its coding line declares.
+    ...result.changes.map((c) => ({
+      file: c.file,
+      content: c.encoding ? encodeSource(c.after, c.encoding) : c.after,
+    })),
     { file: `${dir}/report.md`, content: report },
     { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
     ...(opts.extraFiles ?? []),
@@ -230,7 +236,7 @@ async function migrateOne(
     for (const f of files) {
       const abs = join(repo.root, f.file);
       if (!existsSync(abs)) created.push(abs);
-      else if (readFileSync(abs, "utf8") === f.content) continue;
+      else if (readFileSync(abs).equals(Buffer.from(f.content))) continue;
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, f.content);
     }
