@@ -11,13 +11,16 @@ import type {
 } from "./plugin.ts";
 import { encodeSource, FileSource, sourceProblem } from "./source.ts";
 import { transformContext } from "./transform-file.ts";
-import { collectFiles, toPosix } from "./walk.ts";
+import { collectRooted } from "./walk.ts";
 
 export interface RunOptions {
   /** Files or directories. */
   paths: string[];
-  /** Report paths are relative to this (the repository root). */
-  root: string;
+  /**
+   * Report paths (and include/exclude globs) are relative to this. Absent: to each path's
+   * repository root, or to the path itself when it is in no repository.
+   */
+  root?: string;
   plugins: readonly CodemodPlugin[];
   options: TransformOptions;
   include?: string[];
@@ -33,7 +36,7 @@ export interface RunOptions {
 export interface FileChange {
   /** Absolute. */
   path: string;
-  /** Relative to the run root. */
+  /** Relative to its root (see RunOptions.root). */
   file: string;
   before: string;
   after: string;
@@ -74,15 +77,13 @@ interface Group {
  * parsed, so a syntax error in it is not reported.
  */
 export async function runCodemod(opts: RunOptions): Promise<RunResult> {
-  const root = path.resolve(opts.root);
   const groups = groupByLanguage(opts.plugins);
-  const walked = collectFiles(opts.paths, {
-    root,
+  const walked = collectRooted(opts.paths, opts.root, {
     include: opts.include,
     exclude: opts.exclude,
     extensions: groups.flatMap((g) => g.language.extensions),
   });
-  const rel = (abs: string) => toPosix(path.relative(root, abs));
+  const { rel } = walked;
   const skipped = [...walked.skipped];
   for (const abs of walked.files.sort()) {
     const group =
