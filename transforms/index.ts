@@ -4,11 +4,13 @@ import { mergeSpecs, type OptionSpec, type TransformOptions } from "../src/codem
 import type { CodemodPlugin } from "../src/codemod/plugin.ts";
 import type { RunOptions, RunResult } from "../src/codemod/runner.ts";
 import { plugin as fstringIdToUlid } from "./fstring-id-to-ulid.ts";
+import { plugin as uuidConsumers } from "./uuid-consumers.ts";
 import { plugin as uuid4ToUlid } from "./uuid4-to-ulid.ts";
 
 export const TRANSFORMS: Readonly<Record<string, CodemodPlugin>> = {
   [uuid4ToUlid.name]: uuid4ToUlid,
   [fstringIdToUlid.name]: fstringIdToUlid,
+  [uuidConsumers.name]: uuidConsumers,
 };
 
 export const TRANSFORM_NAMES: readonly string[] = Object.keys(TRANSFORMS);

@@ -19,6 +19,11 @@ export interface ReportEntry {
   after: string | null;
   outcome: Outcome;
   reason: string;
+  /**
+   * Entries about one concern get a section of their own in the reports: `uuid-format` (code
+   * that assumes an ID is a UUID), `sql` (SQL in the code that touches a migrated table).
+   */
+  topic?: "uuid-format" | "sql";
 }
 
 /**
