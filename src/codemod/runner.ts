@@ -1,7 +1,6 @@
 // Runs the plugins it is given over a tree: read and pre-filter every file, parse the candidates
 // once, let cross-file indexes see all of them, then transform and (unless dry-run) write.
 import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type {
   CodemodPlugin,
   Language,
