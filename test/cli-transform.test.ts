@@ -154,6 +154,9 @@ describe("usage errors exit 2", () => {
     [["transform", ".", "--import-style", "star"], /Allowed choices are module, from/],
     [["transform", ".", "--module", "not-a-module"], /not a Python module name/],
     [["transform", ".", "--template", "{}-{}"], /--template must follow a --target/],
+    [["transform", ".", "--table", "sessions"], /--table 'sessions': expected TABLE:KEY:/],
+    [["transform", ".", "--reference", "a.b"], /--reference must follow a --table/],
+    [["transform", ".", "-t", "sql-consumers"], /sql-consumers needs at least one --table/],
     [["transform"], /missing required argument/],
     [["frobnicate"], /unknown command/],
   ])("%j", (args, message) => {

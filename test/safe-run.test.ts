@@ -49,7 +49,7 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(r.out).toMatch(
       /crackerjack\s+done\s+3\s+1\s+0\s+400\s+pass \(\d+ checks\)\s+\S+ulid-backup-\d{8}T\d{6}Z/,
     );
-    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+0\s+120\s+pass/);
+    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+1\s+120\s+pass/);
     expect(r.out).toMatch(/akosha\s+done\s+1\s+0\s+1\s+-\s+- \(no database\)/);
 
     // The seed's validations on the real databases.
@@ -101,6 +101,19 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(
       git(path.join(ws.dir, "remotes", "crackerjack.git"), "rev-parse", "ulid-migration"),
     ).toBe(git(cj, "rev-parse", "ulid-migration"));
+    // Beside the SQL files, the code that must change with them: the positional INSERT.
+    const sbReport = git(
+      ws.repos["session-buddy"] as string,
+      "show",
+      "ulid-migration:.ulid-migration/session-buddy/report.md",
+    );
+    const sqlAt = sbReport.indexOf("## SQL files to review");
+    const codeAt = sbReport.indexOf("## SQL in the code that touches a migrated table (1)");
+    expect(sqlAt).toBeGreaterThan(-1);
+    expect(codeAt).toBeGreaterThan(sqlAt);
+    expect(sbReport.slice(codeAt)).toContain(
+      "- **blocking** `session_buddy/sessions.py:8` — positional INSERT into sessions: add-column gives it one more column (`session_ulid`)",
+    );
 
     // Already applied: nothing to do, exit 0, no new backup.
     const backups = fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"));

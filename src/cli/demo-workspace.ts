@@ -53,9 +53,11 @@ def record_hook(db, job_id: str, hook: str) -> str:
     "session_buddy/sessions.py": `from datetime import datetime
 
 
-def start_session(project_name: str) -> str:
+def start_session(db, project_name: str) -> str:
     timestamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     session_id = f"{project_name}-{timestamp}"
+    # Positional: the add-column step gives sessions a fourth column (the report says so).
+    db.execute("INSERT INTO sessions VALUES (?, ?, ?)", [session_id, project_name, datetime.now()])
     return session_id
 `,
     "README.md": "# session-buddy (demo)\n",
@@ -88,7 +90,7 @@ systems:
   crackerjack:
     repo: ./crackerjack
     importStyle: from
-    transforms: [uuid4-to-ulid]
+    transforms: [uuid4-to-ulid, uuid-consumers, sql-consumers]
     database:
       engine: sqlite
       path: ./data/crackerjack.db
@@ -102,7 +104,7 @@ systems:
   session-buddy:
     repo: ./session-buddy
     importStyle: from
-    transforms: [fstring-id-to-ulid]
+    transforms: [fstring-id-to-ulid, sql-consumers]
     fstringRules:
       - target: session_id
         templates: ["{}-{}"]

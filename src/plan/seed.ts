@@ -23,7 +23,9 @@ systems:
     importStyle: from           # from: \`from dhruva import generate\`; module: \`import dhruva\`
     include: ["**/*.py"]
     exclude: []                 # globs to skip, e.g. "tests/fixtures/**"
-    transforms: [uuid4-to-ulid]
+    # uuid-consumers: code that still assumes a UUID (validators, regexes, lengths, fixtures);
+    # sql-consumers: SQL in the code that must change with the tables below.
+    transforms: [uuid4-to-ulid, uuid-consumers, sql-consumers]
     # github: { owner: your-org, repo: crackerjack }   # else derived from the remote URL
     database:
       engine: sqlite
@@ -42,7 +44,7 @@ systems:
     importStyle: from
     include: ["**/*.py"]
     exclude: []
-    transforms: [fstring-id-to-ulid]
+    transforms: [fstring-id-to-ulid, sql-consumers]
     fstringRules:
       - target: session_id
         templates: ["{}-{}"]

@@ -8,7 +8,7 @@ import { ApplyFailure, DeclinedError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
-import type { SystemConfig } from "../plan/schema.ts";
+import { type SystemConfig, withTables } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
@@ -88,13 +88,14 @@ export async function runPhases(systems: SystemConfig[], opts: PhaseOptions): Pr
 }
 
 async function runPhase(
-  system: SystemConfig,
+  planned: SystemConfig,
   r: SystemResult,
   scratch: string,
   opts: PhaseOptions,
   say: (s: string) => void,
 ): Promise<void> {
   const dryRun = !!opts.dryRun;
+  let system = planned;
   const db = system.database;
   r.branch = system.branch;
   r.validation = db ? "-" : "- (no database)";
@@ -135,6 +136,21 @@ async function runPhase(
         );
       }
       r.validation = `verified on a copy (${v.checks.length} checks)`;
+      // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
+      system = withTables(
+        system,
+        gen.tables.map((t) => ({
+          table: t.table,
+          key: t.key,
+          strategy: t.strategy,
+          ulidColumn: t.ulidColumn,
+          references: t.children.map((c) => ({
+            table: c.table,
+            column: c.column,
+            ulidColumn: c.ulidColumn,
+          })),
+        })),
+      );
       const rel = sqlDirFor(system);
       for (const name of fs.readdirSync(sqlOut).sort()) {
         const file = `${rel}/${name}`;
