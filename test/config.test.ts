@@ -104,7 +104,23 @@ describe("config", () => {
       `${F}: systems.akosha.transforms[0]: expected one of ${TRANSFORM_NAMES.map((n) => `"${n}"`).join(" | ")}, got "uuid5-to-ulid"`,
     );
     expect(errorOf(oneSystem("    transforms: [uuid4-to-ulid]\n    brnch: x\n"))).toBe(
-      `${F}: systems.akosha.brnch: unknown key (check the spelling)`,
+      `${F}: systems.akosha.brnch: unknown key (did you mean \`branch\`?)`,
+    );
+    expect(errorOf(oneSystem("    transfroms: [uuid4-to-ulid]\n"))).toContain(
+      `${F}: systems.akosha.transfroms: unknown key (did you mean \`transforms\`?)`,
+    );
+    // Deeper in the plan, and a key nothing is close to: the known ones are listed.
+    expect(
+      errorOf(
+        oneSystem(
+          "    transforms: [uuid4-to-ulid]\n    database:\n      engine: sqlite\n      path: x.db\n      salt: s\n      tables:\n        - { table: jobs, key: job_id, strategy: add-column, time: { column: t }, refrences: [] }\n",
+        ),
+      ),
+    ).toContain(
+      "systems.akosha.database.tables[0].refrences: unknown key (did you mean `references`?)",
+    );
+    expect(errorOf(oneSystem("    transforms: [uuid4-to-ulid]\n    zzzzzzzz: 1\n"))).toMatch(
+      /systems\.akosha\.zzzzzzzz: unknown key \(known keys: repo, branch, remote, .*transforms/,
     );
     expect(errorOf(oneSystem(""))).toBe(`${F}: systems.akosha.transforms: required key is missing`);
     expect(errorOf("version: 2\nsystems: {}\n")).toContain(`${F}: version: expected 1, got 2`);

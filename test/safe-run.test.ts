@@ -136,18 +136,67 @@ describe("migrate --all --apply, then rollback --all", () => {
 
   test("a failing phase stops the run; later phases do not start; the summary says what was done", async () => {
     const ws = await workspace(150, 40);
-    fs.writeFileSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"), "uncommitted\n");
+    // Something no preflight can know: session-buddy's own hook refuses the commit.
+    const sb = ws.repos["session-buddy"] as string;
+    fs.writeFileSync(
+      path.join(sb, ".git", "hooks", "pre-commit"),
+      "#!/bin/sh\necho 'policy: no' >&2\nexit 1\n",
+      {
+        mode: 0o755,
+      },
+    );
     const r = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes"]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/crackerjack\s+done/);
     expect(r.out).toMatch(/session-buddy\s+failed/);
     expect(r.out).toMatch(/akosha\s+not started/);
-    expect(r.out).toContain("Stopped at session-buddy: session-buddy: working tree of");
+    expect(r.out).toContain("Stopped at session-buddy (the reason follows below).");
     expect(r.out).toContain("Already done: crackerjack. Later phases did not start.");
-    expect(r.err).toContain("error: migrate stopped at session-buddy");
+    // The reason, once: in the last line, not in the phase line or the summary.
+    expect(r.err).toContain("error: migrate stopped at session-buddy: ");
+    expect(r.err).toContain("policy: no");
+    expect((r.out + r.err).split("policy: no").length - 1).toBe(1);
+    expect(r.err).toContain("[2/3] session-buddy: FAILED\n");
     expect(git(ws.repos.akosha as string, "branch", "--list", "ulid-migration")).toBe("");
+    expect(git(sb, "branch", "--list", "ulid-migration")).toBe("");
+    expect(git(sb, "status", "--porcelain")).toBe("");
     // The session-buddy database was not touched: no backup was even taken.
     expect(fs.existsSync(path.join(ws.dir, "backups", "session-buddy"))).toBe(false);
+  }, 60_000);
+
+  test("preflight: every problem of every system is reported at once, and nothing changes", async () => {
+    const ws = await workspace(80, 20);
+    const before = await workspaceState(ws);
+    fs.writeFileSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"), "uncommitted\n");
+    git(ws.repos.akosha as string, "remote", "rename", "origin", "elsewhere");
+    const locker = new Database(ws.databases[0]?.path as string);
+    locker.exec("BEGIN IMMEDIATE");
+    try {
+      const r = await cli([
+        "migrate",
+        "--config",
+        ws.config,
+        "--all",
+        "--apply",
+        "--yes",
+        "--push",
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("nothing was changed; the preflight found 3 problems to fix first:");
+      expect(r.err).toMatch(
+        /- crackerjack: .*crackerjack\.db: database is locked by another connection/,
+      );
+      expect(r.err).toMatch(/- session-buddy: working tree of .* is not clean \(\?\? stray\.txt\)/);
+      expect(r.err).toContain('- akosha: remote "origin" does not exist');
+      expect(r.err).not.toContain("[1/3]");
+    } finally {
+      locker.exec("ROLLBACK");
+      locker.close();
+    }
+    fs.rmSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"));
+    git(ws.repos.akosha as string, "remote", "rename", "elsewhere", "origin");
+    expect(await workspaceState(ws)).toEqual(before);
+    expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
   }, 60_000);
 
   test("no terminal and no --yes: refused up front (exit 2); --dry-run changes nothing; a declined step stops", async () => {
@@ -157,7 +206,10 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(refused.code).toBe(2);
     expect(refused.err).toContain("no terminal to ask on; rerun with --yes");
 
-    const dry = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--dry-run"]);
+    const both = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--dry-run"]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--dry-run changes nothing, so it cannot be combined with");
+    const dry = await cli(["migrate", "--config", ws.config, "--all", "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.out).toContain("+    job_id = generate()");
     expect(dry.out).toMatch(/crackerjack\s+dry-run/);

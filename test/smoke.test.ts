@@ -9,9 +9,3 @@ test("npx-style bin: --help lists every command, --version prints the package ve
   const version = runCli(["--version"]);
   expect(version.stdout.trim()).toBe("0.1.0");
 });
-
-test("the CLI's list of transform names is the registry's", async () => {
-  const { TRANSFORM_NAMES } = await import("../src/codemod/names.ts");
-  const { TRANSFORMS } = await import("../transforms/index.ts");
-  expect(Object.keys(TRANSFORMS).sort()).toEqual([...TRANSFORM_NAMES].sort());
-});

@@ -7,6 +7,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { runTransforms } from "../../transforms/index.ts";
+import { reportDir } from "../plan/paths.ts";
 import { textTable } from "../report/table.ts";
 import { tableNames } from "../sql/catalog.ts";
 import { openDb } from "../sql/db.ts";
@@ -328,12 +329,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     heading("diff of crackerjack/jobs.py on ulid-migration");
     out(`${git(cj, "diff", "main", "ulid-migration", "--", "crackerjack/jobs.py")}\n`);
     heading(
-      "head of .ulid-migration/crackerjack/sql/0001_jobs_backfill.sql (committed on the branch)",
+      `head of ${reportDir("crackerjack")}/sql/0001_jobs_backfill.sql (committed on the branch)`,
     );
     const sql = git(
       cj,
       "show",
-      "ulid-migration:.ulid-migration/crackerjack/sql/0001_jobs_backfill.sql",
+      `ulid-migration:${reportDir("crackerjack")}/sql/0001_jobs_backfill.sql`,
     );
     out(
       `${sql

@@ -22,10 +22,10 @@ export type {
   PrefilterSource,
   ReportEntry,
 } from "./plugin.ts";
-export { replaceNode } from "./python/edits.ts";
 export type { ImportRequest } from "./python/imports.ts";
 export { entryAt, type PyFile, python } from "./python/language.ts";
 export type { SyntaxNode } from "./python/parse.ts";
+export { replaceNode } from "./python/replace-node.ts";
 export {
   allNodes,
   type ImportBinding,

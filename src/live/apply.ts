@@ -3,12 +3,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { ApplyFailure } from "../errors.ts";
+import { ApplyFailure, InterruptedError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { captureBefore, type VerifyCheck, validateApplied } from "../sql/checks.ts";
 import { type Db, openDb, sqliteDb } from "../sql/db.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
-import { type BackupMarker, createBackup, lockedMessage, restoreIfChanged } from "./backup.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
+import { testPause } from "../util/test-pause.ts";
+import {
+  type BackupMarker,
+  createBackup,
+  lockedMessage,
+  type MigrationTables,
+  restoreIfChanged,
+} from "./backup.ts";
 import { migrationState, tableCounts } from "./state.ts";
 
 export interface ApplyProgress {
@@ -53,13 +61,22 @@ function withoutOwnTransaction(sql: string): string {
     .join("\n");
 }
 
-/** Test hook: pause (inside the open transaction) after N files so a kill lands mid-apply. */
-function testPause(applied: number): void {
-  const n = Number(process.env.ULID_CODEMOD_TEST_PAUSE_AFTER_FILES ?? "");
-  if (!Number.isInteger(n) || n !== applied) return;
-  const marker = process.env.ULID_CODEMOD_TEST_PAUSE_MARKER;
-  if (marker) fs.writeFileSync(marker, String(process.pid));
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+/** What the backup's marker keeps of the manifest, for rollback. */
+function migrationTables(m: Manifest): MigrationTables {
+  return m.tables.map(({ table, key, strategy, ulidColumn, uniqueIndex, children }) => ({
+    table,
+    key,
+    strategy,
+    ulidColumn,
+    ...(uniqueIndex ? { uniqueIndex } : {}),
+    children,
+  }));
+}
+
+/** The error an apply that stopped throws: an interruption stays one (its exit code is 130). */
+function stopped(cause: unknown, message: string, backup: string): Error {
+  if (cause instanceof InterruptedError) return new InterruptedError(message, cause.signal);
+  return new ApplyFailure(message, backup, cause instanceof ApplyFailure ? cause.checks : []);
 }
 
 /**
@@ -84,6 +101,7 @@ async function runFiles(
   for (const [i, f] of files.entries()) {
     const stmts = texts[i] as string[];
     for (let at = 0; at < stmts.length; at += CHUNK) {
+      checkInterrupted(`the apply of ${f}`);
       opts.onProgress?.({
         file: f,
         index: i,
@@ -100,7 +118,8 @@ async function runFiles(
       }
       done += Math.min(CHUNK, stmts.length - at);
     }
-    testPause(i + 1);
+    // A test can kill or signal the run here, inside the open transaction.
+    await testPause(`apply:after-file:${i + 1}`);
   }
   opts.onProgress?.({
     file: files.at(-1) ?? "",
@@ -172,7 +191,13 @@ async function applySqlite(
       );
     }
     // A reader may copy while we hold the write lock: the backup is exactly what we change.
-    marker = await createBackup(opts.system, cfg, await tableCounts(db), opts.now?.());
+    marker = await createBackup(
+      opts.system,
+      cfg,
+      await tableCounts(db),
+      opts.now?.(),
+      migrationTables(manifest),
+    );
     opts.log?.(`backup ${marker.backup} verified`);
     const before = await captureBefore(db, manifest);
     await runFiles(opts, manifest.apply, rows, (sql) => {
@@ -196,10 +221,10 @@ async function applySqlite(
     // Rolled back; if anything still differs from the backup (it should not), copy it back.
     const restored = await restoreIfChanged(marker);
     const why = e instanceof Error ? e.message : String(e);
-    throw new ApplyFailure(
-      `${opts.system}: apply to ${cfg.path} failed: ${why}. The transaction was rolled back${restored ? " and the database restored from the backup" : " (database identical to the backup)"}; backup kept at ${marker.backup}`,
+    throw stopped(
+      e,
+      `${opts.system}: apply to ${cfg.path} ${e instanceof InterruptedError ? "stopped" : "failed"}: ${why}. The transaction was rolled back${restored ? " and the database restored from the backup" : " (database identical to the backup)"}; backup kept at ${marker.backup}`,
       marker.backup,
-      e instanceof ApplyFailure ? e.checks : [],
     );
   } finally {
     if (handle.open) handle.close();
@@ -245,7 +270,13 @@ async function applyDuck(
     }
     // Folds the WAL into the file so a file copy is the whole database.
     await live.execScript("CHECKPOINT;");
-    marker = await createBackup(opts.system, cfg, await tableCounts(live), opts.now?.());
+    marker = await createBackup(
+      opts.system,
+      cfg,
+      await tableCounts(live),
+      opts.now?.(),
+      migrationTables(manifest),
+    );
     opts.log?.(`backup ${marker.backup} verified`);
     fs.copyFileSync(marker.backup, work);
     db = await openDb("duckdb", work, { readOnly: false });
@@ -281,10 +312,10 @@ async function applyDuck(
     fs.rmSync(`${work}.wal`, { force: true });
     if (!marker) throw e;
     const restored = await restoreIfChanged(marker);
-    throw new ApplyFailure(
-      `${opts.system}: apply to ${cfg.path} failed: ${(e as Error).message}. The changes were made on a working copy, now discarded${restored ? "; the database was restored from the backup" : "; the database was not changed"}; backup kept at ${marker.backup}`,
+    throw stopped(
+      e,
+      `${opts.system}: apply to ${cfg.path} ${e instanceof InterruptedError ? "stopped" : "failed"}: ${(e as Error).message}. The changes were made on a working copy, now discarded${restored ? "; the database was restored from the backup" : "; the database was not changed"}; backup kept at ${marker.backup}`,
       marker.backup,
-      e instanceof ApplyFailure ? e.checks : [],
     );
   } finally {
     live?.close();

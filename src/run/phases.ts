@@ -4,12 +4,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
-import { ApplyFailure, DeclinedError } from "../errors.ts";
+import type { PlannedTable } from "../codemod/options.ts";
+import { ApplyFailure, DeclinedError, InterruptedError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
 import { type SystemConfig, withTables } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
+import { checkInterrupted, interruption } from "../util/interrupt.ts";
+import { preflight } from "./preflight.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
 
@@ -31,7 +34,7 @@ export interface PhaseOptions {
 
 export interface SystemResult {
   system: string;
-  status: "done" | "dry-run" | "failed" | "declined" | "not started";
+  status: "done" | "dry-run" | "failed" | "declined" | "interrupted" | "not started";
   rewritten?: number;
   needsReview?: number;
   blocking?: number;
@@ -51,133 +54,187 @@ export interface SystemResult {
   sqlFiles?: string[];
 }
 
-export interface RunResult {
+export interface PhasesResult {
   ok: boolean;
-  /** The system the run stopped at (failure or declined), if any. */
+  /** The system the run stopped at (failure, declined, interrupted), if any. */
   stoppedAt: string | null;
   results: SystemResult[];
+  /** What the preflight found; when any, no system was started. */
+  problems: string[];
+  /** Set when a signal stopped the run. */
+  interrupted?: "SIGINT" | "SIGTERM";
 }
 
-export async function runPhases(systems: SystemConfig[], opts: PhaseOptions): Promise<RunResult> {
+export async function runPhases(
+  systems: SystemConfig[],
+  opts: PhaseOptions,
+): Promise<PhasesResult> {
   const log = opts.log ?? (() => {});
   const results: SystemResult[] = systems.map((s) => ({
     system: s.name,
     status: "not started",
     done: [],
   }));
+  log(`preflight: checking ${systems.map((s) => s.name).join(", ")}`);
+  const problems = await preflight(systems, opts);
+  if (problems.length > 0) return { ok: false, stoppedAt: null, results, problems };
   for (const [i, system] of systems.entries()) {
     const r = results[i] as SystemResult;
     const say = (step: string) => log(`[${i + 1}/${systems.length}] ${system.name}: ${step}`);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `ulid-phase-${system.name}-`));
     try {
+      checkInterrupted(`the start of ${system.name}`);
       await runPhase(system, r, scratch, opts, say);
     } catch (e) {
-      r.status = e instanceof DeclinedError ? "declined" : "failed";
+      r.status =
+        e instanceof DeclinedError
+          ? "declined"
+          : e instanceof InterruptedError
+            ? "interrupted"
+            : "failed";
       r.error = e instanceof Error ? e.message : String(e);
       if (e instanceof ApplyFailure) {
         r.backup = e.backup;
         r.validation = "FAIL";
       }
-      say(r.status === "declined" ? `declined: ${r.error}` : `FAILED: ${r.error}`);
-      return { ok: false, stoppedAt: system.name, results };
+      // The reason is said once, at the end of the run (see summaryTable and the CLI).
+      say(r.status.toUpperCase());
+      const signal = interruption();
+      return {
+        ok: false,
+        stoppedAt: system.name,
+        results,
+        problems: [],
+        ...(r.status === "interrupted" && signal ? { interrupted: signal } : {}),
+      };
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { ok: true, stoppedAt: null, results };
+  return { ok: true, stoppedAt: null, results, problems: [] };
 }
 
 async function runPhase(
-  planned: SystemConfig,
+  system: SystemConfig,
   r: SystemResult,
   scratch: string,
   opts: PhaseOptions,
   say: (s: string) => void,
 ): Promise<void> {
-  const dryRun = !!opts.dryRun;
-  let system = planned;
-  const db = system.database;
   r.branch = system.branch;
-  r.validation = db ? "-" : "- (no database)";
+  r.validation = system.database ? "-" : "- (no database)";
+  const sql = await sqlStep(system, r, scratch, say);
+  // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
+  await codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say);
+  if (r.status === "dry-run") return;
+  await dataStep(system, r, sql, opts, say);
+  r.status = "done";
+}
 
-  // 1. SQL: generated from the real database (read-only) and verified on a scratch copy.
-  const extraFiles: ExtraFile[] = [];
-  const sqlFiles: string[] = [];
-  let sqlOut: string | null = null;
-  let alreadyApplied = false;
-  let rows = 0;
-  if (db) {
-    const state = await inspectDatabase(db).catch((e: Error) => {
-      throw new Error(`${system.name}: reading ${db.path}: ${e.message}`);
-    });
-    if (state.state === "partial") {
-      throw new Error(
-        `${system.name}: ${db.path} is partly migrated (${state.detail}); run \`ulid-codemod rollback --system ${system.name}\` first`,
-      );
-    }
-    if (state.state === "applied") {
-      alreadyApplied = true;
-      r.validation = "already applied";
-      r.rowsBackfilled = 0;
-      say(`database ${db.path} already migrated (${state.detail}); nothing to do there`);
-    } else {
-      const { generateSql } = await import("../sql/generate.ts");
-      const { verifySql } = await import("../sql/verify.ts");
-      sqlOut = path.join(scratch, "sql");
-      say(`generating SQL from ${db.path}`);
-      const gen = await generateSql({ system: system.name, database: db, outDir: sqlOut });
-      rows = gen.tables.reduce((n, t) => n + t.rowCount, 0);
-      say(`verifying SQL on a scratch copy (${rows} rows)`);
-      const v = await verifySql({ system: system.name, database: db, outDir: sqlOut });
-      if (!v.ok) {
-        const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-        throw new Error(
-          `${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`,
-        );
-      }
-      r.validation = `verified on a copy (${v.checks.length} checks)`;
-      // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
-      system = withTables(
-        system,
-        gen.tables.map((t) => ({
-          table: t.table,
-          key: t.key,
-          strategy: t.strategy,
-          ulidColumn: t.ulidColumn,
-          references: t.children.map((c) => ({
-            table: c.table,
-            column: c.column,
-            ulidColumn: c.ulidColumn,
-          })),
-        })),
-      );
-      const rel = sqlDirFor(system);
-      for (const name of fs.readdirSync(sqlOut).sort()) {
-        const file = `${rel}/${name}`;
-        extraFiles.push({ file, content: fs.readFileSync(path.join(sqlOut, name), "utf8") });
-        sqlFiles.push(file);
-      }
-      r.sqlFiles = sqlFiles;
-    }
+/** What the SQL step produced for the code and data steps. */
+interface SqlOutput {
+  /** The generated files, to commit with the code. */
+  extraFiles: ExtraFile[];
+  /** Their repo-relative paths. */
+  sqlFiles: string[];
+  /** Where the verified files are (a scratch folder), or null when there is nothing to apply. */
+  dir: string | null;
+  alreadyApplied: boolean;
+  /** Rows of the keyed tables the files backfill. */
+  rows: number;
+  /** The tables as the generated SQL changes them (with the foreign keys it found). */
+  tables?: PlannedTable[];
+}
+
+/** 1. SQL: generated from the real database (read-only) and verified on a scratch copy. */
+async function sqlStep(
+  system: SystemConfig,
+  r: SystemResult,
+  scratch: string,
+  say: (s: string) => void,
+): Promise<SqlOutput> {
+  const out: SqlOutput = {
+    extraFiles: [],
+    sqlFiles: [],
+    dir: null,
+    alreadyApplied: false,
+    rows: 0,
+  };
+  const db = system.database;
+  if (!db) return out;
+  const state = await inspectDatabase(db).catch((e: Error) => {
+    throw new Error(`${system.name}: reading ${db.path}: ${e.message}`);
+  });
+  if (state.state === "partial") {
+    throw new Error(
+      `${system.name}: ${db.path} is partly migrated (${state.detail}); run \`ulid-codemod rollback --system ${system.name}\` first`,
+    );
   }
+  if (state.state === "applied") {
+    out.alreadyApplied = true;
+    r.validation = "already applied";
+    r.rowsBackfilled = 0;
+    say(`database ${db.path} already migrated (${state.detail}); nothing to do there`);
+    return out;
+  }
+  const { generateSql } = await import("../sql/generate.ts");
+  const { verifySql } = await import("../sql/verify.ts");
+  out.dir = path.join(scratch, "sql");
+  say(`generating SQL from ${db.path}`);
+  const gen = await generateSql({ system: system.name, database: db, outDir: out.dir });
+  out.rows = gen.tables.reduce((n, t) => n + t.rowCount, 0);
+  say(`verifying SQL on a scratch copy (${out.rows} rows)`);
+  const v = await verifySql({ system: system.name, database: db, outDir: out.dir });
+  if (!v.ok) {
+    const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
+  }
+  r.validation = `verified on a copy (${v.checks.length} checks)`;
+  out.tables = gen.tables.map((t) => ({
+    table: t.table,
+    key: t.key,
+    strategy: t.strategy,
+    ulidColumn: t.ulidColumn,
+    references: t.children.map((c) => ({
+      table: c.table,
+      column: c.column,
+      ulidColumn: c.ulidColumn,
+    })),
+  }));
+  const rel = sqlDirFor(system);
+  for (const name of fs.readdirSync(out.dir).sort()) {
+    const file = `${rel}/${name}`;
+    out.extraFiles.push({ file, content: fs.readFileSync(path.join(out.dir, name), "utf8") });
+    out.sqlFiles.push(file);
+  }
+  r.sqlFiles = out.sqlFiles;
+  return out;
+}
 
-  // 2. Code: what would change, then (confirmed) the branch and commit.
+/** 2. Code: what would change, then (confirmed) the branch and commit, push and PR. */
+async function codeStep(
+  system: SystemConfig,
+  r: SystemResult,
+  sql: SqlOutput,
+  opts: PhaseOptions,
+  say: (s: string) => void,
+): Promise<void> {
   say("computing the rewrite");
   const common = {
     runCodemod: opts.runCodemod,
     ...(opts.github ? { github: opts.github } : {}),
-    extraFiles,
-    sqlFiles,
+    extraFiles: sql.extraFiles,
+    sqlFiles: sql.sqlFiles,
   };
   const preview = await migrateSystem(system, { ...common, dryRun: true });
   r.migrate = preview;
   r.rewritten = preview.summary.rewritten;
   r.needsReview = preview.summary.needsReview;
   r.blocking = preview.summary.blocking;
-  if (dryRun) {
+  if (opts.dryRun) {
     r.status = "dry-run";
     r.done.push("previewed");
-    if (db && !alreadyApplied) r.rowsBackfilled = 0;
+    if (system.database && !sql.alreadyApplied) r.rowsBackfilled = 0;
     return;
   }
   const changed = preview.diff ? (preview.diff.match(/^\+\+\+ b\/(.*)$/gm) ?? []) : [];
@@ -187,7 +244,7 @@ async function runPhase(
     `branch: ${system.branch}${wantPush ? ` (pushed to ${system.remote}${opts.openPr ? ", pull request" : ""})` : ""}`,
     `source files: ${changed.length} (${preview.summary.rewritten} sites rewritten, ${preview.summary.needsReview} need review, ${preview.summary.blocking} blocking)`,
     ...changed.map((l) => `  ${l.slice(6)}`),
-    `SQL files: ${sqlFiles.length}${sqlFiles.length ? ` in ${sqlDirFor(system)}/` : ""}`,
+    `SQL files: ${sql.sqlFiles.length}${sql.sqlFiles.length ? ` in ${sqlDirFor(system)}/` : ""}`,
   ];
   if (
     !(await opts.confirm(
@@ -209,38 +266,47 @@ async function runPhase(
   r.done.push(outcome.commit ? `committed ${outcome.commit.slice(0, 12)}` : "no new commit needed");
   if (outcome.pushed) r.done.push("pushed");
   if (outcome.prUrl) r.done.push(`PR ${outcome.prAction}`);
+}
 
-  // 3. Data.
-  if (db && opts.apply && !alreadyApplied && sqlOut) {
-    const applyDetails = [
-      `database: ${db.path} (${db.engine})`,
-      `tables: ${db.tables.map((t) => `${t.table}.${t.key} (${t.strategy})`).join(", ")}`,
-      `rows to backfill: ${rows}`,
-      `backup first into: ${db.backupDir ?? path.dirname(db.path)}`,
-    ];
-    if (!(await opts.confirm(`${system.name}: apply the SQL to ${db.path}?`, applyDetails))) {
-      throw new DeclinedError(`apply to ${db.path} not confirmed`);
-    }
-    say(`applying SQL to ${db.path}`);
-    const applied = await applyDatabase({
-      system: system.name,
-      database: db,
-      sqlDir: sqlOut,
-      ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
-      onProgress: (p) => opts.onApplyProgress?.(system.name, p),
-      log: say,
-    });
-    r.backup = applied.backup;
-    if (applied.status === "already-applied") {
-      r.validation = "already applied";
-      r.rowsBackfilled = 0;
-    } else {
-      r.rowsBackfilled = applied.rows;
-      r.validation = `pass (${applied.checks.length} checks)`;
-      r.done.push(`applied ${applied.rows} rows`);
-    }
-  } else if (db && !alreadyApplied) {
+/** 3. Data (`--apply` only; confirmed): the verified files applied to the real database. */
+async function dataStep(
+  system: SystemConfig,
+  r: SystemResult,
+  sql: SqlOutput,
+  opts: PhaseOptions,
+  say: (s: string) => void,
+): Promise<void> {
+  const db = system.database;
+  if (!db || sql.alreadyApplied) return;
+  if (!opts.apply || !sql.dir) {
     r.rowsBackfilled = 0;
+    return;
   }
-  r.status = "done";
+  const applyDetails = [
+    `database: ${db.path} (${db.engine})`,
+    `tables: ${db.tables.map((t) => `${t.table}.${t.key} (${t.strategy})`).join(", ")}`,
+    `rows to backfill: ${sql.rows}`,
+    `backup first into: ${db.backupDir ?? path.dirname(db.path)}`,
+  ];
+  if (!(await opts.confirm(`${system.name}: apply the SQL to ${db.path}?`, applyDetails))) {
+    throw new DeclinedError(`apply to ${db.path} not confirmed`);
+  }
+  say(`applying SQL to ${db.path}`);
+  const applied = await applyDatabase({
+    system: system.name,
+    database: db,
+    sqlDir: sql.dir,
+    ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+    onProgress: (p) => opts.onApplyProgress?.(system.name, p),
+    log: say,
+  });
+  r.backup = applied.backup;
+  if (applied.status === "already-applied") {
+    r.validation = "already applied";
+    r.rowsBackfilled = 0;
+  } else {
+    r.rowsBackfilled = applied.rows;
+    r.validation = `pass (${applied.checks.length} checks)`;
+    r.done.push(`applied ${applied.rows} rows`);
+  }
 }

@@ -6,12 +6,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { DatabaseConfig } from "../plan/database.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 import { TOOL_VERSION } from "../version.ts";
 import { explainDbError, openDb } from "./db.ts";
+import { readSchema } from "./introspect.ts";
 import { MANIFEST, type Manifest, type TablePlan } from "./manifest.ts";
 import { planTable } from "./plan-table.ts";
 import { mapTable, SMALL_CACHE, type TablePass } from "./read-rows.ts";
-import { readSchema } from "./schema.ts";
 import { writeTableFiles } from "./write-files.ts";
 
 export type { TablePass } from "./read-rows.ts";
@@ -65,6 +66,7 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
     const plans: TablePlan[] = [];
     const passes: TablePass[] = [];
     for (const [i, t] of cfg.tables.entries()) {
+      checkInterrupted("sql generate");
       const nnnn = String(i + 1).padStart(4, "0");
       const plan = planTable(t, schema, cfg, nnnn, report);
       plans.push(plan);

@@ -3,8 +3,8 @@
 // the indexes the contract step drops, and the file names.
 import type { DatabaseConfig, TableConfig } from "../plan/database.ts";
 import { ulidColumnFor } from "../plan/database.ts";
+import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts";
 import type { ChildRef, TablePlan } from "./manifest.ts";
-import { colKey, findColumn, findTable, type SchemaInfo } from "./schema.ts";
 import { MAP_TABLE } from "./sqltext.ts";
 
 export function planTable(

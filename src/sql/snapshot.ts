@@ -23,12 +23,24 @@ function hashCell(v: unknown): string {
  * the rowid; DuckDB may move rows on update, so its rows are hashed sorted by all columns.
  */
 export async function snapshotTable(db: Db, table: string): Promise<TableSnapshot> {
-  const t = ident(table);
   const columns = await columnNames(db, table);
+  return { columns, ...(await hashRows(db, table, "*")) };
+}
+
+/**
+ * Row count and hash of `SELECT <select> FROM table`, ordered as `snapshotTable` orders (so a
+ * select list that rebuilds a table's columns gives the same hash as its snapshot).
+ */
+export async function hashRows(
+  db: Db,
+  table: string,
+  select: string,
+): Promise<{ rows: number; sha256: string }> {
+  const t = ident(table);
   const sql =
     db.engine === "sqlite"
-      ? `SELECT rowid, * FROM ${t} ORDER BY rowid`
-      : `SELECT * FROM ${t} ORDER BY ALL`;
+      ? `SELECT rowid, ${select} FROM ${t} ORDER BY rowid`
+      : `SELECT ${select} FROM ${t} ORDER BY ALL`;
   const hash = createHash("sha256");
   let rows = 0;
   for await (const batch of db.batches(sql)) {
@@ -38,5 +50,5 @@ export async function snapshotTable(db: Db, table: string): Promise<TableSnapsho
       hash.update("\n");
     }
   }
-  return { columns, rows, sha256: hash.digest("hex") };
+  return { rows, sha256: hash.digest("hex") };
 }

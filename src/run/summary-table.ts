@@ -1,9 +1,9 @@
 // The terminal summary of a migrate run: one row per system, and where the run stopped.
 import { textTable } from "../report/table.ts";
-import type { RunResult } from "./phases.ts";
+import type { PhasesResult } from "./phases.ts";
 
 /** The summary table, one row per system; where the run stopped, and what was done. */
-export function summaryTable(run: RunResult): string {
+export function summaryTable(run: PhasesResult): string {
   const header = [
     "system",
     "status",
@@ -32,9 +32,10 @@ export function summaryTable(run: RunResult): string {
   if (run.stoppedAt) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
     const before = run.results.filter((x) => x.status === "done").map((x) => x.system);
+    const how = r?.status === "interrupted" ? "Interrupted at" : "Stopped at";
     out.push(
       "",
-      `Stopped at ${run.stoppedAt}: ${r?.error ?? "unknown error"}`,
+      `${how} ${run.stoppedAt} (the reason follows below).`,
       `Already done: ${before.length ? before.join(", ") : "nothing"}${r?.done.length ? `; ${run.stoppedAt}: ${r.done.join(", ")}` : ""}. Later phases did not start.`,
     );
   }
