@@ -54,6 +54,8 @@ interface Attempt {
 class Orderer {
   private readonly source: string;
   private readonly before: { findings: ImportFinding[]; cut: number } | undefined;
+  /** Every import statement of the file (asked of the tree once). */
+  private imports?: SyntaxNode[];
 
   constructor(
     private readonly ctx: PyFile,
@@ -137,8 +139,9 @@ class Orderer {
    */
   private onlyOursMoved(was: string, fixed: string, base: Edit[]): boolean {
     const modules = new Set(this.plan.modules);
+    this.imports ??= this.ctx.tree.rootNode.descendantsOfType([...IMPORT_TYPES]);
     for (const e of base) {
-      for (const s of this.ctx.tree.rootNode.descendantsOfType([...IMPORT_TYPES])) {
+      for (const s of this.imports) {
         if (s.startIndex <= e.end && e.start <= s.endIndex) {
           for (const m of modulesOf(s.text)) modules.add(m);
         }
@@ -167,9 +170,15 @@ class Orderer {
       }
       return undefined;
     };
-    const statements = this.ctx.tree.rootNode.namedChildren.filter(
-      (n) => IMPORT_TYPES.has(n.type) && n.startIndex >= start && n.endIndex <= end,
-    );
+    const statements: SyntaxNode[] = [];
+    for (
+      let n = this.ctx.tree.rootNode.firstNamedChildForIndex(start);
+      n && n.startIndex < end;
+      n = n.nextNamedSibling
+    ) {
+      if (IMPORT_TYPES.has(n.type) && n.startIndex >= start && n.endIndex <= end)
+        statements.push(n);
+    }
     const after = (line: string | undefined) => {
       const s = line === undefined ? [] : statements.filter((n) => n.text === line);
       return s.length === 1 ? lineEnd(this.source, (s[0] as SyntaxNode).endIndex) : undefined;
@@ -198,20 +207,25 @@ class Orderer {
     const src = this.source;
     const whole = { at: src.length, stub: "" };
     const pos = Math.max(...importEdits.map((e) => e.end));
-    const nodes = this.ctx.tree.rootNode.namedChildren.filter((n) => n.type !== "comment");
-    let i = nodes.findIndex((n) => n.endIndex >= pos);
-    if (i === -1) return whole;
-    if (
-      (nodes[i] as SyntaxNode).startIndex < pos &&
-      !IMPORT_TYPES.has((nodes[i] as SyntaxNode).type)
-    ) {
-      i++;
-    }
-    while (i < nodes.length && IMPORT_TYPES.has((nodes[i] as SyntaxNode).type)) i++;
-    const next = nodes[i];
+    // Top-level statements from the one at `pos` on (the tree is asked, not every child listed:
+    // a module can have 100,000 of them).
+    const statement = (n: SyntaxNode | null, step: "nextNamedSibling" | "previousNamedSibling") => {
+      let cur = n;
+      while (cur?.type === "comment") cur = cur[step];
+      return cur;
+    };
+    let next = statement(
+      this.ctx.tree.rootNode.firstNamedChildForIndex(Math.max(pos - 1, 0)),
+      "nextNamedSibling",
+    );
+    if (!next) return whole;
+    if (next.startIndex < pos && !IMPORT_TYPES.has(next.type))
+      next = statement(next.nextNamedSibling, "nextNamedSibling");
+    while (next && IMPORT_TYPES.has(next.type))
+      next = statement(next.nextNamedSibling, "nextNamedSibling");
     if (!next) return whole;
     const at = lineStart(src, next.startIndex);
-    const prev = nodes[i - 1];
+    const prev = statement(next.previousNamedSibling, "previousNamedSibling");
     if ((prev && prev.endIndex > at) || /ruff:\s*noqa|isort:/.test(src.slice(at))) return whole;
     const nl = this.ctx.newline;
     return { at, stub: DEFINITIONS.has(next.type) ? `def _():${nl}    pass${nl}` : `pass${nl}` };

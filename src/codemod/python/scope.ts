@@ -114,12 +114,33 @@ export function importBindings(statement: SyntaxNode, scope: SyntaxNode): Import
 /** Every import binding of a scope (imports nested in if/try blocks of that scope included). */
 export function scopeImports(scope: SyntaxNode): ImportBinding[] {
   const out: ImportBinding[] = [];
-  for (const node of ownNodes(scope)) {
-    if (node.type === "import_statement" || node.type === "import_from_statement") {
-      out.push(...importBindings(node, scope));
-    }
+  for (const node of ownNodesOfType(scope, ["import_statement", "import_from_statement"])) {
+    out.push(...importBindings(node, scope));
   }
   return out;
+}
+
+const BINDING_TYPES = [
+  "function_definition",
+  "class_definition",
+  "assignment",
+  "augmented_assignment",
+  "for_statement",
+  "for_in_clause",
+  "as_pattern_target",
+  "named_expression",
+  "global_statement",
+  "nonlocal_statement",
+];
+
+/**
+ * `ownNodes(scope)` of these types, in the same order. The tree finds them (natively) instead of
+ * every node crossing into JavaScript: a module of 100,000 statements took 20 s that way.
+ */
+function ownNodesOfType(scope: SyntaxNode, types: string[]): SyntaxNode[] {
+  return scope
+    .descendantsOfType(types)
+    .filter((n) => n.id !== scope.id && scopeOf(n).id === scope.id);
 }
 
 /** Names a scope binds other than by import: defs, classes, parameters, assignment targets. */
@@ -133,7 +154,7 @@ export function scopeOtherBindings(scope: SyntaxNode): Set<string> {
       }
     }
   }
-  for (const node of ownNodes(scope)) {
+  for (const node of ownNodesOfType(scope, BINDING_TYPES)) {
     switch (node.type) {
       case "function_definition":
       case "class_definition": {
