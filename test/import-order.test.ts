@@ -1,7 +1,7 @@
 // Imports placed where the repository's own isort rule wants them. Each case is a repository of a
 // real shape (its configuration, layout and import blocks); ruff's WebAssembly build, given the
 // settings the ruff command line would use there, counts I001 findings before and after.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import type { TransformOptions } from "../src/codemod/options.ts";
@@ -361,6 +361,50 @@ describe("imports where the repository's isort settings put them", () => {
       "    job_id: str = str(uuid.uuid4())",
       "    job_id: str = generate()",
     ]);
+  });
+
+  test("a local folder named like a stdlib module stays stdlib, as ruff sorts it", async () => {
+    const c: Case = {
+      files: {
+        "json/__init__.py": "",
+        "app/__init__.py": "",
+        "app/m.py": ["import json", "import uuid", "", "from app import x", ...JOBS_BODY].join(
+          "\n",
+        ),
+      },
+      file: "app/m.py",
+      ruff: { lint: { isort: { "known-first-party": ["app"] } } },
+    };
+    const { before, after } = await migrate(c);
+    expect(after.split("\n").slice(0, 5)).toEqual([
+      "import json",
+      "",
+      "import dhruva",
+      "",
+      "from app import x",
+    ]);
+    expectLintRule(c, before, after, CHANGED);
+  });
+
+  test("outside a repository, the file's own package is first-party", async () => {
+    const dir = fresh("plain");
+    const files = {
+      "svc/__init__.py": "",
+      "svc/ids.py": ["import uuid", "", "from svc import db", ...JOBS_BODY].join("\n"),
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      writeFileSync(path.join(dir, f), text);
+    }
+    await runTransforms({
+      paths: [dir],
+      transforms: ["uuid4-to-ulid"],
+      options: defaultTransformOptions(),
+      dryRun: false,
+    });
+    const after = readFileSync(path.join(dir, "svc/ids.py"), "utf8");
+    expect(after.startsWith("import dhruva\n\nfrom svc import db\n")).toBe(true);
+    expect(i001(after, { lint: { isort: { "known-first-party": ["svc"] } } })).toBe(0);
   });
 
   test("a configuration that cannot be read skips the file, naming the file and the line", async () => {

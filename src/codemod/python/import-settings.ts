@@ -67,7 +67,15 @@ function resolve(dir: string): ImportSettings {
     const found = isortConfig(d);
     if (found) return fromIsort(found.file, found.values);
   }
-  return defaults(dirs.at(-1));
+  const top = dirs.at(-1) as string;
+  return defaults(existsSync(path.join(top, ".git")) ? top : packageParent(dir));
+}
+
+/** Outside a repository: the directory above the file's outermost package (where it imports from). */
+function packageParent(dir: string): string {
+  let d = dir;
+  while (existsSync(path.join(d, "__init__.py")) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
 }
 
 /** `dir` and its parents, up to the repository root (the directory holding `.git`). */
