@@ -47,7 +47,7 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order[0]).toBeGreaterThanOrEqual(0);
     expect(r.out).toMatch(
-      /crackerjack\s+done\s+3\s+1\s+0\s+400\s+pass \(\d+ checks\)\s+\S+ulid-backup-\d{8}T\d{6}Z/,
+      /crackerjack\s+done\s+4\s+3\s+0\s+400\s+pass \(\d+ checks\)\s+\S+ulid-backup-\d{8}T\d{6}Z/,
     );
     expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+1\s+120\s+pass/);
     expect(r.out).toMatch(/akosha\s+done\s+1\s+0\s+1\s+-\s+- \(no database\)/);
@@ -93,6 +93,12 @@ describe("migrate --all --apply, then rollback --all", () => {
 
     // The SQL is committed on the branch and listed in the report (the PR body).
     const files = git(cj, "show", "--name-only", "--format=", "ulid-migration").split("\n");
+    // So is the TypeScript dashboard: its rewrite, its package.json; the rewrite its
+    // tsconfig.json refuses is in the report.
+    expect(files).toEqual(expect.arrayContaining(["ui/src/hooks.ts", "ui/package.json"]));
+    expect(git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md")).toContain(
+      "- `ui/src/hooks.ts:16` — the rewrite does not type-check against ui/tsconfig.json",
+    );
     expect(files).toContain(".ulid-migration/crackerjack/sql/0001_jobs_backfill.sql");
     expect(files).toContain(".ulid-migration/crackerjack/sql/manifest.json");
     expect(git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md")).toContain(
@@ -120,7 +126,7 @@ describe("migrate --all --apply, then rollback --all", () => {
     const again = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes"]);
     expect(again.code).toBe(0);
     expect(again.err).toContain("already migrated");
-    expect(again.out).toMatch(/crackerjack\s+done\s+3\s+1\s+0\s+0\s+already applied/);
+    expect(again.out).toMatch(/crackerjack\s+done\s+4\s+3\s+0\s+0\s+already applied/);
     expect(fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"))).toEqual(backups);
 
     const plan = await cli(["rollback", "--config", ws.config, "--all", "--dry-run"]);
@@ -259,6 +265,11 @@ test("demo: prints the summary, a diff, the SQL head and a before/after table; r
     "== ulid-codemod migrate --all --apply --yes --push",
     "== diff of crackerjack/jobs.py on ulid-migration",
     "+    job_id = generate()",
+    "== diff of the TypeScript dashboard (crackerjack/ui) on ulid-migration",
+    '+    "ulid": "^3.0.2",',
+    "+  return { runId: ulid(), hook };",
+    "== needs review, from .ulid-migration/crackerjack/report.md (the PR body)",
+    "refresh the lockfile (npm install; ui/package-lock.json)",
     "BEGIN IMMEDIATE;",
     "== ulid-codemod rollback --all --yes",
     "== before / after apply / after rollback",

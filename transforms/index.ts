@@ -4,6 +4,7 @@ import { mergeSpecs, type OptionSpec, type TransformOptions } from "../src/codem
 import type { CodemodPlugin } from "../src/codemod/plugin.ts";
 import type { RunOptions, RunResult } from "../src/codemod/runner.ts";
 import { plugin as fstringIdToUlid } from "./fstring-id-to-ulid.ts";
+import { plugin as jsUuidToUlid } from "./js-uuid-to-ulid.ts";
 import { plugin as sqlConsumers } from "./sql-consumers.ts";
 import { plugin as uuidConsumers } from "./uuid-consumers.ts";
 import { plugin as uuid4ToUlid } from "./uuid4-to-ulid.ts";
@@ -13,6 +14,7 @@ export const TRANSFORMS: Readonly<Record<string, CodemodPlugin>> = {
   [fstringIdToUlid.name]: fstringIdToUlid,
   [uuidConsumers.name]: uuidConsumers,
   [sqlConsumers.name]: sqlConsumers,
+  [jsUuidToUlid.name]: jsUuidToUlid,
 };
 
 export const TRANSFORM_NAMES: readonly string[] = Object.keys(TRANSFORMS);

@@ -52,7 +52,8 @@ import {
   lineOf,
   plainString,
 } from "./python-values.ts";
-import { rewrittenSites, untruncateOption } from "./uuid4-to-ulid.ts";
+import { untruncateOption } from "./shared-options.ts";
+import { rewrittenSites } from "./uuid4-to-ulid.ts";
 
 export interface ConsumerOptions extends GeneratorOptions {
   untruncate: boolean;

@@ -5,7 +5,6 @@
  */
 
 import {
-  type BooleanSpec,
   type CodemodPlugin,
   type Edit,
   entryAt,
@@ -27,18 +26,12 @@ import {
   importStyleOption,
   moduleOption,
 } from "./python-id.ts";
+import { untruncateOption } from "./shared-options.ts";
 
 export interface Uuid4Options extends GeneratorOptions {
   /** Rewrite truncated IDs (`str(uuid4())[:8]`) to the full ULID instead of leaving them. */
   untruncate: boolean;
 }
-
-export const untruncateOption: BooleanSpec = {
-  key: "untruncate",
-  kind: "boolean",
-  description: "rewrite truncated IDs to the full 26-character ULID",
-  default: false,
-};
 
 const NAME = "uuid4-to-ulid";
 const OTHER_UUID_FUNCS = new Set(["uuid1", "uuid3", "uuid5", "UUID", "uuid6", "uuid7", "uuid8"]);

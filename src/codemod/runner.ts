@@ -6,10 +6,11 @@ import type {
   Language,
   ParsedFile,
   ReportEntry,
+  TransformedFile,
   TransformOptions,
 } from "./plugin.ts";
 import { encodeSource, FileSource, sourceProblem } from "./source.ts";
-import { transformContext } from "./transform-file.ts";
+import { rangeKey, transformContext } from "./transform-file.ts";
 import { collectRooted } from "./walk.ts";
 
 export interface RunOptions {
@@ -95,49 +96,113 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
 
   const changes: FileChange[] = [];
   const entries: ReportEntry[] = [];
+  const write = (
+    abs: string,
+    file: string,
+    read: Buffer,
+    before: string,
+    after: string,
+    encoding?: string,
+  ) => {
+    let bytes: Buffer;
+    try {
+      bytes = encodeSource(after, encoding);
+    } catch (e) {
+      skipped.push({ file, reason: `${(e as Error).message}; not written` });
+      return;
+    }
+    if (!opts.dryRun) {
+      opts.beforeWrite?.(abs);
+      // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
+      if (!readFileSync(abs).equals(read)) {
+        skipped.push({ file, reason: "modified while the codemod ran; not overwritten" });
+        return;
+      }
+      writeFileSync(abs, bytes);
+    }
+    changes.push({ path: abs, file, before, after, ...(encoding ? { encoding } : {}) });
+  };
   for (const group of groups) {
     const { candidates, later } = parseCandidates(group, opts, rel, skipped);
     const indexes = buildIndexes(group, opts, candidates, later, rel, skipped);
-    for (const c of candidates) {
-      const out = transformContext(c.ctx, group.plugins, opts.options, indexes);
-      entries.push(...out.entries);
-      if (!out.ok) {
-        skipped.push({ file: c.ctx.path, reason: out.error });
-        continue;
-      }
-      if (!out.changed) continue;
-      const after = (c.bom ? "\uFEFF" : "") + out.output;
-      const before = (c.bom ? "\uFEFF" : "") + c.ctx.source;
-      let bytes: Buffer;
-      try {
-        bytes = encodeSource(after, c.encoding);
-      } catch (e) {
-        skipped.push({ file: c.ctx.path, reason: `${(e as Error).message}; not written` });
-        continue;
-      }
-      if (!opts.dryRun) {
-        opts.beforeWrite?.(c.abs);
-        // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
-        if (!readFileSync(c.abs).equals(c.bytes)) {
-          skipped.push({
-            file: c.ctx.path,
-            reason: "modified while the codemod ran; not overwritten",
-          });
-          continue;
-        }
-        writeFileSync(c.abs, bytes);
-      }
-      changes.push({
-        path: c.abs,
-        file: c.ctx.path,
-        before,
-        after,
-        ...(c.encoding ? { encoding: c.encoding } : {}),
-      });
+    const done = await transformGroup(group, candidates, indexes, opts, walked.rootOf, skipped);
+    for (const { c, output, entries: own } of done.files.values()) {
+      entries.push(...own);
+      if (output === undefined) continue;
+      const bom = c.bom ? "\uFEFF" : "";
+      write(c.abs, c.ctx.path, c.bytes, bom + c.ctx.source, bom + output, c.encoding);
+    }
+    entries.push(...done.extraEntries);
+    for (const x of done.extra) {
+      entries.push(...x.entries);
+      write(x.abs, rel(x.abs), Buffer.from(x.before), x.before, x.after);
     }
   }
   entries.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { changes, entries, skipped, filesScanned: walked.files.length };
+}
+
+interface Done {
+  c: Candidate;
+  /** The text to write; undefined when the file is left as it is. */
+  output?: string;
+  entries: ReportEntry[];
+}
+
+/**
+ * Every candidate of a language through its plugins, then the language's run-level step (once
+ * per root: paths can lie in different repositories), which may take edits back (the file is
+ * transformed again without them) and change other files.
+ */
+async function transformGroup(
+  group: Group,
+  candidates: Candidate[],
+  indexes: Map<string, unknown>,
+  opts: RunOptions,
+  rootOf: (abs: string) => string,
+  skipped: RunResult["skipped"],
+) {
+  // By absolute path: files of different roots can share a report path.
+  const files = new Map<string, Done>();
+  const changed: TransformedFile[] = [];
+  const withheld = new Map<string, Map<string, string>>();
+  const run = (c: Candidate): TransformedFile | null => {
+    const out = transformContext(c.ctx, group.plugins, opts.options, indexes, withheld.get(c.abs));
+    const done: Done = { c, entries: out.entries };
+    files.set(c.abs, done);
+    if (!out.ok) {
+      skipped.push({ file: c.ctx.path, reason: out.error });
+      return null;
+    }
+    if (!out.changed) return null;
+    done.output = out.output;
+    return { ctx: c.ctx, abs: c.abs, output: out.output, edits: out.edits };
+  };
+  for (const c of candidates) {
+    const t = run(c);
+    if (t) changed.push(t);
+  }
+  const extra: { abs: string; before: string; after: string; entries: ReportEntry[] }[] = [];
+  const extraEntries: ReportEntry[] = [];
+  const byRoot = new Map<string, TransformedFile[]>();
+  for (const t of changed) byRoot.set(rootOf(t.abs), [...(byRoot.get(rootOf(t.abs)) ?? []), t]);
+  const byPath = new Map(candidates.map((c) => [c.abs, c]));
+  for (const [root, mine] of byRoot) {
+    if (!group.language.afterTransform) break;
+    await group.language.afterTransform(mine, {
+      root,
+      withhold(file, edits, reason) {
+        const c = byPath.get(file.abs) as Candidate;
+        const mine = withheld.get(file.abs) ?? new Map<string, string>();
+        withheld.set(file.abs, mine);
+        for (const e of edits) if (e.entry) mine.set(rangeKey(e), reason(e));
+        return run(c);
+      },
+      change: (x) => extra.push(x),
+      report: (entry) => extraEntries.push(entry),
+    });
+  }
+  return { files, extra, extraEntries };
 }
 
 function groupByLanguage(plugins: readonly CodemodPlugin[]): Group[] {

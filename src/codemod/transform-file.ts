@@ -4,8 +4,13 @@ import { applyEdits, orderEdits } from "./edits.ts";
 import type { CodemodPlugin, Edit, ParsedFile, ReportEntry, TransformOptions } from "./plugin.ts";
 
 export type FileOutcome =
-  | { ok: true; output: string; changed: boolean; entries: ReportEntry[] }
+  | { ok: true; output: string; changed: boolean; entries: ReportEntry[]; edits: Edit[] }
   | { ok: false; error: string; entries: ReportEntry[] };
+
+/** Transform edits to leave out, by `start:end` in the source, with the reason to report. */
+export type Withheld = ReadonlyMap<string, string>;
+
+export const rangeKey = (e: Pick<Edit, "start" | "end">) => `${e.start}:${e.end}`;
 
 /**
  * Runs plugins (all of one language) over one parsed file. Pure: text in, text and report
@@ -16,6 +21,7 @@ export function transformContext(
   plugins: readonly CodemodPlugin[],
   options: TransformOptions,
   indexes: ReadonlyMap<string, unknown> = new Map(),
+  withheld: Withheld = new Map(),
 ): FileOutcome {
   const language = plugins[0]?.language;
   const entries: ReportEntry[] = [];
@@ -23,6 +29,14 @@ export function transformContext(
   const owner = new Map<Edit, string>();
   for (const plugin of plugins) {
     const result = plugin.analyze(ctx, options, indexes.get(plugin.name));
+    if (withheld.size > 0) {
+      result.edits = result.edits.filter((e) => {
+        const reason = withheld.get(rangeKey(e));
+        if (reason === undefined) return true;
+        if (e.entry) Object.assign(e.entry, { outcome: "needs-review", after: null, reason });
+        return false;
+      });
+    }
     const { accepted, rejected } = orderEdits([...edits, ...result.edits]);
     const rejectedSet = new Set(rejected);
     for (const e of result.edits) {
@@ -47,7 +61,7 @@ export function transformContext(
     entries.push(...result.entries);
   }
   if (edits.length === 0 || !language) {
-    return { ok: true, output: ctx.source, changed: false, entries };
+    return { ok: true, output: ctx.source, changed: false, entries, edits: [] };
   }
   let all: Edit[];
   try {
@@ -65,7 +79,7 @@ export function transformContext(
       entries,
     };
   }
-  const problem = language.check(output);
+  const problem = language.check(output, ctx);
   if (problem) {
     // Never write what we could not parse: this is a bug in a transform, not in the user's file.
     return {
@@ -74,7 +88,7 @@ export function transformContext(
       entries,
     };
   }
-  return { ok: true, output, changed: output !== ctx.source, entries };
+  return { ok: true, output, changed: output !== ctx.source, entries, edits: all };
 }
 
 /**
@@ -89,7 +103,7 @@ export function transformSource(
   abs?: string,
 ): FileOutcome {
   const language = plugins[0]?.language;
-  if (!language) return { ok: true, output: source, changed: false, entries: [] };
+  if (!language) return { ok: true, output: source, changed: false, entries: [], edits: [] };
   const bom = source.charCodeAt(0) === 0xfeff;
   const text = bom ? source.slice(1) : source;
   const lf = text.indexOf("\n");

@@ -92,7 +92,7 @@ export function collectRooted(
   paths: string[],
   root: string | undefined,
   opts: Omit<WalkOptions, "root">,
-): WalkResult & { rel: (abs: string) => string } {
+): WalkResult & { rel: (abs: string) => string; rootOf: (abs: string) => string } {
   const files: string[] = [];
   const skipped: WalkResult["skipped"] = [];
   const rootOf = new Map<string, string>();
@@ -107,8 +107,9 @@ export function collectRooted(
     skipped.push(...walked.skipped);
   }
   const fallback = path.resolve(root ?? ".");
-  const rel = (abs: string) => toPosix(path.relative(rootOf.get(abs) ?? fallback, abs));
-  return { files, skipped, rel };
+  const base = (abs: string) => rootOf.get(abs) ?? fallback;
+  const rel = (abs: string) => toPosix(path.relative(base(abs), abs));
+  return { files, skipped, rel, rootOf: base };
 }
 
 /** The repository a path is in (the directory holding `.git`), else the path's directory. */

@@ -47,7 +47,8 @@ const systemSchema = z
     repo: z.string().min(1),
     branch: branchName.default("ulid-migration"),
     remote: remoteName.default("origin"),
-    include: z.array(z.string().min(1)).default(["**/*.py"]),
+    // Empty: every file the system's transforms read (.py, .ts, ...); globs narrow it.
+    include: z.array(z.string().min(1)).default([]),
     exclude: z.array(z.string().min(1)).default([]),
     transforms: z.array(transformName).min(1),
     ...Object.fromEntries(

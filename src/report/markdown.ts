@@ -1,3 +1,4 @@
+import { TRANSFORMS } from "../../transforms/index.ts";
 import type { ReportEntry } from "../codemod/plugin.ts";
 import type { RunResult } from "../codemod/runner.ts";
 import { type Summary, TOPICS, topicItems } from "./summary.ts";
@@ -14,13 +15,26 @@ export interface MigrationReportMeta {
   validation?: string[];
 }
 
-export function defaultValidation(system: string): string[] {
-  return [
-    "python -m compileall -q .",
-    "python -m pytest -q",
-    `git grep -nE "uuid\\.?uuid4\\(" -- "*.py"   # only the sites listed above as needing review should remain`,
-    `ulid-codemod migrate --system ${system} --dry-run   # expect no further rewrites`,
-  ];
+/** The checks to run after merging, for the languages the system's transforms read. */
+export function defaultValidation(system: string, transforms: readonly string[] = []): string[] {
+  const languages = new Set(transforms.map((t) => TRANSFORMS[t]?.language.name));
+  const remain = "# only the sites listed above as needing review should remain";
+  const out: string[] = [];
+  if (languages.has("python") || languages.size === 0) {
+    out.push(
+      "python -m compileall -q .",
+      "python -m pytest -q",
+      `git grep -nE "uuid\\.?uuid4\\(" -- "*.py"   ${remain}`,
+    );
+  }
+  if (languages.has("typescript")) {
+    out.push(
+      "npm install && npx tsc --noEmit   # the refreshed lockfile, then the project's type check",
+      `git grep -nE "v4\\(|randomUUID\\(" -- "*.ts" "*.tsx" "*.js" "*.jsx" "*.mjs" "*.cjs"   ${remain}`,
+    );
+  }
+  out.push(`ulid-codemod migrate --system ${system} --dry-run   # expect no further rewrites`);
+  return out;
 }
 
 // Table cells: no pipes or newlines, and code spans that survive backticks in the source.
@@ -43,7 +57,10 @@ function itemList(entries: ReportEntry[]): string[] {
   return entries
     .slice()
     .sort(byPlace)
-    .map((e) => `- \`${e.file}:${e.line}\` — ${e.reason} (${code(e.before)}, ${e.transform})`);
+    .map(
+      (e) =>
+        `- \`${e.file}:${e.line}\` — ${e.reason} (${e.before ? `${code(e.before)}, ` : ""}${e.transform})`,
+    );
 }
 
 /** The report: report.md in the branch and the PR body. Deterministic (no dates) so reruns are no-ops. */
@@ -109,6 +126,6 @@ export function renderMarkdown(
   // Beside the SQL files: what in the code must change for them to fit.
   out.push(...topic(sqlInCode));
   out.push("## Post-migration validation", "", "```sh");
-  out.push(...(meta.validation ?? defaultValidation(meta.system)), "```", "");
+  out.push(...(meta.validation ?? defaultValidation(meta.system, meta.transforms)), "```", "");
   return out.join("\n");
 }
