@@ -80,6 +80,53 @@ export function collectFiles(paths: string[], opts: WalkOptions): WalkResult {
   return { files: [...files], skipped };
 }
 
+/**
+ * `collectFiles` for paths that may lie in different repositories: each path's files are
+ * relative to `root` when given, else to the path's repository root (the nearest directory
+ * holding `.git`), else to the path itself (its directory, for a file).
+ */
+export function collectRooted(
+  paths: string[],
+  root: string | undefined,
+  opts: Omit<WalkOptions, "root">,
+): WalkResult & { rel: (abs: string) => string; rootOf: (abs: string) => string } {
+  const files: string[] = [];
+  const skipped: WalkResult["skipped"] = [];
+  const rootOf = new Map<string, string>();
+  for (const p of paths) {
+    const base = root === undefined ? repositoryRoot(p) : path.resolve(root);
+    const walked = collectFiles([p], { ...opts, root: base });
+    for (const f of walked.files) {
+      if (rootOf.has(f)) continue;
+      rootOf.set(f, base);
+      files.push(f);
+    }
+    skipped.push(...walked.skipped);
+  }
+  const fallback = path.resolve(root ?? ".");
+  const base = (abs: string) => rootOf.get(abs) ?? fallback;
+  const rel = (abs: string) => toPosix(path.relative(base(abs), abs));
+  return { files, skipped, rel, rootOf: base };
+}
+
+/** The repository a path is in (the directory holding `.git`), else the path's directory. */
+export function repositoryRoot(p: string): string {
+  const abs = path.resolve(p);
+  let start = abs;
+  try {
+    if (!statSync(abs).isDirectory()) start = path.dirname(abs);
+  } catch {
+    return abs;
+  }
+  for (let d = start; ; d = path.dirname(d)) {
+    try {
+      statSync(path.join(d, ".git"));
+      return d;
+    } catch {}
+    if (path.dirname(d) === d) return start;
+  }
+}
+
 function readGitignore(dir: string): Ignore | undefined {
   try {
     return ignore().add(readFileSync(path.join(dir, ".gitignore"), "utf8"));

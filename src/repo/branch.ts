@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "
 import { dirname, isAbsolute, join } from "node:path";
 import type { SimpleGit } from "simple-git";
 import type { RunTransforms } from "../../transforms/index.ts";
+import { encodeSource } from "../codemod/source.ts";
 import { InterruptedError, RefusalError } from "../errors.ts";
 import { reportDir } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
@@ -28,7 +29,8 @@ import { clampBody, openOrUpdatePullRequest, parseRemoteUrl, type RepoSlug } fro
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */
   file: string;
-  content: string;
+  /** Text (written as UTF-8) or the file's bytes. */
+  content: string | Uint8Array;
 }
 
 export interface MigrateOptions {
@@ -270,7 +272,11 @@ async function computeRewrite(
   const report = renderMarkdown(result, summary, meta);
   const dir = reportDir(system.name);
   const files: ExtraFile[] = [
-    ...result.changes.map((c) => ({ file: c.file, content: c.after })),
+    // A source file goes back in the encoding its coding line declares.
+    ...result.changes.map((c) => ({
+      file: c.file,
+      content: c.encoding ? encodeSource(c.after, c.encoding) : c.after,
+    })),
     { file: `${dir}/report.md`, content: report },
     { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
     ...(opts.extraFiles ?? []),
@@ -328,7 +334,7 @@ async function commitOnBranch(
     for (const f of rewrite.files) {
       const abs = join(ctx.root, f.file);
       if (!existsSync(abs)) created.push(abs);
-      else if (readFileSync(abs, "utf8") === f.content) continue;
+      else if (readFileSync(abs).equals(Buffer.from(f.content))) continue;
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, f.content);
     }
