@@ -5,8 +5,8 @@
 // the settings, as ruff's own discovery would for the file.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parse as parseToml, TomlError } from "smol-toml";
 import type { RuffSettings } from "./ruff.ts";
+import loadToml from "./toml-load.cjs";
 
 export interface ImportSettings {
   /** ruff settings (ruff.toml's shape) for the isort rule. */
@@ -92,9 +92,9 @@ function readToml(file: string): Table | undefined {
   let doc: Table | undefined;
   if (isFile(file)) {
     try {
-      doc = parseToml(readFileSync(file, "utf8")) as Table;
+      doc = loadToml().parse(readFileSync(file, "utf8")) as Table;
     } catch (e) {
-      if (e instanceof TomlError) {
+      if (e instanceof loadToml().TomlError) {
         throw new Error(
           `${file}: not valid TOML at line ${e.line}, column ${e.column}: ${e.message.split("\n")[0]}`,
         );
