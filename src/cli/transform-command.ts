@@ -115,8 +115,10 @@ export function registerTransformCommand(program: Command, deps: CliDeps = {}): 
     );
   const optionsOf = addOptionFlags(cmd);
   cmd
-    // No default in the help: it would print the directory the help happened to be asked in.
-    .option("--root <dir>", "report paths relative to this directory (default: the current one)")
+    .option(
+      "--root <dir>",
+      "report paths relative to this directory (default: each path's repository root, or the path)",
+    )
     .addHelpText(
       "after",
       `

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { runTransforms } from "../../transforms/index.ts";
 import type { TransformOptions } from "../codemod/options.ts";
+import { repositoryRoot } from "../codemod/walk.ts";
 import { unifiedDiff } from "../report/diff.ts";
 import { reportJson, transformReport } from "../report/json.ts";
 import { toJson } from "../report/json-format.ts";
@@ -26,10 +27,11 @@ export async function runTransform(
   io: Output,
 ): Promise<void> {
   const run = deps.runCodemod ?? runTransforms;
-  const root = path.resolve(flags.root ?? process.cwd());
+  // SARIF's SRCROOT: the root the report paths are relative to (the first path's repository).
+  const root = flags.root ? path.resolve(flags.root) : repositoryRoot(paths[0] ?? ".");
   const result = await run({
     paths,
-    root,
+    ...(flags.root ? { root: path.resolve(flags.root) } : {}),
     transforms: flags.transform,
     options,
     dryRun: flags.dryRun,

@@ -25,7 +25,7 @@ export interface RunChecksOptions {
   /** What to check out in the worktree (detached). */
   commit: string;
   /** Files written over the checkout first (a dry run: the computed rewrite). */
-  files?: { file: string; content: string }[];
+  files?: { file: string; content: string | Uint8Array }[];
   commands: string[];
   timeoutMs: number;
   on: ChecksRun["on"];

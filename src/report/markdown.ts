@@ -8,7 +8,7 @@ import type { RunResult } from "../codemod/runner.ts";
 import { changedLines, type FileLines, type LinkTargets, siteLink } from "./links.ts";
 import { ruleOf } from "./rules.ts";
 import type { ChecksRun, DatabaseReport } from "./schema.ts";
-import type { Summary } from "./summary.ts";
+import { type Summary, TOPICS, topicItems } from "./summary.ts";
 
 /** GitHub rejects PR bodies over 65,536 characters; a margin for what GitHub adds. */
 export const MAX_BODY = 65_000;
@@ -47,7 +47,9 @@ export interface SectionContext {
   data: ReportData;
   /** 0: everything; higher: long lists shortened (the PR body over the limit). */
   level: number;
+  /** Every blocking site, topics' included: they are the body's first lines. */
   blocking: ReportEntry[];
+  /** Needs-review sites and notes without a topic (topics have sections of their own). */
   review: ReportEntry[];
   notes: ReportEntry[];
   rewritten: ReportEntry[];
@@ -151,9 +153,11 @@ const riskSummary: Section = (ctx) => {
   const add = (risk: string, entries: ReportEntry[]) => {
     for (const g of byRule(entries)) rows.push(`| ${risk} | ${g.title} | ${g.entries.length} |`);
   };
+  const all = (o: ReportEntry["outcome"]) =>
+    ctx.data.result.entries.filter((e) => e.outcome === o).sort(byPlace);
   add("**blocking**", ctx.blocking);
-  add("needs review", ctx.review);
-  add("note", ctx.notes);
+  add("needs review", all("needs-review"));
+  add("note", all("note"));
   const out = [
     "## Risk summary",
     "",
@@ -177,6 +181,14 @@ const decisions: Section = (ctx) => {
         ? "- [ ] The site under _Needs review_ was left as it was: decide whether it may become a ULID (by hand) or stays as it is."
         : `- [ ] The ${ctx.review.length} sites under _Needs review_ were left as they were: decide for each whether it may become a ULID (by hand) or stays as it is.`,
     );
+  }
+  for (const t of TOPICS) {
+    const items = topicItems(data.result.entries, t.topic).filter((e) => e.outcome !== "note");
+    if (items.length) {
+      out.push(
+        `- [ ] _${t.title}_ (${plural(items.length, "site")}): each needs a change by hand, or a reason it is fine.`,
+      );
+    }
   }
   const failed = failedChecks(data.checks);
   if (failed.length) {
@@ -318,6 +330,29 @@ const reviewList: Section = (ctx) => {
   ];
 };
 
+/** A topic's own section: its sites, blocking first (`uuid-format`, `sql`). */
+function topicSection(topic: (typeof TOPICS)[number]["topic"]): Section {
+  return (ctx) => {
+    const t = TOPICS.find((x) => x.topic === topic);
+    const items = topicItems(ctx.data.result.entries, topic);
+    if (!t || !items.length) return null;
+    const clip = (text: string) => {
+      const one = text.replace(/\s+/g, " ").trim();
+      return one.length > 120 ? `${one.slice(0, 117)}...` : one;
+    };
+    const lines = items.map(
+      (e) =>
+        `- **${e.outcome}** ${ctx.site(e)} — ${e.reason} (${code(clip(e.before))}${e.after ? ` → ${code(clip(e.after))}` : ""})`,
+    );
+    const max = ctx.level >= 3 ? 10 : ctx.level >= 2 ? 40 : Number.POSITIVE_INFINITY;
+    return [
+      `## ${t.title} (${items.length})`,
+      "",
+      ...folded(`${items.length} sites`, capped(ctx, lines, max), 40),
+    ];
+  };
+}
+
 const notesList: Section = (ctx) => {
   if (!ctx.notes.length) return null;
   const max = ctx.level >= 2 ? 10 : Number.POSITIVE_INFINITY;
@@ -442,7 +477,10 @@ export const SECTIONS: Section[] = [
   checksSection,
   databaseSection,
   sqlFilesSection,
+  // Beside the SQL: what in the code must change for it to fit.
+  topicSection("sql"),
   reviewList,
+  topicSection("uuid-format"),
   notesList,
   skippedList,
   rewrittenList,
@@ -459,8 +497,8 @@ function context(data: ReportData, level: number): SectionContext {
     data,
     level,
     blocking: sorted.filter((e) => e.outcome === "blocking"),
-    review: sorted.filter((e) => e.outcome === "needs-review"),
-    notes: sorted.filter((e) => e.outcome === "note"),
+    review: sorted.filter((e) => e.outcome === "needs-review" && !e.topic),
+    notes: sorted.filter((e) => e.outcome === "note" && !e.topic),
     rewritten: sorted.filter((e) => e.outcome === "rewritten"),
     lines,
     site(e) {

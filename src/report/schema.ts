@@ -24,6 +24,8 @@ export const siteSchema = z.object({
   reason: z.string(),
   /** Stable id of the reason's kind (`uuid4-to-ulid/truncated-id`): SARIF rule, risk group. */
   rule: z.string(),
+  /** A concern with a report section of its own: `uuid-format`, `sql` (absent otherwise). */
+  topic: z.enum(["uuid-format", "sql"]).optional(),
 });
 
 export const summarySchema = z.object({

@@ -4,11 +4,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
+import type { PlannedTable } from "../codemod/options.ts";
 import { ApplyFailure, ChecksFailedError, DeclinedError, InterruptedError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
-import type { SystemConfig } from "../plan/schema.ts";
+import { type SystemConfig, withTables } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 import type { DatabaseReport } from "../report/schema.ts";
 import { tableReport } from "../sql/manifest.ts";
@@ -169,7 +170,8 @@ async function runPhase(
   r.validation = system.database ? "-" : "- (no database)";
   r.checks = system.checks.length ? "not run" : "-";
   const sql = await sqlStep(system, r, scratch, say, opts);
-  await codeStep(system, r, sql, opts, say);
+  // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
+  await codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say);
   if (r.status === "dry-run") return;
   if (r.blocking && !opts.allowBlocking) {
     // The code is not ready to merge: its database change waits for it.
@@ -200,6 +202,8 @@ interface SqlOutput {
   rows: number;
   /** What the report's Database section shows. */
   report: DatabaseReport | null;
+  /** The tables as the generated SQL changes them (with the foreign keys it found). */
+  tables?: PlannedTable[];
 }
 
 /** 1. SQL: generated from the real database (read-only) and verified on a scratch copy. */
@@ -249,6 +253,17 @@ async function sqlStep(
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
   }
   r.validation = `verified on a copy (${v.checks.length} checks)`;
+  out.tables = gen.tables.map((t) => ({
+    table: t.table,
+    key: t.key,
+    strategy: t.strategy,
+    ulidColumn: t.ulidColumn,
+    references: t.children.map((c) => ({
+      table: c.table,
+      column: c.column,
+      ulidColumn: c.ulidColumn,
+    })),
+  }));
   const rel = sqlDirFor(system);
   for (const name of fs.readdirSync(out.dir).sort()) {
     const file = `${rel}/${name}`;
