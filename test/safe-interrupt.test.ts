@@ -144,7 +144,17 @@ describe("interrupted migrate", () => {
     const before = await workspaceState(ws);
     const file = ws.databases[1]?.path as string;
     const r = await interrupted(
-      ["migrate", "--config", ws.config, "--system", "session-buddy", "--apply", "--yes"],
+      // --allow-blocking: its positional INSERT is blocking; the apply is what is interrupted here.
+      [
+        "migrate",
+        "--config",
+        ws.config,
+        "--system",
+        "session-buddy",
+        "--apply",
+        "--yes",
+        "--allow-blocking",
+      ],
       "apply:after-file:1",
       ["SIGTERM"],
     );

@@ -20,8 +20,19 @@ async function workspace(): Promise<DemoWorkspace> {
 }
 
 const cli = (args: string[]) => cliCapture(args);
+// --allow-blocking: session-buddy's positional INSERT is blocking, and these tests are about the
+// databases the apply leaves.
 const migrate = (ws: DemoWorkspace, system: string) =>
-  cli(["migrate", "--config", ws.config, "--system", system, "--apply", "--yes"]);
+  cli([
+    "migrate",
+    "--config",
+    ws.config,
+    "--system",
+    system,
+    "--apply",
+    "--yes",
+    "--allow-blocking",
+  ]);
 const rollback = (ws: DemoWorkspace, system: string, ...more: string[]) =>
   cli(["rollback", "--config", ws.config, "--system", system, "--yes", ...more]);
 

@@ -147,7 +147,7 @@ export async function runMigrate(
   }
   if (run.failOn.length) {
     throw new Error(
-      `migrate: ${run.failOn.length === 1 ? run.failOn[0] : `\n${run.failOn.map((l) => `  - ${l}`).join("\n")}`}`,
+      `migrate: ${run.failOn.length === 1 ? run.failOn[0] : `${run.failOn.length} systems fail the run:\n${run.failOn.map((l) => `  - ${l}`).join("\n")}`}`,
     );
   }
 }

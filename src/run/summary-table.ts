@@ -32,7 +32,8 @@ export function summaryTable(run: PhasesResult): string {
   ]);
   const out = [textTable(header, rows)];
   for (const r of run.results.filter((x) => x.blocking && x.migrate)) {
-    const accepted = r.status === "blocked" ? "" : " (accepted: --allow-blocking)";
+    const failing = run.failOn.some((l) => l.startsWith(`${r.system}:`));
+    const accepted = failing || r.status === "blocked" ? "" : " (accepted: --allow-blocking)";
     out.push(
       "",
       `${r.system}: BLOCKING: ${r.blocking} site(s) the rewrite breaks${accepted}; ${r.prUrl ? "the PR is a draft with them first" : "listed first in the report"}${r.done.includes("not applied: blocking sites") ? "; its SQL was not applied" : ""}.`,
