@@ -141,6 +141,7 @@ describe("the ULID format has one definition", () => {
       salt: "s",
       batchSize: 500,
       partRows: 0,
+      vacuum: false,
       tables: [
         {
           table: "jobs",
@@ -148,6 +149,8 @@ describe("the ULID format has one definition", () => {
           strategy: "rewrite-in-place" as const,
           time: { column: "start_time", zone: "UTC" },
           references: [],
+          ignoreReferences: [],
+          orphans: "keep" as const,
         },
       ],
     };

@@ -50,11 +50,11 @@ const config = (file: string, extra: Record<string, unknown> = {}) =>
     ],
   });
 
-/** Every generated file's bytes, by name. */
+/** Every generated file's bytes, by path in the folder. */
 function filesOf(outDir: string): Record<string, string> {
   return Object.fromEntries(
-    fs
-      .readdirSync(outDir)
+    (fs.readdirSync(outDir, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(outDir, f)).isFile())
       .sort()
       .map((f) => [f, fs.readFileSync(path.join(outDir, f), "utf8")]),
   );
@@ -103,17 +103,19 @@ describe("every path through generate writes the same files", () => {
     ]);
     const [first, ...rest] = runs.map((r) => r.files);
     expect(Object.keys(first ?? {})).toEqual([
-      "0001_events_backfill.sql",
-      "0001_events_backfill_part0001.sql",
-      "0001_events_backfill_part0002.sql",
-      "0001_events_backfill_part0003.sql",
-      "0001_events_contract.sql",
-      "0001_events_expand.sql",
-      "0001_events_rollback.sql",
+      ".gitignore",
+      "README.md",
+      "apply/0001_events_1_map_part0001.sql",
+      "apply/0001_events_1_map_part0002.sql",
+      "apply/0001_events_1_map_part0003.sql",
+      "apply/0001_events_2_expand.sql",
+      "apply/0001_events_3_backfill.sql",
+      "contract/0001_events_contract.sql",
       "manifest.json",
+      "rollback/0001_events_rollback.sql",
     ]);
     // 1000 + 1000 + 500 rows, statements of 64 rows that never span two files.
-    const part3 = first?.["0001_events_backfill_part0003.sql"] ?? "";
+    const part3 = first?.["apply/0001_events_1_map_part0003.sql"] ?? "";
     expect(part3.match(/^INSERT INTO "ulid_migration_map"/gm)).toHaveLength(Math.ceil(500 / 64));
     expect(part3.match(/^\('events', /gm)).toHaveLength(500);
     for (const files of rest) expect(files).toEqual(first);
@@ -127,7 +129,7 @@ describe("every path through generate writes the same files", () => {
     expect(unique.passes[0]).toMatchObject({ read: "sorted", writer: "thread" });
     const sorted = await generate(eventsDb(3_001, time, false));
     expect(sorted.passes[0]).toMatchObject({ read: "sorted", writer: "main" });
-    const body = (r: typeof unique) => r.files["0001_events_backfill.sql"]?.split("\nBEGIN")[1];
+    const body = (r: typeof unique) => r.files["apply/0001_events_1_map.sql"]?.split("\nBEGIN")[1];
     expect(body(unique)).toEqual(body(sorted));
     // The late row's ULID sorts first: it is the earliest.
     const first = body(unique)?.match(/\('events', '(evt-\d+)/)?.[1];
@@ -139,7 +141,7 @@ describe("every path through generate writes the same files", () => {
     const r = await generate(eventsDb(10_010, time, true));
     expect(r.passes[0]).toMatchObject({ read: "sorted" });
     const sorted = await generate(eventsDb(10_010, time, false));
-    const body = (x: typeof r) => x.files["0001_events_backfill.sql"]?.split("\nBEGIN")[1];
+    const body = (x: typeof r) => x.files["apply/0001_events_1_map.sql"]?.split("\nBEGIN")[1];
     expect(body(r)).toEqual(body(sorted));
   });
 

@@ -58,6 +58,13 @@ export function explainDbError(engine: Engine, path: string, e: unknown): unknow
   return e;
 }
 
+/**
+ * SQLite page cache for applying files, in KiB: key rewrites touch index pages all over (legacy
+ * IDs are random), and 64 MB instead of the default 2 MB took a 100k-job backfill from 6.9 s to
+ * 4.7 s and its rollback from 7.6 s to 3.0 s.
+ */
+export const APPLY_CACHE = -65536;
+
 /** Rows per page of a SQLite scan. */
 const PAGE = 2000;
 

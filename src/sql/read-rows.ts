@@ -10,6 +10,7 @@ import { type Engine, ident } from "./escape.ts";
 import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts";
 import type { TablePlan } from "./manifest.ts";
 import { type MapBodySink, openMapBody, THREAD_BATCH } from "./map-body.ts";
+import type { KeyProbe } from "./references.ts";
 import { Utf8Buffer } from "./sql-file.ts";
 import {
   checkRange,
@@ -84,8 +85,11 @@ async function readRows(
   sink: RowSink,
   /** Awaited after each batch of rows (lets a writer thread catch up). */
   afterBatch?: () => Promise<void>,
+  /** Told every legacy ID (undeclared references are found by their sampled values). */
+  probe?: KeyProbe,
 ): Promise<ReadResult> {
   const now = Date.now();
+  probe?.reset();
   const report: string[] = [];
   const zone = new ZoneConverter(t.time.zone);
   const fromKey = t.time.fromKey !== undefined ? compileKeyPattern(t.time.fromKey) : undefined;
@@ -117,6 +121,7 @@ async function readRows(
           `${plan.table}.${plan.key} at rowid ${String(rowid)} is ${legacy === null ? "NULL" : `not text (${typeof legacy})`}; every row needs a legacy ID to map`,
         );
       }
+      probe?.see(legacy);
       const raw = ts ? row[2] : legacy;
       hashed.write(`${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`);
       let r: TimeResult;
@@ -199,7 +204,9 @@ export async function mapTable(
   dir: string,
   report: string[],
   threadRows: number,
+  probe?: KeyProbe,
 ): Promise<{ bodies: string[]; pass: TablePass }> {
+  const seen = probe && !probe.empty ? probe : undefined;
   const [{ rows }] = (await db.all(`SELECT count(*) AS rows FROM ${ident(plan.table)}`)) as [
     { rows: unknown },
   ];
@@ -224,7 +231,9 @@ export async function mapTable(
     plan.rowsWithoutTime = read.rowsWithoutTime;
     plan.sha256 = read.sha256;
     report.push(...read.report);
-    return { bodies: await out.close(), pass: { table: plan.table, read: how, writer } as const };
+    const body = await out.close();
+    plan.mapSha256 = body.sha256;
+    return { bodies: body.files, pass: { table: plan.table, read: how, writer } as const };
   };
 
   if (keyUnique) {
@@ -244,7 +253,7 @@ export async function mapTable(
         out.add(ms, legacy);
         return true;
       };
-      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain());
+      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain(), seen);
       if (read.complete) return await done(read, out, "streamed");
     } finally {
       await out.discard();
@@ -280,11 +289,20 @@ export async function mapTable(
       }
     };
     work.exec("BEGIN");
-    const read = await readRows(db, cfg, t, plan, schema, (seq, ms, legacy) => {
-      pending.push(seq, ms, legacy);
-      if (pending.length === INSERT_ROWS * 3) flush();
-      return true;
-    });
+    const read = await readRows(
+      db,
+      cfg,
+      t,
+      plan,
+      schema,
+      (seq, ms, legacy) => {
+        pending.push(seq, ms, legacy);
+        if (pending.length === INSERT_ROWS * 3) flush();
+        return true;
+      },
+      undefined,
+      seen,
+    );
     flush();
     if (read.firstGoodMs !== undefined)
       work.prepare("UPDATE work SET ms = ? WHERE ms IS NULL").run(read.firstGoodMs);

@@ -5,14 +5,12 @@ import os from "node:os";
 import path from "node:path";
 import { SqlFileError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
-import { scalar } from "./catalog.ts";
 import { captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
 import { copyDatabase, type Db } from "./db.ts";
-import { ident } from "./escape.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import { applyRollback, applySqlFiles, openForApply } from "./run-files.ts";
-import { snapshotTable, type TableSnapshot } from "./snapshot.ts";
-import { MAP_TABLE } from "./sqltext.ts";
+import { schemaSnapshot, snapshotTable, type TableSnapshot } from "./snapshot.ts";
+import { inFolder } from "./sql-folder.ts";
 
 export type { VerifyCheck } from "./checks.ts";
 
@@ -49,20 +47,25 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     check("files", false, (e as Error).message);
     return done();
   }
-  const abs = (f: string) => path.join(opts.outDir, f);
-  const missing = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
+  const abs = (f: string) => inFolder(opts.outDir, f);
+  const data = new Set(manifest.data.map((d) => d.file));
+  const missingAll = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
     (f) => !fs.existsSync(abs(f)),
   );
+  const missingData = missingAll.filter((f) => data.has(f));
+  const missing = missingAll.filter((f) => !data.has(f));
   const cfgTables = opts.database.tables.map((t) => t.table.toLowerCase()).join(",");
   const fileTables = manifest.tables.map((t) => t.table.toLowerCase()).join(",");
   const problem =
     missing.length > 0
       ? `missing: ${missing.join(", ")}`
-      : manifest.engine !== engine
-        ? `files are for ${manifest.engine}, database is ${engine}`
-        : manifest.salt !== opts.database.salt || fileTables !== cfgTables
-          ? "files were generated from another config (salt or tables differ); run generate again"
-          : undefined;
+      : missingData.length > 0
+        ? `mapping data not here (it is not committed): ${missingData.join(", ")}; \`ulid-codemod sql export --system ${opts.system}\` writes it`
+        : manifest.engine !== engine
+          ? `files are for ${manifest.engine}, database is ${engine}`
+          : manifest.salt !== opts.database.salt || fileTables !== cfgTables
+            ? "files were generated from another config (salt or tables differ); run generate again"
+            : undefined;
   const filesOk = check(
     "files",
     problem === undefined,
@@ -77,7 +80,9 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
   try {
     await copyDatabase(engine, opts.database.path, copy);
     db = await openForApply(engine, copy);
-    const { tables, before, refsBefore } = await captureBefore(db, manifest);
+    const schemaBefore = await schemaSnapshot(db);
+    const state = await captureBefore(db, manifest);
+    const { tables, before } = state;
 
     try {
       await applySqlFiles(db, manifest.apply.map(abs));
@@ -88,8 +93,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       return done();
     }
 
-    for (const c of await validateApplied(db, manifest, { tables, before, refsBefore }))
-      check(c.name, c.ok, c.detail);
+    for (const c of await validateApplied(db, manifest, state)) check(c.name, c.ok, c.detail);
 
     try {
       await applyRollback(db, manifest.rollback.map(abs));
@@ -110,8 +114,19 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
           : `columns [${a.columns.join(", ")}] -> [${b.columns.join(", ")}], rows ${a.rows} -> ${b.rows}, content ${a.sha256 === b.sha256 ? "same" : "differs"}`,
       );
     }
-    const left = await scalar(db, `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}`);
-    check("mapping rows removed by rollback", left === 0, `${left} left`);
+    const schemaAfter = await schemaSnapshot(db);
+    const gone = schemaBefore.filter((l) => !schemaAfter.includes(l));
+    const left = schemaAfter.filter((l) => !schemaBefore.includes(l));
+    check(
+      "schema restored: tables, columns, indexes, sequences; nothing of ours left",
+      gone.length === 0 && left.length === 0,
+      gone.length === 0 && left.length === 0
+        ? `${schemaAfter.length} objects as before`
+        : [
+            ...left.map((l) => `left behind: ${l}`),
+            ...gone.map((l) => `missing or changed: ${l}`),
+          ].join("; "),
+    );
   } catch (e) {
     check("verify", false, e instanceof Error ? e.message : String(e));
   } finally {
