@@ -140,7 +140,7 @@ export function makeCrackerjackReal(
   n: number,
   opts: { orphans?: number; nulls?: number; audit?: boolean } = {},
 ): void {
-  const script = String.raw`
+  const script = `
 import random, sqlite3, sys, uuid
 from datetime import datetime, timedelta
 path, n, orphans, nulls, audit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
