@@ -323,15 +323,16 @@ function reclaimSqlite(
 ): string {
   const done: string[] = [];
   try {
-    if (String(handle.pragma("journal_mode", { simple: true })).toLowerCase() === "wal") {
-      handle.pragma("wal_checkpoint(TRUNCATE)");
-      done.push("WAL checkpoint");
-    }
     if (cfg.vacuum) {
       const t = Date.now();
       log?.(`VACUUM ${cfg.path} (rewrites the whole file)`);
       handle.exec("VACUUM");
       done.push(`VACUUM (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    }
+    // Last: in WAL mode VACUUM itself writes through the WAL.
+    if (String(handle.pragma("journal_mode", { simple: true })).toLowerCase() === "wal") {
+      handle.pragma("wal_checkpoint(TRUNCATE)");
+      done.push("WAL checkpoint");
     }
   } catch (e) {
     done.push(`not reclaimed: ${(e as Error).message}; the migration itself is committed`);
