@@ -86,6 +86,43 @@ test("--db and --out override the config; a failing verify exits 1", async () =>
   expect(v.err).toContain("verify crackerjack: FAILED");
 });
 
+test("sql export writes the mapping data a clone lacks, or a whole folder with --out; a changed database exits 1", async () => {
+  const sqlDir = path.join(dir, "repo", ".ulid-migration", "crackerjack", "sql");
+  expect((await run(["generate", "--system", "crackerjack"])).code).toBe(0);
+  const data = path.join(sqlDir, "apply", "0001_jobs_1_map.sql");
+  const bytes = fs.readFileSync(data);
+  fs.rmSync(data);
+  const e = await run(["export", "--system", "crackerjack"]);
+  expect(e.err).toBe("");
+  expect(e.code).toBe(0);
+  expect(e.out).toContain(`wrote ${data}`);
+  expect(e.out).toMatch(
+    /export crackerjack: 25 mapping rows match the committed manifest; apply .*\/apply\/\*\.sql in name order/,
+  );
+  expect(fs.readFileSync(data)).toEqual(bytes);
+  const out = path.join(dir, "for-the-dba");
+  expect((await run(["export", "--system", "crackerjack", "--out", out])).code).toBe(0);
+  expect(fs.readdirSync(path.join(out, "apply")).sort()).toEqual([
+    "0001_jobs_1_map.sql",
+    "0001_jobs_2_expand.sql",
+    "0001_jobs_3_backfill.sql",
+  ]);
+  const other = path.join(dir, "changed.db");
+  makeCrackerjack(other, 26);
+  const refused = await run([
+    "export",
+    "--system",
+    "crackerjack",
+    "--db",
+    other,
+    "--out",
+    path.join(dir, "no"),
+  ]);
+  expect(refused.code).toBe(1);
+  expect(refused.err).toContain("jobs: 25 rows then, 26 now");
+  expect(fs.existsSync(path.join(dir, "no"))).toBe(false);
+});
+
 test("usage errors exit 2, database errors exit 1, each with a message", async () => {
   const noSystem = await run(["generate"]);
   expect(noSystem.code).toBe(2);
