@@ -11,7 +11,9 @@ import { openMapBody } from "../src/sql/map-body.ts";
 import { scratch } from "./helpers.ts";
 import {
   crackerjackConfig,
+  crackerjackRealConfig,
   makeCrackerjack,
+  makeCrackerjackReal,
   makeSessionBuddy,
   sessionBuddyConfig,
 } from "./sql-fixtures.ts";
@@ -170,6 +172,27 @@ describe("every path through generate writes the same files", () => {
       );
     }
     expect(runs.map((r) => r.passes[0]?.writer)).toEqual(["main", "thread"]);
+    expect(filesOf(out[1] as string)).toEqual(filesOf(out[0] as string));
+  });
+
+  test("orphans found on their own thread (large SQLite tables) are the ones found inline", async () => {
+    const file = `${fresh("cj")}.db`;
+    makeCrackerjackReal(file, 400, { orphans: 8, nulls: 2 });
+    const out = [fresh("out"), fresh("out")];
+    const runs = [];
+    for (const [i, threadRows] of [undefined, 0].entries()) {
+      runs.push(
+        await generateSql({
+          system: "cj",
+          database: crackerjackRealConfig(file),
+          outDir: out[i] as string,
+          ...(threadRows === undefined ? {} : { threadRows }),
+        }),
+      );
+    }
+    expect(runs.map((r) => r.passes[0]?.writer)).toEqual(["main", "thread"]);
+    expect(runs[1]?.tables[0]?.children.find((c) => c.table === "errors")?.orphans?.count).toBe(8);
+    expect(runs[1]?.report).toEqual(runs[0]?.report);
     expect(filesOf(out[1] as string)).toEqual(filesOf(out[0] as string));
   });
 

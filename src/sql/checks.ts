@@ -8,6 +8,7 @@ import type { CatchUpTable } from "./catch-up.ts";
 import type { Db } from "./db.ts";
 import { ident, sqlString } from "./escape.ts";
 import type { Manifest, TablePlan } from "./manifest.ts";
+import { orphanQueries } from "./references.ts";
 import { snapshotTable, type TableSnapshot } from "./snapshot.ts";
 import { MAP_TABLE } from "./sqltext.ts";
 
@@ -63,21 +64,24 @@ async function orphanState(
   p: TablePlan,
   c: TablePlan["children"][number],
 ): Promise<OrphanState> {
-  const col = ident(c.column);
-  const where = `${col} IS NOT NULL AND ${col} NOT IN (SELECT ${ident(p.key)} FROM ${ident(p.table)} WHERE ${ident(p.key)} IS NOT NULL)`;
-  // SQLite rowids are stable; DuckDB's may move on update, so there the values are compared.
-  const sql =
-    db.engine === "sqlite"
-      ? `SELECT rowid, ${col} FROM ${ident(c.table)} WHERE ${where} ORDER BY rowid`
-      : `SELECT ${col} FROM ${ident(c.table)} WHERE ${where} ORDER BY 1`;
-  const hash = createHash("sha256");
-  let rows = 0;
+  // The query findOrphans runs; SQLite rowids are stable, DuckDB's may move on update, so
+  // there the values are compared.
+  const sql = orphanQueries(db.engine, {
+    parent: { table: p.table, key: p.key },
+    child: { table: c.table, column: c.column },
+    withoutRowid: db.engine === "duckdb" || !!c.withoutRowid,
+  }).rows;
+  const found: string[] = [];
   for await (const batch of db.batches(sql)) {
     for (const row of batch) {
-      rows++;
-      hash.update(`${row.map((v) => `${String(v).length}:${String(v)}`).join("|")}\n`);
+      const v = String(row[1]);
+      found.push(`${String(row[0]).padStart(20, "0")}|${v.length}:${v}`);
     }
   }
+  found.sort();
+  const hash = createHash("sha256");
+  for (const f of found) hash.update(`${f}\n`);
+  const rows = found.length;
   return { rows, sha256: hash.digest("hex") };
 }
 

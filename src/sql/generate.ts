@@ -8,7 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { TOOL_VERSION } from "../version.ts";
+import { scalar } from "./catalog.ts";
 import { explainDbError, openDb } from "./db.ts";
+import { ident } from "./escape.ts";
 import { readSchema } from "./introspect.ts";
 import {
   APPLY_DIR,
@@ -20,9 +22,17 @@ import {
   type TablePlan,
 } from "./manifest.ts";
 import { planTable } from "./plan-table.ts";
-import { mapTable, SMALL_CACHE, type TablePass } from "./read-rows.ts";
-import { findOrphans, orphanLine, sampleProbes, undeclaredLine } from "./references.ts";
+import { mapTable, type TablePass } from "./read-rows.ts";
+import {
+  findOrphans,
+  findOrphansOnThread,
+  orphanLine,
+  orphanSearches,
+  sampleProbes,
+  undeclaredLine,
+} from "./references.ts";
 import { folderReadme, GITIGNORE, gitignoreText, README } from "./sql-folder.ts";
+import { SMALL_CACHE } from "./sqltext.ts";
 import { writeTableFiles } from "./write-files.ts";
 
 export type { TablePass } from "./read-rows.ts";
@@ -83,25 +93,35 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
       const pos = { nnnn: pad(i + 1), undo: pad(n - i) };
       const { plan, probes } = planTable(t, schema, cfg, pos, report);
       plans.push(plan);
+      // Large SQLite tables: the orphan searches run on their own thread while the key is read.
+      const searches = orphanSearches(plan);
+      const big =
+        cfg.engine === "sqlite" &&
+        searches.length > 0 &&
+        (await scalar(db, `SELECT COUNT(*) FROM ${ident(plan.table)}`)) >= threadRows;
+      const onThread = big ? findOrphansOnThread(cfg.path, searches) : null;
+      // Not rejected unhandled while the key is read; awaited below.
+      onThread?.catch(() => {});
+      if (!onThread) {
+        for (const [k, c] of plan.children.entries()) {
+          c.orphans = await findOrphans(db, searches[k] as (typeof searches)[number]);
+        }
+      }
+      const probe = await sampleProbes(db, probes);
+      await probe.lookUp(db, plan.table, plan.key);
+      const dir = fs.mkdtempSync(path.join(scratchDir, `${pos.nnnn}-`));
+      const { bodies, pass } = await mapTable(db, cfg, t, plan, schema, dir, report, threadRows);
+      if (onThread) {
+        const found = await onThread;
+        plan.children.forEach((c, k) => {
+          c.orphans = found[k];
+        });
+      }
       for (const c of plan.children) {
-        c.orphans = await findOrphans(db, schema, plan, c);
         const line = orphanLine(plan, c);
         if (line) report.push(line);
       }
       if (t.orphans === "refuse") refuseOrphans(cfg, plan);
-      const probe = await sampleProbes(db, probes);
-      const dir = fs.mkdtempSync(path.join(scratchDir, `${pos.nnnn}-`));
-      const { bodies, pass } = await mapTable(
-        db,
-        cfg,
-        t,
-        plan,
-        schema,
-        dir,
-        report,
-        threadRows,
-        probe,
-      );
       plan.undeclaredReferences = probe.results();
       for (const u of plan.undeclaredReferences) {
         report.push(

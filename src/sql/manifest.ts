@@ -65,6 +65,8 @@ export interface ChildRef {
   tempIndex?: string;
   /** Rows that already pointed at no parent (or were NULL) before the migration. */
   orphans?: OrphanInfo;
+  /** SQLite `WITHOUT ROWID` table: its rows have no rowid to name them by. */
+  withoutRowid?: boolean;
 }
 
 export interface TablePlan {

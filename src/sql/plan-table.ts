@@ -92,6 +92,7 @@ export function planTable(
       ulidColumn: addColumn ? newColumn(table, ulid) : ulid,
       source,
       ...(tempIndex ? { tempIndex } : {}),
+      ...(findTable(schema, table)?.withoutRowid ? { withoutRowid: true } : {}),
     });
   };
   for (const fk of schema.foreignKeys) {

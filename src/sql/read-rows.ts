@@ -10,8 +10,8 @@ import { type Engine, ident } from "./escape.ts";
 import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts";
 import type { TablePlan } from "./manifest.ts";
 import { type MapBodySink, openMapBody, THREAD_BATCH } from "./map-body.ts";
-import type { KeyProbe } from "./references.ts";
 import { Utf8Buffer } from "./sql-file.ts";
+import { SMALL_CACHE } from "./sqltext.ts";
 import {
   checkRange,
   compileKeyPattern,
@@ -27,9 +27,6 @@ export interface TablePass {
   /** Where ULIDs were derived and the mapping rows written. */
   writer: "thread" | "main";
 }
-
-/** SQLite page cache for generation, in KiB (negative = size, not pages): memory stays flat. */
-export const SMALL_CACHE = -2000;
 
 /** Rows without a usable time listed one by one in the report; the rest are counted. */
 const MAX_ROW_REPORTS = 50;
@@ -85,11 +82,8 @@ async function readRows(
   sink: RowSink,
   /** Awaited after each batch of rows (lets a writer thread catch up). */
   afterBatch?: () => Promise<void>,
-  /** Told every legacy ID (undeclared references are found by their sampled values). */
-  probe?: KeyProbe,
 ): Promise<ReadResult> {
   const now = Date.now();
-  probe?.reset();
   const report: string[] = [];
   const zone = new ZoneConverter(t.time.zone);
   const fromKey = t.time.fromKey !== undefined ? compileKeyPattern(t.time.fromKey) : undefined;
@@ -121,7 +115,6 @@ async function readRows(
           `${plan.table}.${plan.key} at rowid ${String(rowid)} is ${legacy === null ? "NULL" : `not text (${typeof legacy})`}; every row needs a legacy ID to map`,
         );
       }
-      probe?.see(legacy);
       const raw = ts ? row[2] : legacy;
       hashed.write(`${String(rowid)}|${legacy.length}:${legacy}|${hashValue(raw)}\n`);
       let r: TimeResult;
@@ -204,9 +197,7 @@ export async function mapTable(
   dir: string,
   report: string[],
   threadRows: number,
-  probe?: KeyProbe,
 ): Promise<{ bodies: string[]; pass: TablePass }> {
-  const seen = probe && !probe.empty ? probe : undefined;
   const [{ rows }] = (await db.all(`SELECT count(*) AS rows FROM ${ident(plan.table)}`)) as [
     { rows: unknown },
   ];
@@ -253,7 +244,7 @@ export async function mapTable(
         out.add(ms, legacy);
         return true;
       };
-      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain(), seen);
+      const read = await readRows(db, cfg, t, plan, schema, sink, () => out.drain());
       if (read.complete) return await done(read, out, "streamed");
     } finally {
       await out.discard();
@@ -289,20 +280,11 @@ export async function mapTable(
       }
     };
     work.exec("BEGIN");
-    const read = await readRows(
-      db,
-      cfg,
-      t,
-      plan,
-      schema,
-      (seq, ms, legacy) => {
-        pending.push(seq, ms, legacy);
-        if (pending.length === INSERT_ROWS * 3) flush();
-        return true;
-      },
-      undefined,
-      seen,
-    );
+    const read = await readRows(db, cfg, t, plan, schema, (seq, ms, legacy) => {
+      pending.push(seq, ms, legacy);
+      if (pending.length === INSERT_ROWS * 3) flush();
+      return true;
+    });
     flush();
     if (read.firstGoodMs !== undefined)
       work.prepare("UPDATE work SET ms = ? WHERE ms IS NULL").run(read.firstGoodMs);

@@ -3,6 +3,9 @@ import { ident, sqlString } from "./escape.ts";
 
 export const MAP_TABLE = "ulid_migration_map";
 
+/** SQLite page cache for generation, in KiB (negative = size, not pages): memory stays flat. */
+export const SMALL_CACHE = -2000;
+
 /** Engine-specific snippets shared by the generated files. */
 export function beginTx(engine: Engine): string {
   // IMMEDIATE takes the write lock up front so the guard's count cannot go stale.
