@@ -350,7 +350,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     heading(`head of ${sqlDir}/apply/0001_jobs_3_backfill.sql`);
     const sql = git(cj, "show", `ulid-migration:${sqlDir}/apply/0001_jobs_3_backfill.sql`);
     const lines = sql.split("\n");
-    const body = lines.findIndex((l) => l === "BEGIN IMMEDIATE;");
+    const body = lines.indexOf("BEGIN IMMEDIATE;");
     out(
       `${lines
         .slice(0, body + 4)
