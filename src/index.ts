@@ -19,6 +19,7 @@ export type { MigrationConfig, SystemConfig } from "./plan/schema.ts";
 export { type MigrateOptions, type MigrateOutcome, migrateSystem } from "./repo/branch.ts";
 export { type PhaseOptions, type PhasesResult, runPhases } from "./run/phases.ts";
 export { type RollbackResult, rollbackSystems } from "./run/rollback.ts";
+export { type ExportResult, exportSql } from "./sql/export.ts";
 export { type GenerateResult, generateSql } from "./sql/generate.ts";
 export { type VerifyResult, verifySql } from "./sql/verify.ts";
 export { TOOL_NAME, TOOL_VERSION } from "./version.ts";
