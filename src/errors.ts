@@ -58,7 +58,26 @@ export class DeclinedError extends Error {
   override name = "DeclinedError";
 }
 
-/** Exit codes: 0 success (even with sites to review), 1 failure, 2 usage error. */
+/**
+ * The run was interrupted (Ctrl-C, SIGTERM) or a confirmation was cancelled with Ctrl-C. What had
+ * started was undone; the message says what was done and what was undone.
+ */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+  constructor(
+    message: string,
+    readonly signal: "SIGINT" | "SIGTERM" = "SIGINT",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Exit codes: 0 success (even with sites to review), 1 failure, 2 usage error, 128 + the signal's
+ * number when interrupted (130 for Ctrl-C, 143 for SIGTERM).
+ */
 export function exitCodeFor(e: unknown): number {
-  return e instanceof UsageError ? 2 : 1;
+  if (e instanceof UsageError) return 2;
+  if (e instanceof InterruptedError) return e.signal === "SIGTERM" ? 143 : 130;
+  return 1;
 }

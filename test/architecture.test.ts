@@ -9,7 +9,8 @@ import { REPO_ROOT } from "./helpers.ts";
  * Same-layer folders may not import each other (keeps each concern on its own).
  */
 const LAYERS: string[][] = [
-  ["src/util", "src/errors.ts", "src/version.ts"],
+  ["src/errors.ts", "src/version.ts"],
+  ["src/util"],
   ["src/codemod"],
   ["transforms"],
   ["src/plan", "src/report"],

@@ -1,4 +1,6 @@
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { parseRemoteUrl, resolveApiUrl } from "../src/repo/github.ts";
@@ -173,5 +175,17 @@ describe("migrate --open-pr against a local GitHub API", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("--open-pr needs a token in GITHUB_TOKEN");
     expect(git(repo, "branch", "--list", "ulid-migration")).toBe("");
+  });
+
+  test("an API nobody answers on is 'connection refused', not HTTP 500", async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((r) => server.close(() => r()));
+    const r = await cli(["--all", "--open-pr", "--github-api-url", `http://127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`failed: connection refused (http://127.0.0.1:${port})`);
+    expect(r.err).not.toContain("HTTP 500");
   });
 });

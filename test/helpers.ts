@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, onTestFinished } from "vitest";
 import { pluginOptionsFromFlags } from "../src/codemod/jscodeshift.ts";
 import type { TransformOptions } from "../src/codemod/options.ts";
 import type { FStringOptions } from "../transforms/fstring-id-to-ulid.ts";
@@ -12,10 +12,18 @@ import type { Uuid4Options } from "../transforms/uuid4-to-ulid.ts";
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 export const BIN = path.join(REPO_ROOT, "bin/ulid-codemod.js");
 
-/** A temp directory removed after the test file finishes. */
+/**
+ * A temp directory removed when the test that made it finishes (or, made outside a test, after
+ * the file): tests leave nothing in the system temp dir.
+ */
 export function tempDir(prefix = "ulid-test-"): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    onTestFinished(cleanup);
+  } catch {
+    afterAll(cleanup);
+  }
   return dir;
 }
 

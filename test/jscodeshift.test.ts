@@ -27,3 +27,50 @@ test("jscodeshift's own runner runs the transform module on a directory", () => 
     );
   }
 });
+
+const JS_FIXTURES = path.join(REPO_ROOT, "__testfixtures__/js-uuid-to-ulid");
+
+/** jscodeshift over copies of some js-uuid-to-ulid cases; each must come out as its fixture. */
+function runOnCases(parser: string, cases: string[]) {
+  const dir = tempDir();
+  for (const c of cases) {
+    copyFileSync(path.join(JS_FIXTURES, c.replace(".", ".input.")), path.join(dir, c));
+  }
+  const extensions = [...new Set(cases.map((c) => c.slice(c.indexOf(".") + 1)))].join(",");
+  const r = spawnSync(
+    path.join(REPO_ROOT, "node_modules/.bin/jscodeshift"),
+    [
+      "-t",
+      path.join(REPO_ROOT, "transforms/js-uuid-to-ulid.ts"),
+      `--parser=${parser}`,
+      `--extensions=${extensions}`,
+      dir,
+    ],
+    { encoding: "utf8", cwd: REPO_ROOT },
+  );
+  for (const c of cases) {
+    expect(readFileSync(path.join(dir, c), "utf8"), c).toBe(
+      readFileSync(path.join(JS_FIXTURES, c.replace(".", ".output.")), "utf8"),
+    );
+  }
+  return r;
+}
+
+test("jscodeshift runs js-uuid-to-ulid with --parser=ts (TS, TSX, CommonJS; ts-morph loads under its babel)", () => {
+  const r = runOnCases("ts", [
+    "named-import-alias.ts",
+    "tsx-component.tsx",
+    "commonjs-destructure.cjs",
+    "truncated.ts",
+    "bom.ts",
+  ]);
+  expect(r.stdout).toMatch(/0 errors/);
+  expect(r.stdout).toMatch(/4 ok/);
+  expect(r.stdout).toMatch(/REP .*truncated\.ts 3:25 needs-review: truncated ID/);
+});
+
+test("jscodeshift runs js-uuid-to-ulid with --parser=babel on JavaScript", () => {
+  const r = runOnCases("babel", ["esm-js.mjs", "jsx-component.jsx", "commonjs-require-inline.js"]);
+  expect(r.stdout).toMatch(/0 errors/);
+  expect(r.stdout).toMatch(/3 ok/);
+});

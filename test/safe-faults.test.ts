@@ -118,7 +118,7 @@ test("apply reports statement progress per file and ends at the total; a rerun i
 });
 
 describe("apply faults", () => {
-  test("SIGKILL mid-transaction: the database is exactly as before; rollback restores and removes the branch", async () => {
+  test("SIGKILL mid-transaction: the database is exactly as before; rollback finds nothing to restore and removes the branch", async () => {
     const original = await dbState();
     const marker = path.join(tmp.dir, "paused");
     const child = spawn(
@@ -138,7 +138,9 @@ describe("apply faults", () => {
         stdio: "ignore",
         env: {
           ...process.env,
-          ULID_CODEMOD_TEST_PAUSE_AFTER_FILES: "2",
+          // A killed process cannot remove its scratch folders: keep them in the test's own.
+          TMPDIR: tmp.dir,
+          ULID_CODEMOD_TEST_PAUSE: "apply:after-file:2",
           ULID_CODEMOD_TEST_PAUSE_MARKER: marker,
         },
       },
@@ -174,7 +176,10 @@ describe("apply faults", () => {
       { out: (t) => (out += t), err: () => {}, env: {}, isTTY: false },
     );
     expect(code).toBe(0);
-    expect(out).toContain("crackerjack: database: restored");
+    // The transaction never committed: there is no migration to undo, and the backup stays unused.
+    expect(out).toContain(
+      `crackerjack: database: ${dbPath} is not migrated (legacy keys, no mapping): nothing to restore`,
+    );
     expect(await dbState()).toEqual(original);
     expect(git(repo, "branch", "--list", "ulid-migration")).toBe("");
   }, 120_000);

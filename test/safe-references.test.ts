@@ -245,6 +245,20 @@ describe("add-column: rows the migrated code wrote after the apply", () => {
     expect("detail" in partial && partial.detail).toContain(
       "1 rows without a ULID have a legacy job_id: written by code that is not migrated yet?",
     );
+    const undo = new Database(dbPath);
+    undo.prepare("DELETE FROM jobs WHERE job_id = '3f2a9c1e-old-code'").run();
+    undo.close();
+
+    // Rollback goes back past the catch-up to the migration's backup, keeping the new rows.
+    const rb = await cliCapture(["rollback", "--yes", "--config", config, "--system", "svc"]);
+    expect(rb.code).toBe(0);
+    expect(rb.out).toContain("back by SQL from the mapping table, keeping what was written since");
+    const back = new Database(dbPath, { readonly: true });
+    expect(back.prepare("SELECT COUNT(*) FROM jobs").pluck().get()).toBe(82);
+    expect(
+      back.prepare("SELECT name FROM pragma_table_info('jobs') WHERE name = 'job_ulid'").all(),
+    ).toEqual([]);
+    back.close();
   }, 90_000);
 
   test("DuckDB (a FOREIGN KEY on the parent, a unique index on the new column): the catch-up works around both", async () => {

@@ -47,13 +47,13 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order[0]).toBeGreaterThanOrEqual(0);
     expect(r.out).toMatch(
-      /crackerjack\s+done\s+3\s+1\s+0\s+400\s+pass \(\d+ checks\)\s+[\d.]+ MB -> [\d.]+ MB\s+\S+ulid-backup-\d{8}T\d{6}Z/,
+      /crackerjack\s+done\s+4\s+3\s+0\s+400\s+pass \(\d+ checks\)\s+[\d.]+ MB -> [\d.]+ MB\s+\S+ulid-backup-\d{8}T\d{6}Z/,
     );
     // The rows that already pointed at no job are named, and left as they were.
     expect(r.out).toMatch(
       /crackerjack: already orphaned before the migration: errors\.job_id -> jobs\.job_id: 1 row points at no jobs\.job_id \(rowid \d+ "[0-9a-f-]{36}"\); 1 NULL; left exactly as they are/,
     );
-    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+0\s+120\s+pass/);
+    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+1\s+120\s+pass/);
     expect(r.out).toMatch(/akosha\s+done\s+1\s+0\s+1\s+-\s+- \(no database\)/);
 
     // The seed's validations on the real databases.
@@ -115,19 +115,38 @@ describe("migrate --all --apply, then rollback --all", () => {
         "rollback/0001_jobs_rollback.sql",
       ].map((f) => `${sql}/${f}`),
     );
+    // So is the TypeScript dashboard: its rewrite, its package.json; the rewrite its
+    // tsconfig.json refuses is in the report.
+    expect(files).toEqual(expect.arrayContaining(["ui/src/hooks.ts", "ui/package.json"]));
+    expect(git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md")).toContain(
+      "- `ui/src/hooks.ts:16` — the rewrite does not type-check against ui/tsconfig.json",
+    );
     const report = git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md");
     expect(report).toContain(`${sql}/apply/0001_jobs_3_backfill.sql`);
     expect(report).toContain("**Rows that already pointed at no parent row before the migration**");
     expect(
       git(path.join(ws.dir, "remotes", "crackerjack.git"), "rev-parse", "ulid-migration"),
     ).toBe(git(cj, "rev-parse", "ulid-migration"));
+    // Beside the SQL files, the code that must change with them: the positional INSERT.
+    const sbReport = git(
+      ws.repos["session-buddy"] as string,
+      "show",
+      "ulid-migration:.ulid-migration/session-buddy/report.md",
+    );
+    const sqlAt = sbReport.indexOf("## SQL files to review");
+    const codeAt = sbReport.indexOf("## SQL in the code that touches a migrated table (1)");
+    expect(sqlAt).toBeGreaterThan(-1);
+    expect(codeAt).toBeGreaterThan(sqlAt);
+    expect(sbReport.slice(codeAt)).toContain(
+      "- **blocking** `session_buddy/sessions.py:8` — positional INSERT into sessions: add-column gives it one more column (`session_ulid`)",
+    );
 
     // Already applied: nothing to do, exit 0, no new backup.
     const backups = fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"));
     const again = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes"]);
     expect(again.code).toBe(0);
     expect(again.err).toContain("already migrated");
-    expect(again.out).toMatch(/crackerjack\s+done\s+3\s+1\s+0\s+0\s+already applied/);
+    expect(again.out).toMatch(/crackerjack\s+done\s+4\s+3\s+0\s+0\s+already applied/);
     expect(fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"))).toEqual(backups);
 
     const plan = await cli(["rollback", "--config", ws.config, "--all", "--dry-run"]);
@@ -143,18 +162,67 @@ describe("migrate --all --apply, then rollback --all", () => {
 
   test("a failing phase stops the run; later phases do not start; the summary says what was done", async () => {
     const ws = await workspace(150, 40);
-    fs.writeFileSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"), "uncommitted\n");
+    // Something no preflight can know: session-buddy's own hook refuses the commit.
+    const sb = ws.repos["session-buddy"] as string;
+    fs.writeFileSync(
+      path.join(sb, ".git", "hooks", "pre-commit"),
+      "#!/bin/sh\necho 'policy: no' >&2\nexit 1\n",
+      {
+        mode: 0o755,
+      },
+    );
     const r = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--yes"]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/crackerjack\s+done/);
     expect(r.out).toMatch(/session-buddy\s+failed/);
     expect(r.out).toMatch(/akosha\s+not started/);
-    expect(r.out).toContain("Stopped at session-buddy: session-buddy: working tree of");
+    expect(r.out).toContain("Stopped at session-buddy (the reason follows below).");
     expect(r.out).toContain("Already done: crackerjack. Later phases did not start.");
-    expect(r.err).toContain("error: migrate stopped at session-buddy");
+    // The reason, once: in the last line, not in the phase line or the summary.
+    expect(r.err).toContain("error: migrate stopped at session-buddy: ");
+    expect(r.err).toContain("policy: no");
+    expect((r.out + r.err).split("policy: no").length - 1).toBe(1);
+    expect(r.err).toContain("[2/3] session-buddy: FAILED\n");
     expect(git(ws.repos.akosha as string, "branch", "--list", "ulid-migration")).toBe("");
+    expect(git(sb, "branch", "--list", "ulid-migration")).toBe("");
+    expect(git(sb, "status", "--porcelain")).toBe("");
     // The session-buddy database was not touched: no backup was even taken.
     expect(fs.existsSync(path.join(ws.dir, "backups", "session-buddy"))).toBe(false);
+  }, 60_000);
+
+  test("preflight: every problem of every system is reported at once, and nothing changes", async () => {
+    const ws = await workspace(80, 20);
+    const before = await workspaceState(ws);
+    fs.writeFileSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"), "uncommitted\n");
+    git(ws.repos.akosha as string, "remote", "rename", "origin", "elsewhere");
+    const locker = new Database(ws.databases[0]?.path as string);
+    locker.exec("BEGIN IMMEDIATE");
+    try {
+      const r = await cli([
+        "migrate",
+        "--config",
+        ws.config,
+        "--all",
+        "--apply",
+        "--yes",
+        "--push",
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("nothing was changed; the preflight found 3 problems to fix first:");
+      expect(r.err).toMatch(
+        /- crackerjack: .*crackerjack\.db: database is locked by another connection/,
+      );
+      expect(r.err).toMatch(/- session-buddy: working tree of .* is not clean \(\?\? stray\.txt\)/);
+      expect(r.err).toContain('- akosha: remote "origin" does not exist');
+      expect(r.err).not.toContain("[1/3]");
+    } finally {
+      locker.exec("ROLLBACK");
+      locker.close();
+    }
+    fs.rmSync(path.join(ws.repos["session-buddy"] as string, "stray.txt"));
+    git(ws.repos.akosha as string, "remote", "rename", "elsewhere", "origin");
+    expect(await workspaceState(ws)).toEqual(before);
+    expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
   }, 60_000);
 
   test("no terminal and no --yes: refused up front (exit 2); --dry-run changes nothing; a declined step stops", async () => {
@@ -164,9 +232,12 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(refused.code).toBe(2);
     expect(refused.err).toContain("no terminal to ask on; rerun with --yes");
 
-    const dry = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--dry-run"]);
+    const both = await cli(["migrate", "--config", ws.config, "--all", "--apply", "--dry-run"]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--dry-run changes nothing, so it cannot be combined with");
+    const dry = await cli(["migrate", "--config", ws.config, "--all", "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain("+    job_id = dhruva.generate()");
+    expect(dry.out).toContain("+    job_id = generate()");
     expect(dry.out).toMatch(/crackerjack\s+dry-run/);
     expect(await workspaceState(ws)).toEqual(before);
     expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
@@ -213,7 +284,12 @@ test("demo: prints the summary, a diff, the SQL head and a before/after table; r
   const sections = [
     "== ulid-codemod migrate --all --apply --yes --push",
     "== diff of crackerjack/jobs.py on ulid-migration",
-    "+    job_id = dhruva.generate()",
+    "+    job_id = generate()",
+    "== diff of the TypeScript dashboard (crackerjack/ui) on ulid-migration",
+    '+    "ulid": "^3.0.2",',
+    "+  return { runId: ulid(), hook };",
+    "== needs review, from .ulid-migration/crackerjack/report.md (the PR body)",
+    "refresh the lockfile (npm install; ui/package-lock.json)",
     "BEGIN IMMEDIATE;",
     "== ulid-codemod rollback --all --yes",
     "== before / after apply / after rollback",

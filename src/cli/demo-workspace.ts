@@ -48,15 +48,72 @@ def record_hook(db, job_id: str, hook: str) -> str:
     db.execute("INSERT INTO hook_executions (job_id, hook) VALUES (?, ?)", (job_id, hook))
     return execution_id
 `,
+    // The dashboard: a small TypeScript service with its own package.json and tsconfig.json.
+    "ui/package.json": `{
+  "name": "crackerjack-dashboard",
+  "private": true,
+  "type": "module",
+  "scripts": {
+    "build": "tsc"
+  },
+  "dependencies": {
+    "react": "^18.3.1",
+    "uuid": "^11.0.3"
+  },
+  "devDependencies": {
+    "typescript": "^5.6.0"
+  }
+}
+`,
+    "ui/package-lock.json": `{
+  "name": "crackerjack-dashboard",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {}
+}
+`,
+    "ui/tsconfig.json": `{
+  "compilerOptions": {
+    "target": "es2022",
+    "lib": ["es2022", "dom"],
+    "module": "esnext",
+    "moduleResolution": "bundler",
+    "strict": true,
+    "noEmit": true,
+    "types": []
+  },
+  "include": ["src"]
+}
+`,
+    "ui/src/hooks.ts": `import { v4 as uuidv4 } from "uuid";
+
+export interface HookRun {
+  runId: string;
+  hook: string;
+}
+
+export function runHook(hook: string): HookRun {
+  return { runId: uuidv4(), hook };
+}
+
+/** What the API gateway expects in its trace header: a UUID. */
+export type TraceId = \`\${string}-\${string}-\${string}-\${string}-\${string}\`;
+
+export function traceId(): TraceId {
+  return crypto.randomUUID();
+}
+`,
     "README.md": "# crackerjack (demo)\n",
   },
   "session-buddy": {
     "session_buddy/sessions.py": `from datetime import datetime
 
 
-def start_session(project_name: str) -> str:
+def start_session(db, project_name: str) -> str:
     timestamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     session_id = f"{project_name}-{timestamp}"
+    # Positional: the add-column step gives sessions a fourth column (the report says so).
+    db.execute("INSERT INTO sessions VALUES (?, ?, ?)", [session_id, project_name, datetime.now()])
     return session_id
 `,
     "README.md": "# session-buddy (demo)\n",
@@ -88,7 +145,8 @@ const CONFIG = `version: 1
 systems:
   crackerjack:
     repo: ./crackerjack
-    transforms: [uuid4-to-ulid]
+    importStyle: from
+    transforms: [uuid4-to-ulid, js-uuid-to-ulid, uuid-consumers, sql-consumers]
     database:
       engine: sqlite
       path: ./data/crackerjack.db
@@ -104,7 +162,8 @@ systems:
           references: []
   session-buddy:
     repo: ./session-buddy
-    transforms: [fstring-id-to-ulid]
+    importStyle: from
+    transforms: [fstring-id-to-ulid, sql-consumers]
     fstringRules:
       - target: session_id
         templates: ["{}-{}"]
@@ -123,6 +182,7 @@ systems:
             - { table: reflections, column: session_id }
   akosha:
     repo: ./akosha
+    importStyle: from
     transforms: [fstring-id-to-ulid]
     fstringRules:
       - target: entity_id
@@ -332,7 +392,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       ...(opts.sessions ? { sessions: opts.sessions } : {}),
     });
     heading(
-      `workspace ${dir}: 3 git repos (bare remotes in remotes/), data/crackerjack.db (SQLite), data/session_buddy.duckdb (DuckDB)`,
+      `workspace ${dir}: 3 git repos (crackerjack with a TypeScript dashboard in ui/; bare remotes in remotes/), data/crackerjack.db (SQLite), data/session_buddy.duckdb (DuckDB)`,
     );
     const before = await workspaceState(ws);
 
@@ -344,6 +404,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const cj = ws.repos.crackerjack as string;
     heading("diff of crackerjack/jobs.py on ulid-migration");
     out(`${git(cj, "diff", "main", "ulid-migration", "--", "crackerjack/jobs.py")}\n`);
+    heading("diff of the TypeScript dashboard (crackerjack/ui) on ulid-migration");
+    out(`${git(cj, "diff", "main", "ulid-migration", "--", "ui")}\n`);
+    heading("needs review, from .ulid-migration/crackerjack/report.md (the PR body)");
+    const report = git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md");
+    const review = /^## Needs review[\s\S]*?(?=^## )/m.exec(report)?.[0] ?? "(none)\n";
+    out(review.replace(/^## Needs review \(\d+\)\n\n/, ""));
     const sqlDir = `${reportDir("crackerjack")}/sql`;
     heading(`${sqlDir} on the branch: what is committed (the mapping data is not)`);
     out(`${git(cj, "ls-tree", "-r", "--name-only", "ulid-migration", "--", sqlDir)}\n`);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { exitCodeFor } from "../errors.ts";
+import { exitCodeFor, InterruptedError } from "../errors.ts";
+import { installSignalHandlers } from "../util/interrupt.ts";
 import { errorMessage, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import { registerDemoCommand } from "./demo-command.ts";
@@ -35,7 +36,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
   return program;
 }
 
-/** Exit codes: 0 success (even with sites to review), 1 failure, 2 usage error. Every error message is redacted here. */
+/** Exit codes as `exitCodeFor` says (0, 1, 2, 130/143). Every error message is redacted here. */
 export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number> {
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
   try {
@@ -46,11 +47,18 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
       // Commander already printed its message; help/version are not errors.
       return e.exitCode === 0 ? 0 : 2;
     }
-    err(`error: ${errorMessage(e, secretsFromEnv(deps.env ?? process.env))}\n`);
+    const label = e instanceof InterruptedError ? "interrupted" : "error";
+    err(`${label}: ${errorMessage(e, secretsFromEnv(deps.env ?? process.env))}\n`);
     return exitCodeFor(e);
   }
 }
 
+/** The bin's entry: Ctrl-C and SIGTERM stop the command at its next safe point, undoing its step. */
 export async function main(argv: string[]): Promise<number> {
-  return runCli(argv);
+  const uninstall = installSignalHandlers((line) => process.stderr.write(`${line}\n`));
+  try {
+    return await runCli(argv);
+  } finally {
+    uninstall();
+  }
 }

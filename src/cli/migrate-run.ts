@@ -1,5 +1,5 @@
 import { runTransforms } from "../../transforms/index.ts";
-import { UsageError } from "../errors.ts";
+import { InterruptedError, UsageError } from "../errors.ts";
 import type { ApplyProgress } from "../live/apply.ts";
 import { resolveApiUrl } from "../repo/github.ts";
 import { countsLine } from "../report/summary.ts";
@@ -17,8 +17,10 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
   const secrets = secretsFromEnv(env);
   const say = (t: string) => out(redact(t, secrets));
-  if (flags.dryRun && (flags.push || flags.openPr)) {
-    throw new UsageError("migrate: --dry-run cannot be combined with --push or --open-pr");
+  if (flags.dryRun && (flags.push || flags.openPr || flags.apply)) {
+    throw new UsageError(
+      "migrate: --dry-run changes nothing, so it cannot be combined with --push, --open-pr or --apply (a dry run already shows the SQL it would apply)",
+    );
   }
   const { config, systems } = selectSystems("migrate", flags);
   const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
@@ -40,6 +42,11 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     onApplyProgress: progress.update,
   });
   progress.stop();
+  if (run.problems.length > 0) {
+    throw new Error(
+      `migrate: nothing was changed; the preflight found ${run.problems.length} problem${run.problems.length === 1 ? "" : "s"} to fix first:\n${run.problems.map((p) => `  - ${redact(p, secrets)}`).join("\n")}`,
+    );
+  }
 
   for (const r of run.results) {
     const o = r.migrate;
@@ -58,7 +65,14 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
   say(`\n${summaryTable(run)}`);
   if (!run.ok) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
-    throw new Error(`migrate stopped at ${run.stoppedAt}: ${r?.error ?? "failed"}`);
+    const why = redact(r?.error ?? "failed", secrets);
+    if (run.interrupted) {
+      throw new InterruptedError(
+        `migrate interrupted at ${run.stoppedAt}: ${why}`,
+        run.interrupted,
+      );
+    }
+    throw new Error(`migrate stopped at ${run.stoppedAt}: ${why}`);
   }
 }
 

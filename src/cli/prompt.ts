@@ -1,5 +1,6 @@
-import { UsageError } from "../errors.ts";
+import { InterruptedError, UsageError } from "../errors.ts";
 import type { Confirm } from "../run/phases.ts";
+import { requestInterrupt } from "../util/interrupt.ts";
 import type { CliDeps } from "./io.ts";
 
 /**
@@ -28,6 +29,18 @@ export function makeConfirm(command: string, yes: boolean, deps: CliDeps): Confi
   return async (question, details) => {
     show(question, details);
     const { confirm } = await import("@inquirer/prompts");
-    return confirm({ message: "Proceed?", default: false });
+    try {
+      return await confirm({ message: "Proceed?", default: false });
+    } catch (e) {
+      // Ctrl-C at the prompt (the terminal is in raw mode, so it arrives as a key, not a signal).
+      if ((e as Error).name === "ExitPromptError") {
+        requestInterrupt("SIGINT");
+        throw new InterruptedError(
+          "cancelled at the confirmation (Ctrl-C); this step had not started",
+          "SIGINT",
+        );
+      }
+      throw e;
+    }
   };
 }

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { CliDeps } from "./io.ts";
 
 export interface RollbackFlags {
@@ -7,19 +7,38 @@ export interface RollbackFlags {
   all?: boolean;
   dryRun?: boolean;
   yes?: boolean;
+  backup?: string;
+  force?: boolean;
+  restore?: "auto" | "backup" | "sql";
 }
 
 export function registerRollbackCommand(program: Command, deps: CliDeps = {}): void {
   program
     .command("rollback")
     .description(
-      "restore databases from the tool's latest backup and delete the migration branches it created",
+      "put databases back as they were before the migration (from its backup, or by SQL when rows were written since) and delete the migration branches the tool created",
     )
     .option("--config <file>", "migration plan (default: ./ulid-migration.yaml)")
     .option("--system <name>", "roll back one system")
     .option("--all", "roll back every system (reverse phase order)")
     .option("--dry-run", "show what would be restored and deleted; change nothing")
     .option("--yes", "do not ask for confirmation (required without a terminal)")
+    .addOption(
+      new Option(
+        "--restore <how>",
+        "backup: the whole file; sql: keys back from the mapping, keeping rows written since; auto: the backup when nothing would be lost, else sql",
+      )
+        .choices(["auto", "backup", "sql"])
+        .default("auto"),
+    )
+    .option(
+      "--backup <file>",
+      "restore this backup (also one restored before) instead of the newest",
+    )
+    .option(
+      "--force",
+      "restore the backup even when rows written since would be lost or it is not the one taken before this migration (never implied by --yes)",
+    )
     .action(async (flags: RollbackFlags) => {
       const { runRollback } = await import("./rollback-run.ts");
       await runRollback(flags, deps);

@@ -7,6 +7,7 @@ export type {
   CustomSpec,
   FlagUse,
   OptionSpec,
+  PlannedTable,
   StringSpec,
   TransformOptions,
   ZodApi,
@@ -34,3 +35,15 @@ export {
   resolveName,
   scopeOf,
 } from "./python/scope.ts";
+export { replaceWithCall } from "./typescript/edits.ts";
+export type { TsImportRequest } from "./typescript/imports.ts";
+export { TS_EXTENSIONS, type TsFile, tsEntryAt, typescript } from "./typescript/language.ts";
+export { type TsApi, type TsNode, tsApi } from "./typescript/parse.ts";
+export {
+  identifiersNamed as tsIdentifiersNamed,
+  isPropertyName,
+  type ModuleBinding,
+  refersTo,
+  requiredModule,
+  resolveIdentifier,
+} from "./typescript/scope.ts";

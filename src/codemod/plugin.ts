@@ -19,6 +19,11 @@ export interface ReportEntry {
   after: string | null;
   outcome: Outcome;
   reason: string;
+  /**
+   * Entries about one concern get a section of their own in the reports: `uuid-format` (code
+   * that assumes an ID is a UUID), `sql` (SQL in the code that touches a migrated table).
+   */
+  topic?: "uuid-format" | "sql";
 }
 
 /**
@@ -62,11 +67,55 @@ export interface Language<Ctx extends ParsedFile = ParsedFile> {
   name: string;
   /** File extensions a directory walk picks up for this language (`.py`). */
   extensions: readonly string[];
-  parse(path: string, text: string, newline: string): Ctx | { error: string };
-  /** Edits to add to the transforms' edits (the import changes they asked for). */
+  /** `abs`: the file on disk, when there is one (its repository's settings may apply). */
+  parse(path: string, text: string, newline: string, abs?: string): Ctx | { error: string };
+  /**
+   * Edits to add to the transforms' edits (the import changes they asked for). Throws an Error
+   * saying why when they cannot be made (the file is then left as it is).
+   */
   finalize(ctx: Ctx, edits: readonly Edit[]): Edit[];
-  /** Why `output` must not be written (it does not parse), or undefined. */
-  check(output: string): string | undefined;
+  /** Why `output` (the result for `ctx`'s file) must not be written (it does not parse), or undefined. */
+  check(output: string, ctx: Ctx): string | undefined;
+  /**
+   * Optional run-level step: once per run, after every file of this language is transformed and
+   * before anything is written. For what one file cannot tell (type errors against the project's
+   * config) and files that are not source (the package manifest). Not run under jscodeshift,
+   * which hands transforms one file at a time.
+   */
+  afterTransform?(files: TransformedFile<Ctx>[], run: RunHooks<Ctx>): void | Promise<void>;
+}
+
+/** A file of the run as its transforms left it (not written yet). */
+export interface TransformedFile<Ctx extends ParsedFile = ParsedFile> {
+  ctx: Ctx;
+  /** Absolute path. */
+  abs: string;
+  output: string;
+  /** Every edit applied: the transforms' carry their report entry, the language's do not. */
+  edits: readonly Edit[];
+}
+
+/** What a language's `afterTransform` may do to the run. */
+export interface RunHooks<Ctx extends ParsedFile = ParsedFile> {
+  /** The run root (report paths are relative to it). */
+  root: string;
+  /**
+   * Transform the file again without these edits of its transforms (matched by range); each
+   * one's site is reported `needs-review` with `reason(edit)`. The new result, or null when the
+   * file is left unchanged.
+   */
+  withhold(
+    file: TransformedFile<Ctx>,
+    edits: readonly Edit[],
+    reason: (edit: Edit) => string,
+  ): TransformedFile<Ctx> | null;
+  /**
+   * Another file this run changes (e.g. a package manifest): in the diff and the report, written
+   * with the others unless dry-run (and not if it no longer reads `before`).
+   */
+  change(change: { abs: string; before: string; after: string; entries: ReportEntry[] }): void;
+  /** A report entry of the run not tied to an edit. */
+  report(entry: ReportEntry): void;
 }
 
 /**

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { ApplyFailure } from "../errors.ts";
+import { ApplyFailure, InterruptedError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { catchUpSql } from "../sql/catch-up.ts";
 import {
@@ -19,8 +19,16 @@ import {
 import { APPLY_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
 import { explainGuardFailure } from "../sql/sqltext.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
+import { testPause } from "../util/test-pause.ts";
 import { TOOL_VERSION } from "../version.ts";
-import { type BackupMarker, createBackup, lockedMessage, restoreIfChanged } from "./backup.ts";
+import {
+  type BackupMarker,
+  createBackup,
+  lockedMessage,
+  type MigrationTables,
+  restoreIfChanged,
+} from "./backup.ts";
 import { migrationState, tableCounts } from "./state.ts";
 
 export interface ApplyProgress {
@@ -75,13 +83,25 @@ function withoutOwnTransaction(sql: string): string {
     .join("\n");
 }
 
-/** Test hook: pause (inside the open transaction) after N files so a kill lands mid-apply. */
-function testPause(applied: number): void {
-  const n = Number(process.env.ULID_CODEMOD_TEST_PAUSE_AFTER_FILES ?? "");
-  if (!Number.isInteger(n) || n !== applied) return;
-  const marker = process.env.ULID_CODEMOD_TEST_PAUSE_MARKER;
-  if (marker) fs.writeFileSync(marker, String(process.pid));
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+/** What the backup's marker keeps of the manifest, for rollback. */
+function migrationTables(m: Manifest): MigrationTables {
+  return m.tables.map(
+    ({ table, key, strategy, ulidColumn, uniqueIndex, children, recreatedIndexes }) => ({
+      table,
+      key,
+      strategy,
+      ulidColumn,
+      ...(uniqueIndex ? { uniqueIndex } : {}),
+      children,
+      recreatedIndexes,
+    }),
+  );
+}
+
+/** The error an apply that stopped throws: an interruption stays one (its exit code is 130). */
+function stopped(cause: unknown, message: string, backup: string): Error {
+  if (cause instanceof InterruptedError) return new InterruptedError(message, cause.signal);
+  return new ApplyFailure(message, backup, cause instanceof ApplyFailure ? cause.checks : []);
 }
 
 /**
@@ -109,6 +129,7 @@ async function runFiles(
   for (const [i, f] of files.entries()) {
     const stmts = texts[i] as string[];
     for (let at = 0; at < stmts.length; at += CHUNK) {
+      checkInterrupted(`the apply of ${f}`);
       opts.onProgress?.({
         file: f,
         index: i,
@@ -126,7 +147,8 @@ async function runFiles(
       }
       done += Math.min(CHUNK, stmts.length - at);
     }
-    testPause(i + 1);
+    // A test can kill or signal the run here, inside the open transaction.
+    await testPause(`apply:after-file:${i + 1}`);
   }
   opts.onProgress?.({
     file: files.at(-1) ?? "",
@@ -156,6 +178,8 @@ interface Job {
   rows: number;
   capture: (db: Db) => Promise<unknown>;
   validate: (db: Db, before: unknown) => Promise<VerifyCheck[]>;
+  /** Recorded on the backup's marker for rollback (the backfill's; a catch-up has none). */
+  migration?: MigrationTables;
 }
 
 /** The database file and its WAL, in bytes. */
@@ -206,6 +230,7 @@ export async function applyDatabase(opts: ApplyOptions): Promise<ApplyOutcome> {
           rows: m.tables.reduce((n, t) => n + t.rowCount, 0),
           capture: (d) => captureBefore(d, m),
           validate: (d, b) => validateApplied(d, m, b as BeforeState),
+          migration: migrationTables(m),
         };
       }
       if (state.state !== "catch-up") {
@@ -265,7 +290,16 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
       return job;
     }
     // A reader may copy while we hold the write lock: the backup is exactly what we change.
-    marker = await createBackup(opts.system, cfg, await tableCounts(db), opts.now?.());
+    marker = await createBackup(
+      opts.system,
+      cfg,
+      await tableCounts(db),
+      opts.now?.(),
+      job.migration,
+      {
+        catchUp: job.kind === "catch-up",
+      },
+    );
     opts.log?.(`backup ${marker.backup} verified`);
     const before = await job.capture(db);
     await runFiles(
@@ -301,10 +335,10 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
     // Rolled back; if anything still differs from the backup (it should not), copy it back.
     const restored = await restoreIfChanged(marker);
     const why = e instanceof Error ? e.message : String(e);
-    throw new ApplyFailure(
-      `${opts.system}: apply to ${cfg.path} failed: ${why}. The transaction was rolled back${restored ? " and the database restored from the backup" : " (database identical to the backup)"}; backup kept at ${marker.backup}`,
+    throw stopped(
+      e,
+      `${opts.system}: apply to ${cfg.path} ${e instanceof InterruptedError ? "stopped" : "failed"}: ${why}. The transaction was rolled back${restored ? " and the database restored from the backup" : " (database identical to the backup)"}; backup kept at ${marker.backup}`,
       marker.backup,
-      e instanceof ApplyFailure ? e.checks : [],
     );
   } finally {
     if (handle.open) handle.close();
@@ -368,7 +402,14 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     if (!("kind" in job)) return job;
     // Folds the WAL into the file so a file copy is the whole database.
     await live.execScript("CHECKPOINT;");
-    marker = await createBackup(opts.system, cfg, await tableCounts(live), opts.now?.());
+    marker = await createBackup(
+      opts.system,
+      cfg,
+      await tableCounts(live),
+      opts.now?.(),
+      job.migration,
+      { catchUp: job.kind === "catch-up" },
+    );
     opts.log?.(`backup ${marker.backup} verified`);
     fs.copyFileSync(marker.backup, work);
     db = await openDb("duckdb", work, { readOnly: false });
@@ -412,10 +453,10 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     fs.rmSync(`${work}.wal`, { force: true });
     if (!marker) throw e;
     const restored = await restoreIfChanged(marker);
-    throw new ApplyFailure(
-      `${opts.system}: apply to ${cfg.path} failed: ${(e as Error).message}. The changes were made on a working copy, now discarded${restored ? "; the database was restored from the backup" : "; the database was not changed"}; backup kept at ${marker.backup}`,
+    throw stopped(
+      e,
+      `${opts.system}: apply to ${cfg.path} ${e instanceof InterruptedError ? "stopped" : "failed"}: ${(e as Error).message}. The changes were made on a working copy, now discarded${restored ? "; the database was restored from the backup" : "; the database was not changed"}; backup kept at ${marker.backup}`,
       marker.backup,
-      e instanceof ApplyFailure ? e.checks : [],
     );
   } finally {
     live?.close();

@@ -8,6 +8,7 @@ import type { DatabaseConfig } from "../plan/database.ts";
 import { tableNames } from "../sql/catalog.ts";
 import { copyDatabase, type Db, openDb } from "../sql/db.ts";
 import type { Engine } from "../sql/escape.ts";
+import type { TablePlan } from "../sql/manifest.ts";
 import { snapshotTable } from "../sql/snapshot.ts";
 import { tableCounts } from "./state.ts";
 
@@ -26,7 +27,27 @@ export interface BackupMarker {
   /** Row count per table at backup time (the backup is verified against these). */
   tables: Record<string, number>;
   sha256: string;
+  /**
+   * What the migration the backup was taken for changes, per keyed table (from its manifest):
+   * rollback checks the database against it, and can undo by SQL instead of the whole file.
+   */
+  migration?: MigrationTables;
+  /**
+   * Taken before a catch-up backfill (rows written after an add-column apply), not before the
+   * migration: rollback does not pick it unless named (`--backup FILE`).
+   */
+  catchUp?: boolean;
+  /** Set once rollback put this migration back (by this backup or by SQL): not offered again. */
+  restoredAt?: string;
+  restoredBy?: "backup" | "sql";
 }
+
+/** The parts of a manifest's table plans a rollback needs. */
+export type MigrationTables = (Pick<
+  TablePlan,
+  "table" | "key" | "strategy" | "ulidColumn" | "uniqueIndex" | "children"
+> &
+  Partial<Pick<TablePlan, "recreatedIndexes">>)[];
 
 function stamp(d: Date): string {
   return d
@@ -49,6 +70,8 @@ export async function createBackup(
   cfg: DatabaseConfig,
   expected: Record<string, number>,
   now: Date = new Date(),
+  migration?: MigrationTables,
+  opts: { catchUp?: boolean } = {},
 ): Promise<BackupMarker> {
   const dir = backupDirFor(cfg);
   let backup: string;
@@ -78,6 +101,8 @@ export async function createBackup(
     createdAt: now.toISOString(),
     tables: expected,
     sha256: fileSha(backup),
+    ...(migration ? { migration } : {}),
+    ...(opts.catchUp ? { catchUp: true } : {}),
   };
   await verifyBackup(marker);
   fs.writeFileSync(backup + MARKER_SUFFIX, `${JSON.stringify(marker, null, 2)}\n`);
@@ -107,6 +132,26 @@ export async function verifyBackup(marker: BackupMarker): Promise<void> {
   } finally {
     db?.close();
   }
+}
+
+/** The marker of a backup (given the backup file or its marker), or null when it has none. */
+export function readMarker(file: string): BackupMarker | null {
+  const markerFile = file.endsWith(MARKER_SUFFIX) ? file : file + MARKER_SUFFIX;
+  try {
+    const m = JSON.parse(fs.readFileSync(markerFile, "utf8")) as BackupMarker;
+    return m.tool === BACKUP_TOOL ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Records on the marker that rollback put its migration back, so it is not offered again. */
+export function markRestored(marker: BackupMarker, by: "backup" | "sql", now = new Date()): void {
+  const updated: BackupMarker = { ...marker, restoredAt: now.toISOString(), restoredBy: by };
+  const file = marker.backup + MARKER_SUFFIX;
+  // Written whole then renamed: a crash leaves the old marker or the new one.
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(updated, null, 2)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** Backups made by this tool for this database, newest first. */

@@ -1,4 +1,6 @@
 // What state a live database is in for the migration: not started, applied, or partly applied.
+import fs from "node:fs";
+import Database from "better-sqlite3";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { ulidColumnFor } from "../plan/database.ts";
 import { columnNames, isUlidSql, scalar, tableNames } from "../sql/catalog.ts";
@@ -120,5 +122,58 @@ export async function inspectDatabase(cfg: DatabaseConfig): Promise<MigrationSta
     return await migrationState(db, cfg);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Why this database cannot be migrated now, found without changing it (the preflight): missing,
+ * unreadable, partly migrated, or (for `--apply`) locked by another connection or process.
+ */
+export async function databaseProblems(
+  where: string,
+  cfg: DatabaseConfig,
+  opts: { apply: boolean },
+): Promise<string[]> {
+  if (!fs.existsSync(cfg.path)) return [`${where}.database.path: ${cfg.path} does not exist`];
+  let db: Db | undefined;
+  try {
+    db = await openDb(cfg.engine, cfg.path, { readOnly: true });
+    const state = await migrationState(db, cfg);
+    if (state.state === "partial") {
+      return [
+        `${cfg.path} is partly migrated (${state.detail}); run \`ulid-codemod rollback\` first`,
+      ];
+    }
+  } catch (e) {
+    return [`${cfg.path}: cannot be read: ${(e as Error).message}`];
+  } finally {
+    db?.close();
+  }
+  if (opts.apply) {
+    const locked = await lockProblem(cfg);
+    if (locked) return [locked];
+  }
+  return [];
+}
+
+/** Whether this run could take the database's write lock right now (taken and given back). */
+async function lockProblem(cfg: DatabaseConfig): Promise<string | null> {
+  if (cfg.engine === "sqlite") {
+    const handle = new Database(cfg.path, { fileMustExist: true, timeout: 200 });
+    try {
+      handle.exec("BEGIN IMMEDIATE");
+      handle.exec("ROLLBACK");
+      return null;
+    } catch (e) {
+      return `${cfg.path}: database is locked by another connection (${(e as Error).message}); --apply needs its write lock`;
+    } finally {
+      handle.close();
+    }
+  }
+  try {
+    (await openDb("duckdb", cfg.path, { readOnly: false })).close();
+    return null;
+  } catch (e) {
+    return `${cfg.path}: ${(e as Error).message}`;
   }
 }

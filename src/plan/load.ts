@@ -1,6 +1,7 @@
 // Finding, reading and validating the migration plan; every error names the file and key path.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { closest, distance } from "fastest-levenshtein";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
@@ -44,10 +45,17 @@ function kind(expected: string): string {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   const got = valueAt(raw, issue.path);
   switch (issue.code) {
-    case "unrecognized_keys":
-      return issue.keys.map(
-        (k) => `${formatPath([...issue.path, k])}: unknown key (check the spelling)`,
-      );
+    case "unrecognized_keys": {
+      const known = knownKeys(issue.path);
+      return issue.keys.map((k) => {
+        const near = known.length ? closest(k, known) : undefined;
+        const hint =
+          near && distance(k, near) <= Math.max(2, Math.floor(k.length / 3))
+            ? `did you mean \`${near}\`?`
+            : `known keys: ${known.join(", ")}`;
+        return `${formatPath([...issue.path, k])}: unknown key (${hint})`;
+      });
+    }
     case "invalid_value":
       if (got === undefined) {
         return [
@@ -71,6 +79,32 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
       return [`${formatPath(issue.path)}: ${message}, got ${show(got)}`];
     }
   }
+}
+
+/** The keys the schema allows at a path of the plan (for "did you mean"). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  type Def = {
+    type: string;
+    shape?: Record<string, z.ZodType>;
+    valueType?: z.ZodType;
+    element?: z.ZodType;
+    innerType?: z.ZodType;
+  };
+  const defOf = (t: z.ZodType) => (t as unknown as { _zod: { def: Def } })._zod.def;
+  const unwrap = (t: z.ZodType): z.ZodType => {
+    let cur = t;
+    for (let d = defOf(cur); d.innerType; d = defOf(cur)) cur = d.innerType;
+    return cur;
+  };
+  let cur: z.ZodType | undefined = configSchema;
+  for (const p of path) {
+    if (!cur) return [];
+    const d = defOf(unwrap(cur));
+    cur =
+      d.type === "object" ? d.shape?.[String(p)] : d.type === "record" ? d.valueType : d.element;
+  }
+  const d = cur ? defOf(unwrap(cur)) : undefined;
+  return d?.type === "object" ? Object.keys(d.shape ?? {}) : [];
 }
 
 /** Look for the config in `cwd` only: a plan applies to the checkouts it names, not to any parent. */

@@ -2,21 +2,35 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "
 import { dirname, isAbsolute, join } from "node:path";
 import type { SimpleGit } from "simple-git";
 import type { RunTransforms } from "../../transforms/index.ts";
-import { RefusalError } from "../errors.ts";
+import { encodeSource } from "../codemod/source.ts";
+import { InterruptedError, RefusalError } from "../errors.ts";
 import { reportDir } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { unifiedDiff } from "../report/diff.ts";
 import { migrationReportJson } from "../report/json.ts";
 import { type ReferenceNotes, renderMarkdown } from "../report/markdown.ts";
 import { countsLine, type Summary, summarize } from "../report/summary.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 import { redact, redactError, secretsFromEnv } from "../util/redact.ts";
-import { branchTip, inspectRepo, isAncestor, notOursReason, remoteUrl, TRAILER } from "./git.ts";
+import { testPause } from "../util/test-pause.ts";
+import {
+  branchTip,
+  gitAt,
+  gitDetached,
+  inspectRepo,
+  isAncestor,
+  notOursReason,
+  remoteUrl,
+  removeStaleIndexLock,
+  TRAILER,
+} from "./git.ts";
 import { clampBody, openOrUpdatePullRequest, parseRemoteUrl, type RepoSlug } from "./github.ts";
 
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */
   file: string;
-  content: string;
+  /** Text (written as UTF-8) or the file's bytes. */
+  content: string | Uint8Array;
 }
 
 export interface MigrateOptions {
@@ -158,6 +172,12 @@ async function migrateOne(
  * branch, not the migration branch), the migration branch's owner, and what a push or PR needs.
  */
 async function checkRepository(system: SystemConfig, opts: MigrateOptions): Promise<RepoContext> {
+  const repo = await checkCheckout(system);
+  const slug = opts.dryRun ? null : await checkPushTarget(system, repo.git, opts);
+  return { ...repo, slug };
+}
+
+async function checkCheckout(system: SystemConfig): Promise<Omit<RepoContext, "slug">> {
   const label = system.name;
   const repo = await inspectRepo(system.repo, label);
   const { git } = repo;
@@ -177,23 +197,50 @@ async function checkRepository(system: SystemConfig, opts: MigrateOptions): Prom
       );
     }
   }
-  let slug: RepoSlug | null = null;
-  if ((opts.push || opts.openPr) && !opts.dryRun) {
-    const url = await remoteUrl(git, system.remote);
-    if (!url) throw new RefusalError(`${label}: remote "${system.remote}" does not exist`);
-    if (opts.openPr) {
-      slug = system.github ?? parseRemoteUrl(url);
-      if (!slug) {
-        throw new RefusalError(
-          `${label}: cannot derive the GitHub owner/repo from remote "${system.remote}"; set systems.${system.name}.github: { owner, repo } in the config`,
-        );
-      }
-      if (!opts.github?.token) {
-        throw new RefusalError(`${label}: --open-pr needs a token in GITHUB_TOKEN`);
-      }
+  return { git, root: repo.root, base, baseRef, oldTip };
+}
+
+/** The remote a push needs, and for a PR the GitHub owner/repo and a token. */
+async function checkPushTarget(
+  system: SystemConfig,
+  git: SimpleGit,
+  opts: Pick<MigrateOptions, "push" | "openPr" | "github">,
+): Promise<RepoSlug | null> {
+  const label = system.name;
+  if (!opts.push && !opts.openPr) return null;
+  const url = await remoteUrl(git, system.remote);
+  if (!url) throw new RefusalError(`${label}: remote "${system.remote}" does not exist`);
+  if (!opts.openPr) return null;
+  const slug = system.github ?? parseRemoteUrl(url);
+  if (!slug) {
+    throw new RefusalError(
+      `${label}: cannot derive the GitHub owner/repo from remote "${system.remote}"; set systems.${system.name}.github: { owner, repo } in the config`,
+    );
+  }
+  if (!opts.github?.token) {
+    throw new RefusalError(`${label}: --open-pr needs a token in GITHUB_TOKEN`);
+  }
+  return slug;
+}
+
+/**
+ * Every reason this system's repository would refuse the migration, found without changing
+ * anything (the preflight of `migrate`): the checkout, then what a push or PR needs.
+ */
+export async function repositoryProblems(
+  system: SystemConfig,
+  opts: Pick<MigrateOptions, "push" | "openPr" | "github" | "dryRun">,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  await checkCheckout(system).catch((e) => problems.push(message(e)));
+  if (!opts.dryRun && (opts.push || opts.openPr) && existsSync(system.repo)) {
+    const git = gitAt(system.repo);
+    if (await git.checkIsRepo().catch(() => false)) {
+      await checkPushTarget(system, git, opts).catch((e) => problems.push(message(e)));
     }
   }
-  return { git, root: repo.root, base, baseRef, oldTip, slug };
+  return problems;
 }
 
 interface Rewrite {
@@ -235,7 +282,11 @@ async function computeRewrite(
   const report = renderMarkdown(result, summary, meta);
   const dir = reportDir(system.name);
   const files: ExtraFile[] = [
-    ...result.changes.map((c) => ({ file: c.file, content: c.after })),
+    // A source file goes back in the encoding its coding line declares.
+    ...result.changes.map((c) => ({
+      file: c.file,
+      content: c.encoding ? encodeSource(c.after, c.encoding) : c.after,
+    })),
     { file: `${dir}/report.md`, content: report },
     { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
     ...(opts.extraFiles ?? []),
@@ -258,8 +309,9 @@ async function computeRewrite(
 
 /**
  * On the migration branch (created from the user's branch, or reused and brought up to date with
- * it), write the files and commit them. The user is put back on their branch whatever happens;
- * a failure before the commit leaves every file and ref as it was.
+ * it), write the files and commit them. The user is put back on their branch whatever happens; a
+ * failure or an interruption (Ctrl-C, SIGTERM) anywhere in this step undoes all of it: every file,
+ * the index and the refs are as they were.
  */
 async function commitOnBranch(
   system: SystemConfig,
@@ -269,15 +321,17 @@ async function commitOnBranch(
   log: (line: string) => void,
 ): Promise<void> {
   const { git, oldTip, baseRef, base } = ctx;
+  const started = Date.now();
   const created: string[] = [];
-  let switched = false;
+  let touched = false;
   let fastForwarded = false;
   let committed = false;
-  let ok = false;
   try {
+    checkInterrupted("the commit step");
+    // From here on the undo runs whatever happens (even a checkout killed half-way).
+    touched = true;
     if (oldTip) {
       await git.raw(["checkout", "-q", system.branch, "--"]);
-      switched = true;
       if (await isAncestor(git, oldTip, baseRef)) {
         // The branch was merged into base (its PR landed): move it forward, not a merge commit.
         // Kept only if a commit of ours follows, so its tip always carries the trailer.
@@ -290,13 +344,13 @@ async function commitOnBranch(
       }
     } else {
       await git.raw(["checkout", "-q", "-b", system.branch]);
-      switched = true;
     }
+    checkInterrupted("the commit step");
 
     for (const f of rewrite.files) {
       const abs = join(ctx.root, f.file);
       if (!existsSync(abs)) created.push(abs);
-      else if (readFileSync(abs, "utf8") === f.content) continue;
+      else if (readFileSync(abs).equals(Buffer.from(f.content))) continue;
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, f.content);
     }
@@ -316,6 +370,7 @@ async function commitOnBranch(
         await git.raw(["--literal-pathspecs", "rm", "-q", "--", ...stale]);
       }
     }
+    await testPause("commit:staged");
     const staged = (await git.raw(["diff", "--cached", "--name-only"])).split("\n").filter(Boolean);
     // A report that changed on its own (e.g. after the PR landed, nothing is left to rewrite)
     // is no reason for a commit: source or extra files are, or a merge it must describe.
@@ -331,21 +386,50 @@ async function commitOnBranch(
       committed = true;
     }
     if (committed || outcome.merged) outcome.commit = (await git.revparse(["HEAD"])).trim();
-    ok = true;
-  } finally {
-    if (switched) {
-      if (!ok || !committed) {
-        // The tree was clean when we started, so every change here is ours to undo.
-        await git.raw(["reset", "-q", "--hard"]).catch(() => {});
-        for (const abs of created) if (existsSync(abs)) unlinkSync(abs);
-      }
-      await git.raw(["checkout", "-q", base, "--"]);
-      // Undo our own ref moves when nothing of ours ended on the branch.
-      if (!ok || (!outcome.commit && (fastForwarded || !oldTip))) {
-        if (oldTip) await git.raw(["update-ref", `refs/heads/${system.branch}`, oldTip]);
-        else await git.raw(["branch", "-q", "-D", system.branch]).catch(() => {});
-      }
+    // A signal that arrived during the commit itself still undoes the step: all or nothing.
+    checkInterrupted("the commit step");
+  } catch (e) {
+    if (touched) {
+      outcome.commit = null;
+      outcome.merged = false;
+      await putBack(system, ctx, { keepTree: false, keepRef: false, created, since: started });
     }
+    if (e instanceof InterruptedError) {
+      throw new InterruptedError(
+        `${e.message}; undone: back on ${base}, with the working tree, the index and ${system.branch} as they were`,
+        e.signal,
+      );
+    }
+    throw e;
+  }
+  // Nothing of ours stays on the branch when the step made no commit (a fast-forward or a new
+  // branch alone is no reason to keep a ref move).
+  const keepRef = !(!outcome.commit && (fastForwarded || !oldTip));
+  await putBack(system, ctx, { keepTree: committed, keepRef, created, since: started });
+}
+
+/**
+ * Back on the user's branch: the undo of the commit step, in git processes of their own so a
+ * second Ctrl-C cannot cut it short. The tree was clean when the step started, so every change
+ * in it is ours to undo.
+ */
+async function putBack(
+  system: SystemConfig,
+  ctx: RepoContext,
+  how: { keepTree: boolean; keepRef: boolean; created: string[]; since: number },
+): Promise<void> {
+  const git = (args: string[]) => gitDetached(ctx.root, args);
+  removeStaleIndexLock(ctx.root, how.since);
+  if (existsSync(join(ctx.root, ".git", "MERGE_HEAD")))
+    await git(["merge", "--abort"]).catch(() => "");
+  if (!how.keepTree) {
+    await git(["reset", "-q", "--hard"]).catch(() => "");
+    for (const abs of how.created) if (existsSync(abs)) unlinkSync(abs);
+  }
+  await git(["checkout", "-q", ctx.base, "--"]);
+  if (!how.keepRef) {
+    if (ctx.oldTip) await git(["update-ref", `refs/heads/${system.branch}`, ctx.oldTip]);
+    else await git(["branch", "-q", "-D", system.branch]).catch(() => "");
   }
 }
 

@@ -1,5 +1,6 @@
-import { existsSync, realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync, realpathSync, statSync, unlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { RefusalError } from "../errors.ts";
 
@@ -121,4 +122,42 @@ export async function isAncestor(git: SimpleGit, a: string, b: string): Promise<
 export async function remoteUrl(git: SimpleGit, remote: string): Promise<string | null> {
   const url = await git.raw(["remote", "get-url", remote]).catch(() => "");
   return url.trim() || null;
+}
+
+/**
+ * Runs git in its own process group, so a Ctrl-C at the terminal (which signals the whole
+ * foreground group) cannot kill it half-way: used for the undo, which must finish.
+ */
+export function gitDetached(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`git ${args.join(" ")}: ${err.trim() || `exit code ${code}`}`));
+    });
+  });
+}
+
+/**
+ * A git process killed by the signal that interrupted the run can leave `.git/index.lock` behind;
+ * every later git command then fails. Removed only when it appeared after `since` (this run).
+ */
+export function removeStaleIndexLock(root: string, since: number): boolean {
+  const lock = join(root, ".git", "index.lock");
+  try {
+    if (statSync(lock).mtimeMs < since) return false;
+    unlinkSync(lock);
+    return true;
+  } catch {
+    return false;
+  }
 }

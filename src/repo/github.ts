@@ -67,8 +67,38 @@ export function clampBody(body: string, note: string): string {
   return `${body.slice(0, MAX_BODY - note.length - 10)}\n\n…\n\n${note}\n`;
 }
 
-function explain(e: unknown, doing: string, token: string): GitHubError {
+/** Why the API could not be reached at all (no HTTP response), in words, or null. */
+function networkProblem(e: { message?: string; response?: unknown }): string | null {
+  if (e.response) return null;
+  const m = e.message ?? "";
+  const code = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH)\b/.exec(
+    m,
+  )?.[1];
+  const words: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ENOTFOUND: "host not found",
+    EAI_AGAIN: "host name lookup failed",
+    ETIMEDOUT: "connection timed out",
+    ECONNRESET: "connection reset",
+    EHOSTUNREACH: "host unreachable",
+  };
+  if (code) return words[code] ?? code;
+  if (/abort|timeout/i.test(m)) return "no answer within the time limit";
+  return null;
+}
+
+function explain(e: unknown, doing: string, token: string, apiUrl: string): GitHubError {
   const err = e as { status?: number; message?: string; response?: { data?: unknown } };
+  // Octokit reports an unreachable API as "HTTP 500" without a response: say what happened.
+  const network = networkProblem(err);
+  if (network) {
+    return new GitHubError(
+      redact(`GitHub API: ${doing} failed: ${network} (${apiUrl}). ${err.message ?? ""}`.trim(), [
+        token,
+        ...secretsFromEnv(),
+      ]),
+    );
+  }
   const hints: Record<number, string> = {
     401: "the token was rejected; check GITHUB_TOKEN",
     403: "the token lacks permission (needs pull request write access) or a rate limit was hit",
@@ -110,7 +140,7 @@ export async function openOrUpdatePullRequest(pr: PullRequestInput): Promise<Pul
     });
     existing = data[0];
   } catch (e) {
-    throw explain(e, `listing open pull requests of ${slug} for ${pr.head}`, pr.token);
+    throw explain(e, `listing open pull requests of ${slug} for ${pr.head}`, pr.token, pr.apiUrl);
   }
   if (existing) {
     try {
@@ -122,7 +152,7 @@ export async function openOrUpdatePullRequest(pr: PullRequestInput): Promise<Pul
       });
       return { action: "updated", number: data.number, url: data.html_url };
     } catch (e) {
-      throw explain(e, `updating pull request #${existing.number} of ${slug}`, pr.token);
+      throw explain(e, `updating pull request #${existing.number} of ${slug}`, pr.token, pr.apiUrl);
     }
   }
   try {
@@ -136,6 +166,11 @@ export async function openOrUpdatePullRequest(pr: PullRequestInput): Promise<Pul
     });
     return { action: "created", number: data.number, url: data.html_url };
   } catch (e) {
-    throw explain(e, `opening a pull request on ${slug} (${pr.head} → ${pr.base})`, pr.token);
+    throw explain(
+      e,
+      `opening a pull request on ${slug} (${pr.head} → ${pr.base})`,
+      pr.token,
+      pr.apiUrl,
+    );
   }
 }

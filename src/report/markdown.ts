@@ -1,6 +1,7 @@
+import { TRANSFORMS } from "../../transforms/index.ts";
 import type { ReportEntry } from "../codemod/plugin.ts";
 import type { RunResult } from "../codemod/runner.ts";
-import type { Summary } from "./summary.ts";
+import { type Summary, TOPICS, topicItems } from "./summary.ts";
 
 export interface MigrationReportMeta {
   system: string;
@@ -23,13 +24,26 @@ export interface ReferenceNotes {
   ignored: string[];
 }
 
-export function defaultValidation(system: string): string[] {
-  return [
-    "python -m compileall -q .",
-    "python -m pytest -q",
-    `git grep -nE "uuid\\.?uuid4\\(" -- "*.py"   # only the sites listed above as needing review should remain`,
-    `ulid-codemod migrate --system ${system} --dry-run   # expect no further rewrites`,
-  ];
+/** The checks to run after merging, for the languages the system's transforms read. */
+export function defaultValidation(system: string, transforms: readonly string[] = []): string[] {
+  const languages = new Set(transforms.map((t) => TRANSFORMS[t]?.language.name));
+  const remain = "# only the sites listed above as needing review should remain";
+  const out: string[] = [];
+  if (languages.has("python") || languages.size === 0) {
+    out.push(
+      "python -m compileall -q .",
+      "python -m pytest -q",
+      `git grep -nE "uuid\\.?uuid4\\(" -- "*.py"   ${remain}`,
+    );
+  }
+  if (languages.has("typescript")) {
+    out.push(
+      "npm install && npx tsc --noEmit   # the refreshed lockfile, then the project's type check",
+      `git grep -nE "v4\\(|randomUUID\\(" -- "*.ts" "*.tsx" "*.js" "*.jsx" "*.mjs" "*.cjs"   ${remain}`,
+    );
+  }
+  out.push(`ulid-codemod migrate --system ${system} --dry-run   # expect no further rewrites`);
+  return out;
 }
 
 // Table cells: no pipes or newlines, and code spans that survive backticks in the source.
@@ -39,6 +53,12 @@ function code(text: string): string {
   return t ? `${fence}${fence === "``" ? " " : ""}${t}${fence === "``" ? " " : ""}${fence}` : "";
 }
 
+/** A long site (a SQL string) shortened for a list item. */
+const clip = (text: string) => {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+};
+
 const byPlace = (a: ReportEntry, b: ReportEntry) =>
   a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 
@@ -46,7 +66,10 @@ function itemList(entries: ReportEntry[]): string[] {
   return entries
     .slice()
     .sort(byPlace)
-    .map((e) => `- \`${e.file}:${e.line}\` — ${e.reason} (${code(e.before)}, ${e.transform})`);
+    .map(
+      (e) =>
+        `- \`${e.file}:${e.line}\` — ${e.reason} (${e.before ? `${code(e.before)}, ` : ""}${e.transform})`,
+    );
 }
 
 /** The report: report.md in the branch and the PR body. Deterministic (no dates) so reruns are no-ops. */
@@ -56,8 +79,22 @@ export function renderMarkdown(
   meta: MigrationReportMeta,
 ): string {
   const out: string[] = [];
-  const blocking = result.entries.filter((e) => e.outcome === "blocking");
-  const review = result.entries.filter((e) => e.outcome === "needs-review");
+  const blocking = result.entries.filter((e) => e.outcome === "blocking" && !e.topic);
+  const review = result.entries.filter((e) => e.outcome === "needs-review" && !e.topic);
+  const topic = (t: (typeof TOPICS)[number]) => {
+    const items = topicItems(result.entries, t.topic);
+    if (items.length === 0) return [];
+    return [
+      `## ${t.title} (${items.length})`,
+      "",
+      ...items.map(
+        (e) =>
+          `- **${e.outcome}** \`${e.file}:${e.line}\` — ${e.reason} (${code(clip(e.before))}${e.after ? ` → ${code(clip(e.after))}` : ""})`,
+      ),
+      "",
+    ];
+  };
+  const [uuidFormat, sqlInCode] = TOPICS as [(typeof TOPICS)[number], (typeof TOPICS)[number]];
   const rewritten = result.entries.filter((e) => e.outcome === "rewritten").sort(byPlace);
   out.push(`# ULID migration: ${meta.system}`, "");
   out.push(
@@ -74,6 +111,7 @@ export function renderMarkdown(
   );
   if (blocking.length) out.push(`## Blocking (${blocking.length})`, "", ...itemList(blocking), "");
   if (review.length) out.push(`## Needs review (${review.length})`, "", ...itemList(review), "");
+  out.push(...topic(uuidFormat));
   if (result.skipped.length) {
     out.push(`## Files not processed (${result.skipped.length})`, "");
     for (const s of result.skipped.slice().sort((a, b) => a.file.localeCompare(b.file))) {
@@ -117,7 +155,9 @@ export function renderMarkdown(
       out.push("**Ignored by the plan:**", "", ...refs.ignored.map((l) => `- ${code(l)}`), "");
     }
   }
+  // Beside the SQL files: what in the code must change for them to fit.
+  out.push(...topic(sqlInCode));
   out.push("## Post-migration validation", "", "```sh");
-  out.push(...(meta.validation ?? defaultValidation(meta.system)), "```", "");
+  out.push(...(meta.validation ?? defaultValidation(meta.system, meta.transforms)), "```", "");
   return out.join("\n");
 }

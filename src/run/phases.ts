@@ -4,13 +4,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
-import { ApplyFailure, DeclinedError, RefusalError } from "../errors.ts";
+import type { PlannedTable } from "../codemod/options.ts";
+import { ApplyFailure, DeclinedError, InterruptedError, RefusalError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
-import type { SystemConfig } from "../plan/schema.ts";
+import { type SystemConfig, withTables } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 import type { ReferenceFindings } from "../sql/references.ts";
+import { checkInterrupted, interruption } from "../util/interrupt.ts";
+import { preflight } from "./preflight.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
 
@@ -32,7 +35,7 @@ export interface PhaseOptions {
 
 export interface SystemResult {
   system: string;
-  status: "done" | "dry-run" | "failed" | "declined" | "not started";
+  status: "done" | "dry-run" | "failed" | "declined" | "interrupted" | "not started";
   rewritten?: number;
   needsReview?: number;
   blocking?: number;
@@ -58,9 +61,13 @@ export interface SystemResult {
 
 export interface PhasesResult {
   ok: boolean;
-  /** The system the run stopped at (failure or declined), if any. */
+  /** The system the run stopped at (failure, declined, interrupted), if any. */
   stoppedAt: string | null;
   results: SystemResult[];
+  /** What the preflight found; when any, no system was started. */
+  problems: string[];
+  /** Set when a signal stopped the run. */
+  interrupted?: "SIGINT" | "SIGTERM";
 }
 
 export async function runPhases(
@@ -73,26 +80,43 @@ export async function runPhases(
     status: "not started",
     done: [],
   }));
+  log(`preflight: checking ${systems.map((s) => s.name).join(", ")}`);
+  const problems = await preflight(systems, opts);
+  if (problems.length > 0) return { ok: false, stoppedAt: null, results, problems };
   for (const [i, system] of systems.entries()) {
     const r = results[i] as SystemResult;
     const say = (step: string) => log(`[${i + 1}/${systems.length}] ${system.name}: ${step}`);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `ulid-phase-${system.name}-`));
     try {
+      checkInterrupted(`the start of ${system.name}`);
       await runPhase(system, r, scratch, opts, say);
     } catch (e) {
-      r.status = e instanceof DeclinedError ? "declined" : "failed";
+      r.status =
+        e instanceof DeclinedError
+          ? "declined"
+          : e instanceof InterruptedError
+            ? "interrupted"
+            : "failed";
       r.error = e instanceof Error ? e.message : String(e);
       if (e instanceof ApplyFailure) {
         r.backup = e.backup;
         r.validation = "FAIL";
       }
-      say(r.status === "declined" ? `declined: ${r.error}` : `FAILED: ${r.error}`);
-      return { ok: false, stoppedAt: system.name, results };
+      // The reason is said once, at the end of the run (see summaryTable and the CLI).
+      say(r.status.toUpperCase());
+      const signal = interruption();
+      return {
+        ok: false,
+        stoppedAt: system.name,
+        results,
+        problems: [],
+        ...(r.status === "interrupted" && signal ? { interrupted: signal } : {}),
+      };
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
   }
-  return { ok: true, stoppedAt: null, results };
+  return { ok: true, stoppedAt: null, results, problems: [] };
 }
 
 async function runPhase(
@@ -105,7 +129,8 @@ async function runPhase(
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
   const sql = await sqlStep(system, r, scratch, opts, say);
-  await codeStep(system, r, sql, opts, say);
+  // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
+  await codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say);
   if (r.status === "dry-run") return;
   await dataStep(system, r, sql, opts, say);
   r.status = "done";
@@ -124,6 +149,8 @@ interface SqlOutput {
   rows: number;
   /** Migrated already, with rows written since that a catch-up backfill fills (add-column). */
   catchUp: { rows: number; detail: string } | null;
+  /** The tables as the generated SQL changes them (with the foreign keys it found). */
+  tables?: PlannedTable[];
 }
 
 /** 1. SQL: generated from the real database (read-only) and verified on a scratch copy. */
@@ -194,6 +221,17 @@ async function sqlStep(
   // The reviewed files only: the mapping data is regenerated (and checked) where it is used.
   const { readManifest } = await import("../sql/manifest.ts");
   const { folderFiles, inFolder } = await import("../sql/sql-folder.ts");
+  out.tables = gen.tables.map((t) => ({
+    table: t.table,
+    key: t.key,
+    strategy: t.strategy,
+    ulidColumn: t.ulidColumn,
+    references: t.children.map((c) => ({
+      table: c.table,
+      column: c.column,
+      ulidColumn: c.ulidColumn,
+    })),
+  }));
   const rel = sqlDirFor(system);
   for (const name of folderFiles(readManifest(out.dir)).sort()) {
     const file = `${rel}/${name}`;

@@ -1,12 +1,34 @@
-// Undo a migration: databases back from the tool's latest verified backup, the tool's own
-// migration branches deleted (local, and on the remote when it still points at our tip).
-import { listBackups, restoreBackup, verifyBackup } from "../live/backup.ts";
+// Undo a migration: databases put back (from the verified backup taken before this migration, or
+// by SQL from the mapping when rows were written since), the tool's own migration branches deleted
+// (local, and on the remote when it still points at our tip). Never a stale backup over newer rows.
+import path from "node:path";
+import {
+  type BackupMarker,
+  listBackups,
+  markRestored,
+  readMarker,
+  restoreBackup,
+  verifyBackup,
+} from "../live/backup.ts";
+import { assessRestore, describeLosses, restoreBySql } from "../live/restore.ts";
+import { inspectDatabase } from "../live/state.ts";
+import type { DatabaseConfig } from "../plan/database.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { branchTip, gitAt, notOursReason } from "../repo/git.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 
 export interface RollbackOptions {
   dryRun?: boolean;
   log?: (line: string) => void;
+  /** Restore this backup (its file or marker) instead of the newest unrestored one. */
+  backup?: string;
+  /** Restore even when rows would be lost, or the backup does not match the database. */
+  force?: boolean;
+  /**
+   * `backup`: the whole database from the backup; `sql`: the keys back from the mapping, keeping
+   * rows written since; `auto` (default): the backup when nothing would be lost, else SQL.
+   */
+  restore?: "auto" | "backup" | "sql";
 }
 
 export interface RollbackResult {
@@ -24,7 +46,10 @@ export async function rollbackSystems(
   opts: RollbackOptions = {},
 ): Promise<RollbackResult[]> {
   const out: RollbackResult[] = [];
-  for (const s of [...systems].reverse()) out.push(await rollbackSystem(s, opts));
+  for (const s of [...systems].reverse()) {
+    checkInterrupted(`rollback, before ${s.name}`);
+    out.push(await rollbackSystem(s, opts));
+  }
   return out;
 }
 
@@ -32,39 +57,135 @@ export async function rollbackSystem(
   system: SystemConfig,
   opts: RollbackOptions = {},
 ): Promise<RollbackResult> {
-  const dry = !!opts.dryRun;
   const log = opts.log ?? (() => {});
   const res: RollbackResult = { system: system.name, database: "-", branch: "-", ok: true };
-
   if (system.database) {
-    const db = system.database;
-    const [latest] = listBackups(db);
-    if (!latest) {
-      res.database = `no backup made by ulid-codemod for ${db.path}; left as is`;
-    } else {
-      try {
-        await verifyBackup(latest);
-        if (dry) {
-          res.database = `would restore ${db.path} from ${latest.backup} (${latest.createdAt})`;
-        } else {
-          log(`${system.name}: restoring ${db.path} from ${latest.backup}`);
-          await restoreBackup(latest);
-          res.database = `restored ${db.path} from ${latest.backup}`;
-        }
-      } catch (e) {
-        res.ok = false;
-        res.database = `NOT restored: ${(e as Error).message}`;
-      }
+    try {
+      const { line, ok } = await rollbackDatabase(system, system.database, opts, log);
+      res.database = line;
+      res.ok &&= ok;
+    } catch (e) {
+      res.ok = false;
+      res.database = `NOT restored: ${(e as Error).message}`;
     }
   }
-
   try {
-    res.branch = await deleteBranch(system, dry, log);
+    res.branch = await deleteBranch(system, !!opts.dryRun, log);
   } catch (e) {
     res.ok = false;
     res.branch = `NOT deleted: ${(e as Error).message}`;
   }
   return res;
+}
+
+/** The backup rollback would use: the one named, else the newest this tool made and did not restore. */
+function pickBackup(cfg: DatabaseConfig, named?: string): BackupMarker | { none: string } {
+  if (named) {
+    const marker = readMarker(path.resolve(named));
+    if (!marker)
+      return { none: `${named} is not a backup made by ulid-codemod (no marker next to it)` };
+    if (marker.database !== path.resolve(cfg.path)) {
+      return { none: `${named} is a backup of ${marker.database}, not of ${cfg.path}` };
+    }
+    return marker;
+  }
+  const all = listBackups(cfg);
+  // A catch-up's backup is of the migrated database: the one to go back to is the migration's.
+  const fresh = all.find((m) => !m.restoredAt && !m.catchUp);
+  if (fresh) return fresh;
+  return {
+    none: all.length
+      ? `every backup of it was restored already (the newest, ${all[0]?.backup}, on ${all[0]?.restoredAt}); name one with --backup FILE to use it again`
+      : "there is no backup made by ulid-codemod for it",
+  };
+}
+
+async function rollbackDatabase(
+  system: SystemConfig,
+  cfg: DatabaseConfig,
+  opts: RollbackOptions,
+  log: (line: string) => void,
+): Promise<{ line: string; ok: boolean }> {
+  const dry = !!opts.dryRun;
+  const picked = pickBackup(cfg, opts.backup);
+  if ("none" in picked) {
+    const state = await inspectDatabase(cfg);
+    if (state.state === "fresh") {
+      return {
+        line: `${cfg.path} is not migrated (legacy keys, no mapping): nothing to restore`,
+        ok: true,
+      };
+    }
+    return { line: `NOT restored: ${cfg.path} is migrated, but ${picked.none}`, ok: false };
+  }
+  const marker = picked;
+  await verifyBackup(marker);
+  const a = await assessRestore(cfg, marker);
+  if (!a.migrated) {
+    return {
+      line: `${cfg.path} is not migrated (legacy keys, no mapping): nothing to restore`,
+      ok: true,
+    };
+  }
+  if (a.mismatch && !opts.force) {
+    return {
+      line: `NOT restored: ${marker.backup} is not the backup taken before this migration (${a.mismatch}); --force restores it anyway`,
+      ok: false,
+    };
+  }
+  const lost = describeLosses(a.losses);
+  const how = opts.restore ?? "auto";
+  let method: "backup" | "sql";
+  if (how === "sql") {
+    if (a.sqlNotExact)
+      return {
+        line: `NOT restored: the SQL rollback is not exact here: ${a.sqlNotExact}`,
+        ok: false,
+      };
+    method = "sql";
+  } else if (how === "backup" || a.losses.length === 0) {
+    if (a.losses.length > 0 && !opts.force) {
+      return {
+        line: `NOT restored: restoring ${marker.backup} would lose what was written since the migration (${lost}); --restore sql keeps it${a.sqlNotExact ? ` (not exact here: ${a.sqlNotExact})` : ""}, --force restores the backup anyway`,
+        ok: false,
+      };
+    }
+    method = "backup";
+  } else if (!a.sqlNotExact) {
+    method = "sql";
+  } else if (opts.force) {
+    method = "backup";
+  } else {
+    return {
+      line: `NOT restored: restoring ${marker.backup} would lose what was written since the migration (${lost}), and the SQL rollback that keeps it is not exact here (${a.sqlNotExact}); --force restores the backup anyway`,
+      ok: false,
+    };
+  }
+  const taken = `${marker.backup} (taken ${marker.createdAt})`;
+  if (method === "backup") {
+    const loses = a.losses.length
+      ? `; LOSES ${lost}`
+      : "; nothing written since the migration is lost";
+    if (dry) return { line: `would restore ${cfg.path} from ${taken}${loses}`, ok: true };
+    log(`${system.name}: restoring ${cfg.path} from ${marker.backup}`);
+    await restoreBackup(marker);
+    markRestored(marker, "backup");
+    return { line: `restored ${cfg.path} from ${taken}${loses}`, ok: true };
+  }
+  const keeps = a.losses.length ? `, keeping what was written since (${lost})` : "";
+  if (dry) {
+    return {
+      line: `would put the legacy keys of ${cfg.path} back by SQL from the mapping table${keeps}; the backup ${marker.backup} is left as it is`,
+      ok: true,
+    };
+  }
+  log(`${system.name}: putting the legacy keys of ${cfg.path} back by SQL`);
+  await restoreBySql(cfg, marker);
+  markRestored(marker, "sql");
+  return {
+    line: `put the legacy keys of ${cfg.path} back by SQL from the mapping table${keeps}`,
+    ok: true,
+  };
 }
 
 async function deleteBranch(

@@ -53,9 +53,10 @@ export function summaryTable(run: PhasesResult): string {
   if (run.stoppedAt) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
     const before = run.results.filter((x) => x.status === "done").map((x) => x.system);
+    const how = r?.status === "interrupted" ? "Interrupted at" : "Stopped at";
     out.push(
       "",
-      `Stopped at ${run.stoppedAt}: ${r?.error ?? "unknown error"}`,
+      `${how} ${run.stoppedAt} (the reason follows below).`,
       `Already done: ${before.length ? before.join(", ") : "nothing"}${r?.done.length ? `; ${run.stoppedAt}: ${r.done.join(", ")}` : ""}. Later phases did not start.`,
     );
   }

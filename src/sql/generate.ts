@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { DatabaseConfig } from "../plan/database.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 import { TOOL_VERSION } from "../version.ts";
 import { scalar } from "./catalog.ts";
 import { explainDbError, openDb } from "./db.ts";
@@ -90,6 +91,7 @@ export async function generateSql(opts: GenerateOptions): Promise<GenerateResult
     for (const d of [APPLY_DIR, ROLLBACK_DIR, CONTRACT_DIR]) fs.mkdirSync(path.join(staging, d));
     const n = cfg.tables.length;
     for (const [i, t] of cfg.tables.entries()) {
+      checkInterrupted("sql generate");
       const pos = { nnnn: pad(i + 1), undo: pad(n - i) };
       const { plan, probes } = planTable(t, schema, cfg, pos, report);
       plans.push(plan);

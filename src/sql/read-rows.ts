@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { DatabaseConfig, TableConfig } from "../plan/database.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 import type { Db } from "./db.ts";
 import { type Engine, ident } from "./escape.ts";
 import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts";
@@ -107,6 +108,8 @@ async function readRows(
   let complete = true;
   const exprs = ts ? [keyExpr, ts.expr] : [keyExpr];
   read: for await (const rows of db.scan(ident(plan.table), exprs)) {
+    // A page at a time: an interrupted generate stops here and removes what it wrote.
+    checkInterrupted("sql generate");
     for (const row of rows) {
       const rowid = row[0];
       const legacy = strip && typeof row[1] === "string" ? row[1].slice(1) : row[1];

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { SqlFileError } from "../errors.ts";
+import { checkInterrupted } from "../util/interrupt.ts";
 import { APPLY_CACHE, copyDatabase, type Db, openDb } from "./db.ts";
 import type { Engine } from "./escape.ts";
 import { explainGuardFailure } from "./sqltext.ts";
@@ -20,6 +21,7 @@ export async function openForApply(engine: Engine, dbPath: string): Promise<Db> 
  */
 export async function applySqlFiles(db: Db, files: string[]): Promise<void> {
   for (const file of files) {
+    checkInterrupted(`the SQL file ${path.basename(file)}`);
     const sql = fs.readFileSync(file, "utf8");
     try {
       await db.execScript(sql);

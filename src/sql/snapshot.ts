@@ -26,25 +26,38 @@ function hashCell(v: unknown): string {
  * (0.2 s). Digests are compared within one run (same engine version), never stored.
  */
 export async function snapshotTable(db: Db, table: string): Promise<TableSnapshot> {
-  const t = ident(table);
   const columns = await columnNames(db, table);
+  return { columns, ...(await hashRows(db, table, "*")) };
+}
+
+/**
+ * Row count and hash of `SELECT <select> FROM table`, ordered as `snapshotTable` orders (so a
+ * select list that rebuilds a table's columns gives the same hash as its snapshot: DuckDB's
+ * hash of a row ignores the column names).
+ */
+export async function hashRows(
+  db: Db,
+  table: string,
+  select: string,
+): Promise<{ rows: number; sha256: string }> {
+  const t = ident(table);
   const hash = createHash("sha256");
   if (db.engine === "duckdb") {
     const [r] = await db.all(
-      `SELECT count(*) AS n, COALESCE(sum(hash(t)::HUGEINT), 0)::VARCHAR AS h FROM ${t} AS t`,
+      `SELECT count(*) AS n, COALESCE(sum(hash(s)::HUGEINT), 0)::VARCHAR AS h FROM (SELECT ${select} FROM ${t}) AS s`,
     );
     const rows = Number(r?.n ?? 0);
-    return { columns, rows, sha256: hash.update(`${rows}|${String(r?.h)}`).digest("hex") };
+    return { rows, sha256: hash.update(`${rows}|${String(r?.h)}`).digest("hex") };
   }
   let rows = 0;
-  for await (const batch of db.batches(`SELECT rowid, * FROM ${t} ORDER BY rowid`)) {
+  for await (const batch of db.batches(`SELECT rowid, ${select} FROM ${t} ORDER BY rowid`)) {
     for (const row of batch) {
       rows++;
       for (const v of row) hash.update(`${hashCell(v)}|`);
       hash.update("\n");
     }
   }
-  return { columns, rows, sha256: hash.digest("hex") };
+  return { rows, sha256: hash.digest("hex") };
 }
 
 /**

@@ -3,8 +3,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { SqlFileError } from "../errors.ts";
+import { InterruptedError, SqlFileError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
+import { testPause } from "../util/test-pause.ts";
 import { captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
 import { copyDatabase, type Db } from "./db.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
@@ -79,6 +80,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
   let db: Db | undefined;
   try {
     await copyDatabase(engine, opts.database.path, copy);
+    await testPause("verify:copied");
     db = await openForApply(engine, copy);
     const schemaBefore = await schemaSnapshot(db);
     const state = await captureBefore(db, manifest);
@@ -88,6 +90,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       await applySqlFiles(db, manifest.apply.map(abs));
       check("apply", true, `${manifest.apply.length} files applied to a scratch copy`);
     } catch (e) {
+      if (e instanceof InterruptedError) throw e;
       check("apply", false, e instanceof SqlFileError ? e.message : String(e));
       // A failed file must have rolled back whole; earlier files are complete on their own.
       return done();
@@ -99,6 +102,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       await applyRollback(db, manifest.rollback.map(abs));
       check("rollback", true, `${manifest.rollback.length} files applied`);
     } catch (e) {
+      if (e instanceof InterruptedError) throw e;
       check("rollback", false, e instanceof SqlFileError ? e.message : String(e));
       return done();
     }
@@ -128,6 +132,8 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
           ].join("; "),
     );
   } catch (e) {
+    // Stopped by a signal: the scratch copy goes (finally) and the run stops, not a failed check.
+    if (e instanceof InterruptedError) throw e;
     check("verify", false, e instanceof Error ? e.message : String(e));
   } finally {
     db?.close();

@@ -20,6 +20,19 @@ function getParser(): Parser {
   return parser;
 }
 
+const queries = new Map<string, Parser.Query>();
+
+/** A tree-sitter query over Python (compiled once per pattern text: compiling is the slow part). */
+export function pythonQuery(pattern: string): Parser.Query {
+  let q = queries.get(pattern);
+  if (!q) {
+    const { Parser: TreeSitter, Python } = loadNative();
+    q = new TreeSitter.Query(Python as Parser.Language, pattern);
+    queries.set(pattern, q);
+  }
+  return q;
+}
+
 export function parsePython(source: string): Tree {
   // The binding's default input buffer is small; size it to the text so large files parse whole.
   return getParser().parse(source, undefined, { bufferSize: source.length * 2 + 1024 });

@@ -1,0 +1,4 @@
+import { ulid } from "ulid";
+
+export const a = ulid();
+export const b = ulid();

@@ -1,0 +1,3 @@
+﻿import { ulid } from "ulid";
+
+export const traceId = (): string => ulid();

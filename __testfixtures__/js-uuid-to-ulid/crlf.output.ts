@@ -1,0 +1,5 @@
+import { ulid } from "ulid";
+
+export function newJob(): string {
+  return `job-${ulid()}`;
+}

@@ -1,0 +1,3 @@
+import crypto from "crypto";
+
+export const sessionId = (): string => crypto.randomUUID();

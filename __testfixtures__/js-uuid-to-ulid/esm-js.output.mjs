@@ -1,0 +1,3 @@
+import { ulid } from "ulid";
+
+export const makeEvent = (type) => ({ type, eventId: ulid() });

@@ -1,0 +1,7 @@
+/**
+ * Request IDs for the dashboard.
+ */
+
+export function requestId(): string {
+  return crypto.randomUUID();
+}

@@ -1,0 +1,9 @@
+/**
+ * Request IDs for the dashboard.
+ */
+
+import { ulid } from "ulid";
+
+export function requestId(): string {
+  return ulid();
+}

@@ -1,0 +1,4 @@
+import { ulid } from "ulid";
+
+export const compact = ulid();
+export const token = ulid();

@@ -1,0 +1,6 @@
+import { randomUUID } from "node:crypto";
+
+export function record(row: { ulid?: string }) {
+  const ulid = row.ulid ?? "";
+  return { ulid, id: randomUUID() };
+}

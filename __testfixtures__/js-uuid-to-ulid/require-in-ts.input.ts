@@ -1,0 +1,3 @@
+const { randomUUID } = require("crypto");
+
+export const id: string = randomUUID();

@@ -1,0 +1,4 @@
+import { ulid } from "ulid";
+
+export const shortRef = ulid();
+export const head = ulid();

@@ -1,0 +1,3 @@
+const uuidv4 = require("uuid/v4");
+
+module.exports.newJobId = () => `job_${uuidv4()}`;

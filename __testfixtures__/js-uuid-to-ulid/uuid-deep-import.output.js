@@ -1,0 +1,3 @@
+const { ulid } = require("ulid");
+
+module.exports.newJobId = () => `job_${ulid()}`;

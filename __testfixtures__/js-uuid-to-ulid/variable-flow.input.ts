@@ -1,0 +1,9 @@
+import { v4 as uuidv4 } from "uuid";
+
+export function start(log: (s: string) => void): string {
+  const runId = uuidv4();
+  log(`run ${runId.slice(0, 8)}`);
+  let jobId = uuidv4();
+  log(`job ${jobId}`);
+  return runId + jobId;
+}

@@ -1,0 +1,46 @@
+// Before the first change of a `migrate`, everything that can be checked is, for every selected
+// system, and every problem is reported at once: a run never migrates the first system and then
+// finds the second one's dirty checkout, missing remote, token or locked database.
+import { databaseProblems } from "../live/state.ts";
+import type { SystemConfig } from "../plan/schema.ts";
+import { repositoryProblems } from "../repo/branch.ts";
+
+export interface PreflightOptions {
+  apply?: boolean;
+  dryRun?: boolean;
+  push?: boolean;
+  openPr?: boolean;
+  github?: { token?: string };
+}
+
+/** One line per problem, each naming its system; empty when the run may start. */
+export async function preflight(
+  systems: readonly SystemConfig[],
+  opts: PreflightOptions,
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (opts.openPr && !opts.github?.token && !opts.dryRun) {
+    problems.push("--open-pr needs a token in GITHUB_TOKEN");
+  }
+  for (const system of systems) {
+    const github = opts.github?.token ? { apiUrl: "", token: opts.github.token } : undefined;
+    const repo = await repositoryProblems(system, {
+      push: !!opts.push,
+      // The missing token is said once, above.
+      openPr: !!opts.openPr && !!github,
+      ...(github ? { github } : {}),
+      dryRun: !!opts.dryRun,
+    });
+    problems.push(
+      ...repo.map((p) => (p.startsWith(`${system.name}:`) ? p : `${system.name}: ${p}`)),
+    );
+    if (system.database) {
+      const where = `${system.configPath}: systems.${system.name}`;
+      const db = await databaseProblems(where, system.database, {
+        apply: !!opts.apply && !opts.dryRun,
+      });
+      problems.push(...db.map((p) => `${system.name}: ${p}`));
+    }
+  }
+  return problems;
+}
