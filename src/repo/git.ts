@@ -126,25 +126,35 @@ export async function remoteUrl(git: SimpleGit, remote: string): Promise<string 
 
 /**
  * Runs git in its own process group, so a Ctrl-C at the terminal (which signals the whole
- * foreground group) cannot kill it half-way: used for the undo, which must finish.
+ * foreground group) cannot kill it half-way: used for the undo, which must finish. A second
+ * Ctrl-C can still land between the fork and the child's setsid, while it is in our group
+ * (libuv delivers it once the child unblocks signals): a git killed by a signal before it did
+ * anything is run again.
  */
-export function gitDetached(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
+export async function gitDetached(cwd: string, args: string[], tries = 3): Promise<string> {
+  for (let i = 1; ; i++) {
+    const r = await new Promise<{
+      out: string;
+      err: string;
+      code: number | null;
+      signal: string | null;
+    }>((resolve, reject) => {
+      const child = spawn("git", args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.stderr.on("data", (d) => {
+        err += d;
+      });
+      child.on("error", reject);
+      child.on("close", (code, signal) => resolve({ out, err, code, signal }));
     });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`git ${args.join(" ")}: ${err.trim() || `exit code ${code}`}`));
-    });
-  });
+    if (r.code === 0) return r.out;
+    if (r.signal && r.out === "" && r.err === "" && i < tries) continue;
+    throw new Error(`git ${args.join(" ")}: ${r.err.trim() || `exit code ${r.code ?? r.signal}`}`);
+  }
 }
 
 /**
