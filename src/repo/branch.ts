@@ -392,7 +392,13 @@ async function commitOnBranch(
     if (touched) {
       outcome.commit = null;
       outcome.merged = false;
-      await putBack(system, ctx, { keepTree: false, keepRef: false, created, since: started });
+      try {
+        await putBack(system, ctx, { keepTree: false, keepRef: false, created, since: started });
+      } catch (undo) {
+        throw new Error(
+          `${system.name}: ${(e as Error).message}; and the undo did not finish (${(undo as Error).message}): in ${ctx.root} run \`git reset --hard && git checkout ${base}\`${ctx.oldTip ? ` and \`git update-ref refs/heads/${system.branch} ${ctx.oldTip}\`` : ` and \`git branch -D ${system.branch}\``}`,
+        );
+      }
     }
     if (e instanceof InterruptedError) {
       throw new InterruptedError(
@@ -420,16 +426,17 @@ async function putBack(
 ): Promise<void> {
   const git = (args: string[]) => gitDetached(ctx.root, args);
   removeStaleIndexLock(ctx.root, how.since);
-  if (existsSync(join(ctx.root, ".git", "MERGE_HEAD")))
-    await git(["merge", "--abort"]).catch(() => "");
+  if (existsSync(join(ctx.root, ".git", "MERGE_HEAD"))) await git(["merge", "--abort"]);
   if (!how.keepTree) {
-    await git(["reset", "-q", "--hard"]).catch(() => "");
+    await git(["reset", "-q", "--hard"]);
     for (const abs of how.created) if (existsSync(abs)) unlinkSync(abs);
   }
   await git(["checkout", "-q", ctx.base, "--"]);
   if (!how.keepRef) {
     if (ctx.oldTip) await git(["update-ref", `refs/heads/${system.branch}`, ctx.oldTip]);
-    else await git(["branch", "-q", "-D", system.branch]).catch(() => "");
+    else if (await branchTip(ctx.git, system.branch)) {
+      await git(["branch", "-q", "-D", system.branch]);
+    }
   }
 }
 

@@ -126,35 +126,38 @@ export async function remoteUrl(git: SimpleGit, remote: string): Promise<string 
 
 /**
  * Runs git in its own process group, so a Ctrl-C at the terminal (which signals the whole
- * foreground group) cannot kill it half-way: used for the undo, which must finish. A second
- * Ctrl-C can still land between the fork and the child's setsid, while it is in our group
- * (libuv delivers it once the child unblocks signals): a git killed by a signal before it did
- * anything is run again.
+ * foreground group) cannot kill it half-way: used for the undo, which must finish. A signal can
+ * still land between the fork and the child leaving the group; such a run is simply run again
+ * (the undo's commands are idempotent).
  */
-export async function gitDetached(cwd: string, args: string[], tries = 3): Promise<string> {
-  for (let i = 1; ; i++) {
-    const r = await new Promise<{
-      out: string;
-      err: string;
-      code: number | null;
-      signal: string | null;
-    }>((resolve, reject) => {
-      const child = spawn("git", args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-      });
-      child.stderr.on("data", (d) => {
-        err += d;
-      });
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ out, err, code, signal }));
-    });
+export async function gitDetached(cwd: string, args: string[]): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await spawnDetached(cwd, args);
     if (r.code === 0) return r.out;
-    if (r.signal && r.out === "" && r.err === "" && i < tries) continue;
-    throw new Error(`git ${args.join(" ")}: ${r.err.trim() || `exit code ${r.code ?? r.signal}`}`);
+    if (r.signal && attempt < 5) continue;
+    throw new Error(
+      `git ${args.join(" ")}: ${r.err.trim() || (r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`)}`,
+    );
   }
+}
+
+function spawnDetached(
+  cwd: string,
+  args: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, out, err }));
+  });
 }
 
 /**
