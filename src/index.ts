@@ -22,6 +22,7 @@ export * from "./report/schema.ts";
 export { type PhaseOptions, type PhasesResult, runPhases } from "./run/phases.ts";
 export { type RollbackResult, rollbackSystems } from "./run/rollback.ts";
 export { type SystemStatus, statusOf } from "./run/status.ts";
+export { type ExportResult, exportSql } from "./sql/export.ts";
 export { type GenerateResult, generateSql } from "./sql/generate.ts";
 export { type VerifyResult, verifySql } from "./sql/verify.ts";
 export { TOOL_NAME, TOOL_VERSION } from "./version.ts";

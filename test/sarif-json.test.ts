@@ -14,6 +14,7 @@ import {
   migrateJsonSchema,
   reportSchema,
   rollbackJsonSchema,
+  sqlExportJsonSchema,
   sqlGenerateJsonSchema,
   sqlVerifyJsonSchema,
 } from "../src/report/schema.ts";
@@ -57,7 +58,8 @@ function reviewTree(dir: string): void {
       "    return session_id",
       "",
     ].join("\n"),
-    "pkg/broken.py": "def f(:\n    return str(uuid.uuid4())\n",
+    // It imports uuid, so the pre-filter takes it for a candidate and the parse fails.
+    "pkg/broken.py": "import uuid\n\ndef f(:\n    return str(uuid.uuid4())\n",
   };
   for (const [f, c] of Object.entries(files)) {
     const abs = path.join(dir, f);
@@ -208,7 +210,7 @@ describe("one JSON shape", () => {
     });
   });
 
-  test("sql generate --json and sql verify --json", async () => {
+  test("sql generate --json, sql verify --json and sql export --json", async () => {
     const dir = tempDir();
     const { makeCrackerjack } = await import("./sql-fixtures.ts");
     makeCrackerjack(path.join(dir, "jobs.db"), 50);
@@ -243,6 +245,13 @@ describe("one JSON shape", () => {
     expect(g.code).toBe(0);
     const gen = sqlGenerateJsonSchema.parse(JSON.parse(g.out));
     expect(gen.tables[0]).toMatchObject({ table: "jobs", rows: 50 });
+    // The mapping data is named as such, in the JSON and in the lines on stderr.
+    expect(gen.dataFiles).toEqual([path.join(dir, "sql", "apply", "0001_jobs_1_map.sql")]);
+    expect(gen.files).toEqual(expect.arrayContaining(gen.dataFiles));
+    expect(gen.tables[0]?.dataFiles).toEqual(["apply/0001_jobs_1_map.sql"]);
+    expect(g.err).toContain(
+      `wrote ${gen.dataFiles[0]} (mapping data: not for commit, see .gitignore)`,
+    );
     expect(g.err).toMatch(/jobs: read 50 rows \([\d,]+ rows\/s/);
     const v = await cliCapture([
       "sql",
@@ -259,6 +268,26 @@ describe("one JSON shape", () => {
     const ver = sqlVerifyJsonSchema.parse(JSON.parse(v.out));
     expect(ver.ok).toBe(true);
     expect(ver.checks.length).toBeGreaterThan(5);
+    expect(v.err).toMatch(/verify: applied apply\/0001_jobs_2_expand\.sql on the copy \(50 rows/);
+    const x = await cliCapture([
+      "sql",
+      "export",
+      "--config",
+      plan,
+      "--system",
+      "cj",
+      "--json",
+      "--from",
+      path.join(dir, "sql"),
+      "--out",
+      path.join(dir, "exported"),
+    ]);
+    expect(x.code).toBe(0);
+    const exported = sqlExportJsonSchema.parse(JSON.parse(x.out));
+    expect(exported).toMatchObject({ ok: true, system: "cj", rows: 50 });
+    expect(exported.written).toContain(path.join(dir, "exported", "apply", "0001_jobs_1_map.sql"));
+    expect(x.err).toContain("export cj: 50 mapping rows match the committed manifest");
+    expect(x.err).toMatch(/jobs: read 50 rows \([\d,]+ rows\/s/);
   });
 });
 

@@ -26,13 +26,13 @@ async function workspace(): Promise<DemoWorkspace> {
     jobs: 120,
     sessions: 30,
   });
-  // Crackerjack gets a GitHub home and a check.
-  const text = fs
-    .readFileSync(ws.config, "utf8")
-    .replace(
-      "    transforms: [uuid4-to-ulid, js-uuid-to-ulid]\n",
-      '    transforms: [uuid4-to-ulid, js-uuid-to-ulid]\n    github: { owner: lesleslie, repo: crackerjack }\n    checks: ["test -f crackerjack/jobs.py"]\n',
-    );
+  // Crackerjack gets a GitHub home and a check (after its transforms line, whatever they are).
+  const before = fs.readFileSync(ws.config, "utf8");
+  const text = before.replace(
+    /^( {2}crackerjack:\n(?: {4}.*\n)*? {4}transforms: \[.*\]\n)/m,
+    '$1    github: { owner: lesleslie, repo: crackerjack }\n    checks: ["test -f crackerjack/jobs.py"]\n',
+  );
+  expect(text).not.toBe(before);
   fs.writeFileSync(ws.config, text);
   return ws;
 }

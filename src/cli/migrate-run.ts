@@ -180,6 +180,7 @@ function migrateJson(run: PhasesResult, flags: MigrateFlags): MigrateJson {
         rowsBackfilled: r.rowsBackfilled ?? null,
         validation: r.validation ?? null,
         backup: r.backup ?? null,
+        size: r.size ?? null,
         error: r.error ?? null,
         done: r.done,
         report: o?.reportData ?? null,

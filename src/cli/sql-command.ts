@@ -14,6 +14,7 @@ interface SqlOptions {
   system?: string;
   db?: string;
   out?: string;
+  from?: string;
   config?: string;
   json?: boolean;
 }
@@ -44,7 +45,7 @@ export function sqlProgressPrinter(io: Output, label = "") {
 }
 
 /**
- * Adds `sql generate` and `sql verify`. Errors go to the CLI's boundary (exit 1, or 2 for
+ * Adds `sql generate`, `sql verify` and `sql export`. Errors go to the CLI's boundary (exit 1, or 2 for
  * usage); the database engines load only when a command runs.
  */
 export function registerSqlCommands(program: Command, deps: CliDeps = {}): void {
@@ -67,8 +68,9 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
           : `${sys.configPath}: systems.${sys.name}.database.path: ${database.path} does not exist`,
       );
     }
-    const outDir = o.out ? path.resolve(o.out) : path.resolve(sys.repo, sqlDirFor(sys));
-    return { system: sys.name, database, outDir };
+    const sqlDir = path.resolve(sys.repo, sqlDirFor(sys));
+    const outDir = o.out ? path.resolve(o.out) : sqlDir;
+    return { system: sys.name, database, outDir, sqlDir: o.from ? path.resolve(o.from) : sqlDir };
   };
 
   const common = (c: Command) =>
@@ -96,13 +98,22 @@ Examples:
       const say = o.json ? io.err : io.out;
       const { generateSql } = await import("../sql/generate.ts");
       const { tableReport } = await import("../sql/manifest.ts");
-      const r = await generateSql({ ...(await resolve(o)), onProgress: sqlProgressPrinter(io) });
+      const { system, database, outDir } = await resolve(o);
+      const r = await generateSql({
+        system,
+        database,
+        outDir,
+        onProgress: sqlProgressPrinter(io),
+      });
       for (const t of r.tables) {
         say(
           `${t.table}.${t.key}: ${t.rowCount} rows, ${t.strategy}, references: ${t.children.map((c) => `${c.table}.${c.column}`).join(", ") || "none"}\n`,
         );
       }
-      for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) say(`wrote ${f}\n`);
+      const data = new Set(r.dataFiles);
+      for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) {
+        say(`wrote ${f}${data.has(f) ? " (mapping data: not for commit, see .gitignore)" : ""}\n`);
+      }
       for (const line of r.report) say(`note: ${line}\n`);
       if (o.json) {
         io.out(
@@ -115,8 +126,61 @@ Examples:
             files: r.files,
             rollbackFiles: r.rollbackFiles,
             contractFiles: r.contractFiles,
+            dataFiles: r.dataFiles,
             tables: r.tables.map(tableReport),
             notes: r.report,
+          }),
+        );
+      }
+    });
+
+  sql
+    .command("export")
+    .description(
+      "write the mapping data (not committed) from the database, checked against the committed manifest, so the files run without this tool",
+    )
+    .option("--system <name>", "system from the migration config")
+    .option("--db <path>", "database file (default: the config's database.path)")
+    .option("--from <dir>", "committed SQL folder (default: database.sqlDir in the system's repo)")
+    .option("--out <dir>", "write the whole folder here instead of adding the data to --from")
+    .option(
+      "--config <path>",
+      "migration plan (default: ULID_CODEMOD_CONFIG, else the nearest ulid-migration.yaml)",
+    )
+    .option("--json", "a JSON document on stdout (see README, JSON output); the rest to stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ulid-codemod sql export --system crackerjack
+  $ ulid-codemod sql export --system crackerjack --out /tmp/sql-for-the-dba`,
+    )
+    .action(async (o: SqlOptions) => {
+      const io = outputFor(program, deps);
+      const say = o.json ? io.err : io.out;
+      const { exportSql } = await import("../sql/export.ts");
+      const { system, database, sqlDir } = await resolve(o);
+      const r = await exportSql({
+        system,
+        database,
+        sqlDir,
+        ...(o.out ? { outDir: path.resolve(o.out) } : {}),
+        onProgress: sqlProgressPrinter(io),
+      });
+      for (const f of r.written) say(`wrote ${f}\n`);
+      say(
+        `export ${system}: ${r.rows} mapping rows match the committed manifest; apply ${path.join(r.outDir, "apply")}/*.sql in name order (see ${path.join(r.outDir, "README.md")})\n`,
+      );
+      if (o.json) {
+        io.out(
+          toJson({
+            ...tool,
+            ok: true,
+            command: "sql export",
+            system,
+            outDir: r.outDir,
+            written: r.written,
+            rows: r.rows,
           }),
         );
       }
@@ -135,7 +199,8 @@ Examples:
       const io = outputFor(program, deps);
       const say = o.json ? io.err : io.out;
       const { verifySql } = await import("../sql/verify.ts");
-      const r = await verifySql({ ...(await resolve(o)), onProgress: sqlProgressPrinter(io) });
+      const { system, database, outDir } = await resolve(o);
+      const r = await verifySql({ system, database, outDir, onProgress: sqlProgressPrinter(io) });
       say(
         `${textTable(
           ["check", "result", "detail"],

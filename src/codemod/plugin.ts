@@ -68,6 +68,11 @@ export interface Language<Ctx extends ParsedFile = ParsedFile> {
   /** File extensions a directory walk picks up for this language (`.py`). */
   extensions: readonly string[];
   /** `abs`: the file on disk, when there is one (its repository's settings may apply). */
+  /**
+   * Optional: called when a run starts, before any file is read, to start slow work later steps
+   * need (Python: ruff's load, on a thread of its own). Not called under jscodeshift.
+   */
+  prepare?(): void | Promise<void>;
   parse(path: string, text: string, newline: string, abs?: string): Ctx | { error: string };
   /**
    * Edits to add to the transforms' edits (the import changes they asked for). Throws an Error
@@ -136,5 +141,10 @@ export interface CodemodPlugin<Ctx extends ParsedFile = any, O = any, Index = un
    * file matter anyway (e.g. rebuild a key found there)? Such files are parsed and indexed too.
    */
   mayMatter?(source: PrefilterSource, options: O, index: Index): boolean;
+  /**
+   * Whether `mayMatter` can say yes to any file given this index; false spares the run reading
+   * every other file again for the second pass. Absent: it may.
+   */
+  secondPass?(index: Index): boolean;
   analyze(ctx: Ctx, options: O, index: Index | undefined): FileResult;
 }

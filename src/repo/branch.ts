@@ -58,8 +58,16 @@ export interface MigrateOptions {
   /** More files to commit with the migration (e.g. generated SQL), and to mention in the PR. */
   extraFiles?: ExtraFile[];
   sqlFiles?: string[];
-  /** What the SQL step generated and verified, for the report's Database section. */
+  /**
+   * What the SQL step generated and verified, for the report's Database section (with what it
+   * found about references: undeclared ones, orphaned rows, ignored ones).
+   */
   database?: DatabaseReport | null;
+  /**
+   * A folder the extra files replace as a whole (the SQL folder): files tracked there on the
+   * branch that are not among them are removed, so no stale file (an earlier layout's) is left.
+   */
+  replaceDir?: string;
   log?: (line: string) => void;
   /** Run the plan's `checks` (default: yes, when it has any). */
   runChecks?: boolean;
@@ -446,6 +454,8 @@ interface Rewrite {
   diff: string;
   /** Every file the commit writes: changed sources, the reports, the extra (SQL) files. */
   files: ExtraFile[];
+  /** Tracked files under it that are not in `files` are removed by the commit. */
+  replaceDir?: string;
 }
 
 /** report.md and report.json for the branch: links to the base commit, and relative ones. */
@@ -520,7 +530,14 @@ async function computeRewrite(
       );
     }
   }
-  return { summary, data, report: reports[0].content, diff: unifiedDiff(result.changes), files };
+  return {
+    summary,
+    data,
+    report: reports[0].content,
+    diff: unifiedDiff(result.changes),
+    files,
+    ...(opts.replaceDir ? { replaceDir: opts.replaceDir } : {}),
+  };
 }
 
 /**
@@ -572,6 +589,20 @@ async function commitOnBranch(
     }
     // Only our files, literally named (never `add -A`); -f: a .gitignore must not hide the report.
     await git.raw(["--literal-pathspecs", "add", "-f", "--", ...rewrite.files.map((f) => f.file)]);
+    if (rewrite.replaceDir) {
+      const keep = new Set(rewrite.files.map((f) => f.file));
+      const stale = (
+        await git.raw(["--literal-pathspecs", "ls-files", "-z", "--", rewrite.replaceDir])
+      )
+        .split("\0")
+        .filter((f) => f && !keep.has(f));
+      if (stale.length > 0) {
+        log(
+          `${system.name}: removing ${stale.length} files of an earlier generation in ${rewrite.replaceDir}`,
+        );
+        await git.raw(["--literal-pathspecs", "rm", "-q", "--", ...stale]);
+      }
+    }
     await testPause("commit:staged");
     const staged = (await git.raw(["diff", "--cached", "--name-only"])).split("\n").filter(Boolean);
     // A report that changed on its own (e.g. after the PR landed, nothing is left to rewrite)

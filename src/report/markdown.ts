@@ -201,6 +201,12 @@ const decisions: Section = (ctx) => {
     out.push(
       `- [ ] The backfill SQL (${plural(data.database.apply.length, "file")}, ${rows} rows): approve applying it to \`${data.database.path}\` after this merges (see _Database_).`,
     );
+    const undeclared = data.database.references.undeclared.length;
+    if (undeclared) {
+      out.push(
+        `- [ ] ${plural(undeclared, "column")} in the database ${undeclared === 1 ? "looks" : "look"} like a reference to a migrated key but ${undeclared === 1 ? "is" : "are"} not in the plan (see _References in the database_): list each under \`references\` or \`ignoreReferences\`; \`--apply\` refuses until then.`,
+      );
+    }
     const blocked = data.database.tables.filter((t) => t.contractBlockedBy.length);
     if (blocked.length) {
       out.push(
@@ -253,18 +259,45 @@ const databaseSection: Section = (ctx) => {
   const db = data.database;
   if (!db) return null;
   const how = (s: string) => (s === "foreign-key" ? "foreign key" : s === "config" ? "plan" : s);
+  const child = (c: DatabaseReport["tables"][number]["children"][number]) => {
+    const o = c.orphans;
+    const broken = o
+      ? [o.count ? `${o.count} orphaned` : "", o.nulls ? `${o.nulls} NULL` : ""]
+      : [];
+    const before = broken.filter(Boolean).join(", ");
+    return `\`${c.table}.${c.column}\` (${how(c.source)}${before ? `; before: ${before}` : ""})`;
+  };
+  const others = (t: DatabaseReport["tables"][number]) =>
+    [
+      ...t.undeclaredReferences.map((u) => `**\`${u.table}.${u.column}\` not in the plan**`),
+      ...t.ignoredReferences.map((r) => `\`${r.table}.${r.column}\` (ignored)`),
+    ].join(", ") || "none";
+  const isData = new Set(db.data);
   const out = [
     "## Database",
     "",
     `${db.engine === "sqlite" ? "SQLite" : "DuckDB"} database \`${db.path}\`; the SQL is in \`${db.sqlDir}/\` on this branch and was verified on a scratch copy (applied, validated, rolled back, compared). \`--apply\` backs the database up into \`${db.backupDir}\` before any change.`,
     "",
-    "| table | key | strategy | ULID column | rows to backfill | files | children (found by) | likely references | contract |",
+    "| table | key | strategy | ULID column | rows to backfill | files | children (found by) | other references | contract |",
     "| --- | --- | --- | --- | ---: | --- | --- | --- | --- |",
     ...db.tables.map(
       (t) =>
-        `| \`${t.table}\` | \`${t.key}\` | ${t.strategy} | \`${t.ulidColumn}\` | ${t.rows}${t.rowsWithoutTime ? ` (${t.rowsWithoutTime} without a time)` : ""} | ${t.files.map((f) => `\`${f}\``).join(", ")} | ${t.children.map((c) => `\`${c.table}.${c.column}\` (${how(c.source)})`).join(", ") || "none"} | ${t.likelyReferences.map((r) => `\`${r.table}.${r.column}\``).join(", ") || "none"} | ${t.contractBlockedBy.length ? `blocked: ${t.contractBlockedBy.join("; ")}` : "can run"} |`,
+        `| \`${t.table}\` | \`${t.key}\` | ${t.strategy} | \`${t.ulidColumn}\` | ${t.rows}${t.rowsWithoutTime ? ` (${t.rowsWithoutTime} without a time)` : ""} | ${t.files.map((f) => `\`${f}\`${t.dataFiles.includes(f) ? " (data)" : ""}`).join(", ")} | ${t.children.map(child).join(", ") || "none"} | ${others(t)} | ${t.contractBlockedBy.length ? `blocked: ${t.contractBlockedBy.join("; ")}` : "can run"} |`,
     ),
   ];
+  if (db.data.length) {
+    out.push(
+      "",
+      `The mapping data (legacy ID to ULID, marked _data_) is derived from the database and not committed (the folder's \`.gitignore\`): \`migrate --apply\` regenerates it and checks it against \`manifest.json\`; \`ulid-codemod sql export --system ${data.system}\` writes it for applying the files without the tool.`,
+    );
+  }
+  const indexes = db.tables.flatMap((t) => t.recreatedIndexes);
+  if (indexes.length) {
+    out.push(
+      "",
+      `DuckDB indexes the rollback and contract drop around their column drops and recreate after: ${indexes.map((i) => `\`${i.name}\` on \`${i.table}\``).join(", ")}.`,
+    );
+  }
   if (db.verification.length) {
     const checks = db.verification.map(
       (c) => `- ${c.ok ? "pass" : "**FAIL**"} ${c.name}${c.detail ? `: ${c.detail}` : ""}`,
@@ -283,12 +316,13 @@ const databaseSection: Section = (ctx) => {
     "How to apply and roll back, in order:",
     "",
     "```sh",
-    `# 1. after this pull request is merged: backup, the files below in one transaction, validation`,
+    "# 1. after this pull request is merged: backup, the mapping data regenerated and checked, the files below all or nothing, validation",
     `ulid-codemod migrate --system ${data.system} --apply`,
-    `#    applies ${db.apply.join(", ")}`,
+    `#    applies, in name order: ${db.apply.map((f) => `${f}${isData.has(f) ? " (data)" : ""}`).join(", ")}`,
+    `#    without the tool: \`ulid-codemod sql export --system ${data.system}\` writes the data, then as ${db.sqlDir}/README.md says`,
     "# 2. to undo (restores the backup, or puts the keys back by SQL when rows were written since)",
     `ulid-codemod rollback --system ${data.system}`,
-    `#    by hand: ${db.rollback.join(", ")}`,
+    `#    by hand, in name order: ${db.rollback.join(", ")}`,
     "# 3. later, once nothing reads the legacy keys: the contract step (not run by the tool)",
     `#    (the database as the plan names it; the file from this branch)`,
     ...db.contract.map(
@@ -301,6 +335,39 @@ const databaseSection: Section = (ctx) => {
     const shown = capped(ctx, notes, level >= 2 ? 10 : 200);
     out.push("", ...folded(`${plural(db.notes.length, "note")} from the SQL generation`, shown, 5));
   }
+  return out;
+};
+
+/** What the SQL step found about references: not rewritten, already broken, ignored by the plan. */
+const referencesSection: Section = (ctx) => {
+  const refs = ctx.data.database?.references;
+  if (!refs || refs.undeclared.length + refs.orphans.length + refs.ignored.length === 0)
+    return null;
+  const max = ctx.level >= 2 ? 20 : Number.POSITIVE_INFINITY;
+  const list = (lines: string[]) =>
+    capped(
+      ctx,
+      lines.map((l) => `- ${code(l)}`),
+      max,
+    );
+  const out = ["## References in the database"];
+  if (refs.undeclared.length) {
+    out.push(
+      "",
+      `**Not in the plan, so not rewritten (${refs.undeclared.length}).** \`migrate --apply\` refuses until each is listed under \`references\` (rewritten like the others) or \`ignoreReferences\` (with a reason):`,
+      "",
+      ...list(refs.undeclared),
+    );
+  }
+  if (refs.orphans.length) {
+    out.push(
+      "",
+      "**Rows that already pointed at no parent row before the migration** (the migration leaves them exactly as they are; validation only fails on new ones):",
+      "",
+      ...list(refs.orphans),
+    );
+  }
+  if (refs.ignored.length) out.push("", "**Ignored by the plan:**", "", ...list(refs.ignored));
   return out;
 };
 
@@ -476,6 +543,7 @@ export const SECTIONS: Section[] = [
   decisions,
   checksSection,
   databaseSection,
+  referencesSection,
   sqlFilesSection,
   // Beside the SQL: what in the code must change for it to fit.
   topicSection("sql"),

@@ -70,6 +70,15 @@ export const checksRunSchema = z.object({
   results: z.array(checkResultSchema),
 });
 
+export const orphansSchema = z.object({
+  /** Rows whose value matches no parent key. */
+  count: z.number().int(),
+  /** Rows where the reference is NULL. */
+  nulls: z.number().int(),
+  /** The first few, in row order (SQLite: rowid; DuckDB: row number). */
+  first: z.array(z.object({ rowid: z.string(), value: z.string() })),
+});
+
 export const databaseTableSchema = z.object({
   table: z.string(),
   key: z.string(),
@@ -77,8 +86,10 @@ export const databaseTableSchema = z.object({
   ulidColumn: z.string(),
   rows: z.number().int(),
   rowsWithoutTime: z.number().int(),
-  /** Its files in apply order (expand, parts, backfill), names only. */
+  /** Its files in apply order (mapping data, expand, backfill), relative to the SQL folder. */
   files: z.array(z.string()),
+  /** The mapping data among `files`: derived from the database, not committed. */
+  dataFiles: z.array(z.string()),
   /** Tables whose rows point at this one, and how they were found. */
   children: z.array(
     z.object({
@@ -86,12 +97,41 @@ export const databaseTableSchema = z.object({
       column: z.string(),
       /** `foreign-key`: declared in the schema; `config`: listed in the plan. */
       source: z.string(),
+      /** Rows that already pointed at no parent (or were NULL) before the migration; left as they are. */
+      orphans: orphansSchema.nullable(),
     }),
   ),
-  /** Columns that look like references but are not declared (not rewritten). */
-  likelyReferences: z.array(z.object({ table: z.string(), column: z.string() })),
+  /**
+   * Columns that look like references (by the key's name, by sampled values) but are neither
+   * children nor ignored: not rewritten, and `--apply` refuses while any is left.
+   */
+  undeclaredReferences: z.array(
+    z.object({
+      table: z.string(),
+      column: z.string(),
+      by: z.array(z.enum(["name", "value"])),
+      sampled: z.number().int(),
+      matched: z.number().int(),
+    }),
+  ),
+  /** Columns the plan says are not references (`ignoreReferences`), with its reason. */
+  ignoredReferences: z.array(
+    z.object({ table: z.string(), column: z.string(), reason: z.string() }),
+  ),
+  /** DuckDB: indexes the rollback and contract drop around their column drops, then recreate. */
+  recreatedIndexes: z.array(z.object({ table: z.string(), name: z.string() })),
   /** Why the contract step cannot run; empty when it can. */
   contractBlockedBy: z.array(z.string()),
+});
+
+/** One line per column, as the terminal shows them (for every table of the system). */
+export const referenceNotesSchema = z.object({
+  /** Not in the plan, so not rewritten; `--apply` refuses until each is listed. */
+  undeclared: z.array(z.string()),
+  /** Rows that pointed at no parent row before the migration (left exactly as they are). */
+  orphans: z.array(z.string()),
+  /** Ignored by the plan, with its reason. */
+  ignored: z.array(z.string()),
 });
 
 /** What a system's backfill SQL does, as the SQL step generated and verified it. */
@@ -103,8 +143,13 @@ export const databaseReportSchema = z.object({
   backupDir: z.string(),
   /** Repo-relative folder of the SQL files. */
   sqlDir: z.string(),
-  /** Repo-relative, in the order they apply. */
+  /** Repo-relative, in the order they apply (in `apply/`, name order). */
   apply: z.array(z.string()),
+  /**
+   * The mapping data among `apply`: not committed (`.gitignore`d); `migrate --apply` regenerates
+   * and checks it, `sql export` writes it for applying without the tool.
+   */
+  data: z.array(z.string()),
   rollback: z.array(z.string()),
   contract: z.array(z.string()),
   tables: z.array(databaseTableSchema),
@@ -112,6 +157,7 @@ export const databaseReportSchema = z.object({
   verification: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
   /** Lines `sql generate` reported (rows without a time, skipped references, contract caveats). */
   notes: z.array(z.string()),
+  references: referenceNotesSchema,
 });
 
 /**
@@ -149,6 +195,7 @@ export type Site = z.infer<typeof siteSchema>;
 export type CheckResult = z.infer<typeof checkResultSchema>;
 export type ChecksRun = z.infer<typeof checksRunSchema>;
 export type DatabaseReport = z.infer<typeof databaseReportSchema>;
+export type ReferenceNotes = z.infer<typeof referenceNotesSchema>;
 export type Report = z.infer<typeof reportSchema>;
 
 const toolKeys = {
@@ -188,6 +235,10 @@ export const migrateJsonSchema = z.object({
       rowsBackfilled: z.number().int().nullable(),
       validation: z.string().nullable(),
       backup: z.string().nullable(),
+      /** Database file size in bytes before and after the apply, and what reclaimed space. */
+      size: z
+        .object({ before: z.number().int(), after: z.number().int(), reclaimed: z.string() })
+        .nullable(),
       error: z.string().nullable(),
       done: z.array(z.string()),
       /** The system's report (as committed, or as a dry run would commit it). */
@@ -268,6 +319,8 @@ export const sqlGenerateJsonSchema = z.object({
   files: z.array(z.string()),
   rollbackFiles: z.array(z.string()),
   contractFiles: z.array(z.string()),
+  /** The mapping data among `files`: not for commit (the folder's `.gitignore` keeps it out). */
+  dataFiles: z.array(z.string()),
   tables: z.array(databaseTableSchema),
   notes: z.array(z.string()),
 });
@@ -278,6 +331,18 @@ export const sqlVerifyJsonSchema = z.object({
   command: z.literal("sql verify"),
   system: z.string(),
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+});
+
+/** `sql export --json`. */
+export const sqlExportJsonSchema = z.object({
+  ...toolKeys,
+  command: z.literal("sql export"),
+  system: z.string(),
+  outDir: z.string(),
+  /** Absolute paths written. */
+  written: z.array(z.string()),
+  /** Mapping rows written, over all tables. */
+  rows: z.number().int(),
 });
 
 export type MigrateJson = z.infer<typeof migrateJsonSchema>;

@@ -5,7 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
 import type { PlannedTable } from "../codemod/options.ts";
-import { ApplyFailure, ChecksFailedError, DeclinedError, InterruptedError } from "../errors.ts";
+import {
+  ApplyFailure,
+  ChecksFailedError,
+  DeclinedError,
+  InterruptedError,
+  RefusalError,
+} from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
@@ -14,6 +20,7 @@ import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/bran
 import type { DatabaseReport } from "../report/schema.ts";
 import { tableReport } from "../sql/manifest.ts";
 import type { SqlProgress } from "../sql/progress.ts";
+import type { ReferenceFindings } from "../sql/references.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
 
@@ -75,6 +82,10 @@ export interface SystemResult {
   sqlFiles?: string[];
   /** The plan's checks: `pass (2)`, `FAIL: ruff check . (exit 1)`, `-` without any. */
   checks?: string;
+  /** What the SQL step found about references (undeclared ones, orphaned rows, ignored ones). */
+  references?: ReferenceFindings;
+  /** Database file size in bytes before and after the apply, and what reclaimed space. */
+  size?: { before: number; after: number; reclaimed: string };
 }
 
 export interface PhasesResult {
@@ -169,7 +180,7 @@ async function runPhase(
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
   r.checks = system.checks.length ? "not run" : "-";
-  const sql = await sqlStep(system, r, scratch, say, opts);
+  const sql = await sqlStep(system, r, scratch, opts, say);
   // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
   await codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say);
   if (r.status === "dry-run") return;
@@ -202,6 +213,8 @@ interface SqlOutput {
   rows: number;
   /** What the report's Database section shows. */
   report: DatabaseReport | null;
+  /** Migrated already, with rows written since that a catch-up backfill fills (add-column). */
+  catchUp: { rows: number; detail: string } | null;
   /** The tables as the generated SQL changes them (with the foreign keys it found). */
   tables?: PlannedTable[];
 }
@@ -211,8 +224,8 @@ async function sqlStep(
   system: SystemConfig,
   r: SystemResult,
   scratch: string,
+  opts: PhaseOptions,
   say: (s: string) => void,
-  opts: Pick<PhaseOptions, "onSqlProgress">,
 ): Promise<SqlOutput> {
   const out: SqlOutput = {
     extraFiles: [],
@@ -221,6 +234,7 @@ async function sqlStep(
     alreadyApplied: false,
     rows: 0,
     report: null,
+    catchUp: null,
   };
   const db = system.database;
   if (!db) return out;
@@ -239,6 +253,16 @@ async function sqlStep(
     say(`database ${db.path} already migrated (${state.detail}); nothing to do there`);
     return out;
   }
+  if (state.state === "catch-up") {
+    out.alreadyApplied = true;
+    out.catchUp = { rows: state.rows, detail: state.detail };
+    r.validation = `catch-up: ${state.rows} new rows`;
+    r.rowsBackfilled = 0;
+    say(
+      `database ${db.path} is migrated, and ${state.detail}; ${opts.apply ? "a catch-up backfill fills them (confirmed below)" : "rerun with --apply for a catch-up backfill that fills them"}`,
+    );
+    return out;
+  }
   const { generateSql } = await import("../sql/generate.ts");
   const { verifySql } = await import("../sql/verify.ts");
   out.dir = path.join(scratch, "sql");
@@ -253,6 +277,19 @@ async function sqlStep(
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
   }
   r.validation = `verified on a copy (${v.checks.length} checks)`;
+  const { referenceFindings } = await import("../sql/references.ts");
+  const refs = referenceFindings(gen.tables);
+  r.references = refs;
+  for (const l of refs.undeclared) say(`not in the plan: ${l}`);
+  for (const l of refs.orphans) say(`already orphaned, left as is: ${l}`);
+  if (opts.apply && refs.undeclared.length > 0) {
+    throw new RefusalError(
+      `${system.name}: --apply refused: ${refs.undeclared.length} column(s) in ${db.path} look like references to a migrated key but are not in the plan, so they would keep legacy IDs: ${refs.undeclared.join("; ")}. List each under the table's references (rewritten like the others) or ignoreReferences (with a reason) in the plan; nothing was committed or changed`,
+    );
+  }
+  // The reviewed files only: the mapping data is regenerated (and checked) where it is used.
+  const { readManifest } = await import("../sql/manifest.ts");
+  const { folderFiles, inFolder } = await import("../sql/sql-folder.ts");
   out.tables = gen.tables.map((t) => ({
     table: t.table,
     key: t.key,
@@ -265,13 +302,15 @@ async function sqlStep(
     })),
   }));
   const rel = sqlDirFor(system);
-  for (const name of fs.readdirSync(out.dir).sort()) {
+  const dir = out.dir;
+  for (const name of folderFiles(readManifest(dir)).sort()) {
     const file = `${rel}/${name}`;
-    out.extraFiles.push({ file, content: fs.readFileSync(path.join(out.dir, name), "utf8") });
+    out.extraFiles.push({ file, content: fs.readFileSync(inFolder(dir, name), "utf8") });
     out.sqlFiles.push(file);
   }
   r.sqlFiles = out.sqlFiles;
-  const base = (f: string) => `${rel}/${path.basename(f)}`;
+  // Repo-relative, `/` separators: `.ulid-migration/<system>/sql/apply/0001_jobs_2_expand.sql`.
+  const base = (f: string) => `${rel}/${path.relative(dir, f).split(path.sep).join("/")}`;
   out.report = {
     engine: db.engine,
     path: path.relative(path.dirname(system.configPath), db.path) || db.path,
@@ -279,11 +318,13 @@ async function sqlStep(
       path.relative(path.dirname(system.configPath), db.backupDir ?? path.dirname(db.path)) || ".",
     sqlDir: rel,
     apply: gen.files.map(base),
+    data: gen.dataFiles.map(base),
     rollback: gen.rollbackFiles.map(base),
     contract: gen.contractFiles.map(base),
     tables: gen.tables.map(tableReport),
     verification: v.checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
     notes: gen.report,
+    references: refs,
   };
   return out;
 }
@@ -307,6 +348,8 @@ async function codeStep(
     ...(opts.onCheckOutput
       ? { onCheckOutput: (l: string) => opts.onCheckOutput?.(system.name, l) }
       : {}),
+    // A new generation replaces the SQL folder whole: no stale file of an earlier layout stays.
+    ...(sql.extraFiles.length > 0 ? { replaceDir: sqlDirFor(system) } : {}),
   };
   const log = (l: string) => say(l.replace(`${system.name}: `, ""));
   // The preview for the confirmation runs no checks; a dry run's is the run, and runs them.
@@ -334,7 +377,8 @@ async function codeStep(
     `branch: ${system.branch}${wantPush ? ` (pushed to ${system.remote}${opts.openPr ? ", pull request" : ""})` : ""}`,
     `source files: ${changed.length} (${preview.summary.rewritten} sites rewritten, ${preview.summary.needsReview} need review, ${preview.summary.blocking} blocking)`,
     ...changed.map((l) => `  ${l.slice(6)}`),
-    `SQL files: ${sql.sqlFiles.length}${sql.sqlFiles.length ? ` in ${sqlDirFor(system)}/` : ""}`,
+    `SQL files: ${sql.sqlFiles.length}${sql.sqlFiles.length ? ` in ${sqlDirFor(system)}/ (mapping data not committed: regenerated when applied)` : ""}`,
+    ...referenceDetails(r.references),
   ];
   if (
     !(await opts.confirm(
@@ -384,36 +428,85 @@ async function dataStep(
   say: (s: string) => void,
 ): Promise<void> {
   const db = system.database;
-  if (!db || sql.alreadyApplied) return;
-  if (!opts.apply || !sql.dir) {
+  if (!db) return;
+  const catchUp = sql.catchUp;
+  if (sql.alreadyApplied && !catchUp) return;
+  if (!opts.apply || (!sql.dir && !catchUp)) {
     r.rowsBackfilled = 0;
     return;
   }
+  const { databaseSize } = await import("../live/apply.ts");
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const applyDetails = [
-    `database: ${db.path} (${db.engine})`,
+    `database: ${db.path} (${db.engine}, ${mb(databaseSize(db.path))})`,
     `tables: ${db.tables.map((t) => `${t.table}.${t.key} (${t.strategy})`).join(", ")}`,
-    `rows to backfill: ${sql.rows}`,
+    catchUp
+      ? `catch-up backfill: ${catchUp.detail}; the new column takes the ULID the row already has, children their parent's`
+      : `rows to backfill: ${sql.rows}`,
     `backup first into: ${db.backupDir ?? path.dirname(db.path)}`,
+    db.engine === "sqlite" && db.vacuum
+      ? "then VACUUM: rewrites the whole file (about as long as copying it, as much free disk as its size, the database locked meanwhile)"
+      : db.engine === "sqlite"
+        ? "afterwards: WAL checkpoint if in WAL mode (database.vacuum: true also VACUUMs)"
+        : "afterwards: CHECKPOINT",
   ];
-  if (!(await opts.confirm(`${system.name}: apply the SQL to ${db.path}?`, applyDetails))) {
-    throw new DeclinedError(`apply to ${db.path} not confirmed`);
+  const question = catchUp
+    ? `${system.name}: apply a catch-up backfill for ${catchUp.rows} new rows to ${db.path}?`
+    : `${system.name}: apply the SQL to ${db.path}?`;
+  if (!(await opts.confirm(question, applyDetails))) {
+    throw new DeclinedError(
+      `${catchUp ? "catch-up backfill" : "apply"} to ${db.path} not confirmed`,
+    );
   }
-  say(`applying SQL to ${db.path}`);
+  say(`${catchUp ? "catch-up backfill of" : "applying SQL to"} ${db.path}`);
   const applied = await applyDatabase({
     system: system.name,
     database: db,
-    sqlDir: sql.dir,
+    sqlDir: sql.dir ?? "",
+    ...(catchUp ? { catchUp: true } : {}),
     ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
     onProgress: (p) => opts.onApplyProgress?.(system.name, p),
     log: say,
   });
   r.backup = applied.backup;
+  if (applied.size) {
+    r.size = { ...applied.size, reclaimed: applied.reclaimed ?? "" };
+    say(
+      `${db.path}: ${mb(applied.size.before)} before, ${mb(applied.size.after)} after (${applied.reclaimed})`,
+    );
+  }
   if (applied.status === "already-applied") {
     r.validation = "already applied";
     r.rowsBackfilled = 0;
   } else {
     r.rowsBackfilled = applied.rows;
-    r.validation = `pass (${applied.checks.length} checks)`;
-    r.done.push(`applied ${applied.rows} rows`);
+    r.validation = `${applied.status === "caught-up" ? "caught up" : "pass"} (${applied.checks.length} checks)`;
+    r.done.push(
+      applied.status === "caught-up"
+        ? `caught up ${applied.rows} rows`
+        : `applied ${applied.rows} rows`,
+    );
   }
+}
+
+/** The confirmation's lines about references: what is not rewritten, and what already was broken. */
+function referenceDetails(refs: ReferenceFindings | undefined): string[] {
+  if (!refs) return [];
+  return [
+    ...(refs.undeclared.length
+      ? [
+          `NOT in the plan, NOT rewritten (--apply refuses until listed under references or ignoreReferences): ${refs.undeclared.length}`,
+          ...refs.undeclared.map((l) => `  ${l}`),
+        ]
+      : []),
+    ...(refs.orphans.length
+      ? [
+          `rows already pointing at no parent (left exactly as they are), in ${refs.orphans.length} reference column(s):`,
+          ...refs.orphans.map((l) => `  ${l}`),
+        ]
+      : []),
+    ...(refs.ignored.length
+      ? [`ignored by the plan: ${refs.ignored.length}`, ...refs.ignored.map((l) => `  ${l}`)]
+      : []),
+  ];
 }

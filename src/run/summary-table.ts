@@ -2,6 +2,8 @@
 import { textTable } from "../report/table.ts";
 import type { PhasesResult } from "./phases.ts";
 
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
 /** The summary table, one row per system; where the run stopped, and what was done. */
 export function summaryTable(run: PhasesResult): string {
   const header = [
@@ -13,6 +15,7 @@ export function summaryTable(run: PhasesResult): string {
     "rows",
     "validation",
     "checks",
+    "db size",
     "backup",
     "branch",
     "PR",
@@ -26,11 +29,29 @@ export function summaryTable(run: PhasesResult): string {
     String(r.rowsBackfilled ?? "-"),
     r.validation ?? "-",
     r.checks ?? "-",
+    r.size ? `${mb(r.size.before)} -> ${mb(r.size.after)}` : "-",
     r.backup ?? "-",
     r.branch ?? "-",
     r.prUrl ? `${r.prUrl}${r.migrate?.prDraft ? " (draft)" : ""}` : "-",
   ]);
   const out = [textTable(header, rows)];
+  // What the table cannot hold: columns left with legacy IDs, rows broken before we came.
+  for (const r of run.results) {
+    const refs = r.references;
+    if (!refs) continue;
+    for (const l of refs.undeclared)
+      out.push(
+        `${r.system}: NOT in the plan, NOT rewritten: ${l} (add to references or ignoreReferences)`,
+      );
+    for (const l of refs.orphans)
+      out.push(`${r.system}: already orphaned before the migration: ${l}`);
+  }
+  for (const r of run.results) {
+    if (r.size?.reclaimed)
+      out.push(
+        `${r.system}: database ${mb(r.size.before)} -> ${mb(r.size.after)}; afterwards: ${r.size.reclaimed}`,
+      );
+  }
   for (const r of run.results.filter((x) => x.blocking && x.migrate)) {
     const failing = run.failOn.some((l) => l.startsWith(`${r.system}:`));
     const accepted = failing || r.status === "blocked" ? "" : " (accepted: --allow-blocking)";

@@ -6,15 +6,13 @@ import path from "node:path";
 import { InterruptedError, SqlFileError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { testPause } from "../util/test-pause.ts";
-import { scalar } from "./catalog.ts";
 import { captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
 import { copyDatabase, type Db } from "./db.ts";
-import { ident } from "./escape.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import type { SqlProgress } from "./progress.ts";
 import { applyRollback, applySqlFiles, openForApply } from "./run-files.ts";
-import { snapshotTable, type TableSnapshot } from "./snapshot.ts";
-import { MAP_TABLE } from "./sqltext.ts";
+import { schemaSnapshot, snapshotTable, type TableSnapshot } from "./snapshot.ts";
+import { inFolder } from "./sql-folder.ts";
 
 export type { VerifyCheck } from "./checks.ts";
 
@@ -53,20 +51,25 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     check("files", false, (e as Error).message);
     return done();
   }
-  const abs = (f: string) => path.join(opts.outDir, f);
-  const missing = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
+  const abs = (f: string) => inFolder(opts.outDir, f);
+  const data = new Set(manifest.data.map((d) => d.file));
+  const missingAll = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
     (f) => !fs.existsSync(abs(f)),
   );
+  const missingData = missingAll.filter((f) => data.has(f));
+  const missing = missingAll.filter((f) => !data.has(f));
   const cfgTables = opts.database.tables.map((t) => t.table.toLowerCase()).join(",");
   const fileTables = manifest.tables.map((t) => t.table.toLowerCase()).join(",");
   const problem =
     missing.length > 0
       ? `missing: ${missing.join(", ")}`
-      : manifest.engine !== engine
-        ? `files are for ${manifest.engine}, database is ${engine}`
-        : manifest.salt !== opts.database.salt || fileTables !== cfgTables
-          ? "files were generated from another config (salt or tables differ); run generate again"
-          : undefined;
+      : missingData.length > 0
+        ? `mapping data not here (it is not committed): ${missingData.join(", ")}; \`ulid-codemod sql export --system ${opts.system}\` writes it`
+        : manifest.engine !== engine
+          ? `files are for ${manifest.engine}, database is ${engine}`
+          : manifest.salt !== opts.database.salt || fileTables !== cfgTables
+            ? "files were generated from another config (salt or tables differ); run generate again"
+            : undefined;
   const filesOk = check(
     "files",
     problem === undefined,
@@ -82,13 +85,18 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     await copyDatabase(engine, opts.database.path, copy);
     await testPause("verify:copied");
     db = await openForApply(engine, copy);
-    const { tables, before, refsBefore } = await captureBefore(db, manifest);
+    const schemaBefore = await schemaSnapshot(db);
+    const state = await captureBefore(db, manifest);
+    const { tables, before } = state;
     const total = manifest.tables.reduce((n, t) => n + t.rowCount, 0);
     let since = Date.now();
     const report = (step: SqlProgress["step"], what: string, done: boolean) => {
-      const name = path.basename(what);
+      // A file by its name in the folder (`apply/0001_jobs_2_expand.sql`); a step as it is said.
+      const name = path.isAbsolute(what)
+        ? path.relative(opts.outDir, what).split(path.sep).join("/")
+        : what;
       const owner = manifest.tables.find((t) =>
-        [t.files.expand, ...t.files.parts, t.files.backfill, t.files.rollback].includes(name),
+        [...t.files.map, t.files.expand, t.files.backfill, t.files.rollback].includes(name),
       );
       const rows = owner?.rowCount ?? total;
       opts.onProgress?.({ step, what: name, rows, total, elapsedMs: Date.now() - since, done });
@@ -105,8 +113,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       return done();
     }
 
-    for (const c of await validateApplied(db, manifest, { tables, before, refsBefore }))
-      check(c.name, c.ok, c.detail);
+    for (const c of await validateApplied(db, manifest, state)) check(c.name, c.ok, c.detail);
     report("validate", "the applied copy", false);
 
     try {
@@ -129,8 +136,19 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
           : `columns [${a.columns.join(", ")}] -> [${b.columns.join(", ")}], rows ${a.rows} -> ${b.rows}, content ${a.sha256 === b.sha256 ? "same" : "differs"}`,
       );
     }
-    const left = await scalar(db, `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}`);
-    check("mapping rows removed by rollback", left === 0, `${left} left`);
+    const schemaAfter = await schemaSnapshot(db);
+    const gone = schemaBefore.filter((l) => !schemaAfter.includes(l));
+    const left = schemaAfter.filter((l) => !schemaBefore.includes(l));
+    check(
+      "schema restored: tables, columns, indexes, sequences; nothing of ours left",
+      gone.length === 0 && left.length === 0,
+      gone.length === 0 && left.length === 0
+        ? `${schemaAfter.length} objects as before`
+        : [
+            ...left.map((l) => `left behind: ${l}`),
+            ...gone.map((l) => `missing or changed: ${l}`),
+          ].join("; "),
+    );
   } catch (e) {
     // Stopped by a signal: the scratch copy goes (finally) and the run stops, not a failed check.
     if (e instanceof InterruptedError) throw e;
