@@ -4,6 +4,7 @@ import type { ApplyProgress } from "../live/apply.ts";
 import { resolveApiUrl } from "../repo/github.ts";
 import { countsLine } from "../report/summary.ts";
 import { runPhases } from "../run/phases.ts";
+import { describeServices, servicesReport } from "../run/services.ts";
 import { summaryTable } from "../run/summary-table.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
 import type { CliDeps } from "./io.ts";
@@ -53,6 +54,10 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     if (!o) continue;
     if (r.status === "dry-run") {
       say(`${o.diff || `(no source changes in ${o.system})\n`}\n${o.report}\n`);
+      const system = systems.find((s) => s.name === o.system);
+      for (const l of system?.database ? describeServices(system) : []) {
+        say(`${o.system}: with --apply, ${l}\n`);
+      }
       continue;
     }
     if (o.dryRun) continue;
@@ -63,6 +68,11 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     if (o.prUrl) say(`${o.system}: pull request ${o.prAction}: ${o.prUrl}\n`);
   }
   say(`\n${summaryTable(run)}`);
+  say(
+    servicesReport(
+      run.results.flatMap((r) => (r.services ?? []).map((s) => ({ system: r.system, run: s }))),
+    ),
+  );
   if (!run.ok) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
     const why = redact(r?.error ?? "failed", secrets);

@@ -1,4 +1,6 @@
+import type { SystemConfig } from "../plan/schema.ts";
 import { rollbackSystems } from "../run/rollback.ts";
+import { describeServices, serviceProblems, servicesReport } from "../run/services.ts";
 import type { CliDeps } from "./io.ts";
 import { makeConfirm } from "./prompt.ts";
 import type { RollbackFlags } from "./rollback-command.ts";
@@ -15,8 +17,13 @@ export async function runRollback(flags: RollbackFlags, deps: CliDeps): Promise<
   };
   // The plan first (always), then one confirmation for all of it.
   const plan = await rollbackSystems(systems, { ...how, dryRun: true });
+  const restores = (r: { system: string; database: string }) => /^would /.test(r.database);
+  const systemOf = (name: string) => systems.find((s) => s.name === name);
   const lines = plan.flatMap((r) => [
     `${r.system}: database: ${r.database}`,
+    ...(restores(r) ? describeServices(systemOf(r.system) as SystemConfig) : []).map(
+      (l) => `${r.system}: ${l}`,
+    ),
     `${r.system}: branch: ${r.branch}`,
   ]);
   if (flags.dryRun) {
@@ -28,12 +35,27 @@ export async function runRollback(flags: RollbackFlags, deps: CliDeps): Promise<
     out(`${lines.join("\n")}\n`);
     return;
   }
+  // A service command the shell cannot find is said before anything is stopped or restored.
+  const problems = plan.filter(restores).flatMap((r) => {
+    const s = systemOf(r.system);
+    return s ? serviceProblems(s) : [];
+  });
+  if (problems.length > 0) {
+    throw new Error(
+      `rollback: nothing was changed; fix these first:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
   const confirm = makeConfirm("rollback", !!flags.yes, deps);
   if (!(await confirm("Roll back?", lines)))
     throw new Error("rollback: not confirmed; nothing was changed");
   const done = await rollbackSystems(systems, { ...how, log: (l) => err(`${l}\n`) });
   for (const r of done)
     out(`${r.system}: database: ${r.database}\n${r.system}: branch: ${r.branch}\n`);
+  out(
+    servicesReport(
+      done.flatMap((r) => (r.services ?? []).map((s) => ({ system: r.system, run: s }))),
+    ),
+  );
   const failed = done.filter((r) => !r.ok).map((r) => r.system);
   if (failed.length > 0)
     throw new Error(`rollback incomplete for ${failed.join(", ")} (see above)`);

@@ -39,6 +39,16 @@ function optionSchema(spec: OptionSpec): z.ZodType {
   }
 }
 
+// Shell commands run around the data step (`migrate --apply`, `rollback`), e.g. `session-buddy mcp stop`.
+const servicesSchema = z.strictObject({
+  stop: z.array(z.string().trim().min(1)).default([]),
+  start: z.array(z.string().trim().min(1)).default([]),
+  /** Per command; a command still running then is killed (its process group) and counts as failed. */
+  timeoutSeconds: z.number().positive().max(86_400).default(120),
+});
+
+export type ServicesConfig = z.infer<typeof servicesSchema>;
+
 const transformName = z.enum(TRANSFORM_NAMES as [string, ...string[]]);
 
 const systemSchema = z
@@ -58,8 +68,16 @@ const systemSchema = z
       })
       .optional(),
     database: databaseSchema.optional(),
+    services: servicesSchema.optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.services && !s.database) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["services"],
+        message: "services run around the data step, and this system has no database",
+      });
+    }
     const seen = new Set<string>();
     s.transforms.forEach((t, i) => {
       if (seen.has(t))
@@ -116,6 +134,8 @@ export interface SystemConfig {
   github?: { owner: string; repo: string };
   /** With `path` (and `backupDir`) absolute. */
   database?: DatabaseConfig;
+  /** Stopped before the data step changes the database, started after it (see src/run/services.ts). */
+  services?: ServicesConfig;
   /** The config file this system came from. */
   configPath: string;
 }

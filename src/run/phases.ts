@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
-import { ApplyFailure, DeclinedError, InterruptedError } from "../errors.ts";
+import { ApplyFailure, type CheckOutcome, DeclinedError, InterruptedError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
@@ -12,6 +12,7 @@ import type { SystemConfig } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
+import { type CommandRun, describeServices, withServices } from "./services.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
 
@@ -51,6 +52,13 @@ export interface SystemResult {
   migrate?: MigrateOutcome;
   /** Generated SQL (repo-relative paths); kept in `sqlTempDir` until the caller removes it. */
   sqlFiles?: string[];
+  /** The checks of `sql verify` on the scratch copy, and of the apply on the real database. */
+  verifyChecks?: CheckOutcome[];
+  applyChecks?: CheckOutcome[];
+  /** The plan's service commands as they ran around the data step. */
+  services?: CommandRun[];
+  /** Milliseconds per step (sql, code, data, apply), also for the step that failed. */
+  durations?: Record<string, number>;
 }
 
 export interface PhasesResult {
@@ -95,6 +103,7 @@ export async function runPhases(
       if (e instanceof ApplyFailure) {
         r.backup = e.backup;
         r.validation = "FAIL";
+        if (e.checks.length) r.applyChecks = [...e.checks];
       }
       // The reason is said once, at the end of the run (see summaryTable and the CLI).
       say(r.status.toUpperCase());
@@ -122,11 +131,21 @@ async function runPhase(
 ): Promise<void> {
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
-  const sql = await sqlStep(system, r, scratch, say);
-  await codeStep(system, r, sql, opts, say);
+  const sql = await timed(r, "sql", () => sqlStep(system, r, scratch, say));
+  await timed(r, "code", () => codeStep(system, r, sql, opts, say));
   if (r.status === "dry-run") return;
-  await dataStep(system, r, sql, opts, say);
+  await timed(r, "data", () => dataStep(system, r, sql, opts, say));
   r.status = "done";
+}
+
+/** Runs a step, keeping its duration in `r.durations` (also when it throws). */
+async function timed<T>(r: SystemResult, step: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    r.durations = { ...r.durations, [step]: performance.now() - t };
+  }
 }
 
 /** What the SQL step produced for the code and data steps. */
@@ -185,6 +204,7 @@ async function sqlStep(
     const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
   }
+  r.verifyChecks = v.checks;
   r.validation = `verified on a copy (${v.checks.length} checks)`;
   const rel = sqlDirFor(system);
   for (const name of fs.readdirSync(out.dir).sort()) {
@@ -272,20 +292,36 @@ async function dataStep(
     `tables: ${db.tables.map((t) => `${t.table}.${t.key} (${t.strategy})`).join(", ")}`,
     `rows to backfill: ${sql.rows}`,
     `backup first into: ${db.backupDir ?? path.dirname(db.path)}`,
+    ...describeServices(system),
   ];
   if (!(await opts.confirm(`${system.name}: apply the SQL to ${db.path}?`, applyDetails))) {
     throw new DeclinedError(`apply to ${db.path} not confirmed`);
   }
-  say(`applying SQL to ${db.path}`);
-  const applied = await applyDatabase({
-    system: system.name,
-    database: db,
-    sqlDir: sql.dir,
-    ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
-    onProgress: (p) => opts.onApplyProgress?.(system.name, p),
-    log: say,
-  });
+  const sqlDir = sql.dir;
+  // Stopped before the backup, started after the apply (also after a failed one: it restored).
+  const { value: applied, startFailed } = await withServices(
+    system,
+    {
+      log: say,
+      onRun: (run) => {
+        r.services = [...(r.services ?? []), run];
+      },
+    },
+    () =>
+      timed(r, "apply", () => {
+        say(`applying SQL to ${db.path}`);
+        return applyDatabase({
+          system: system.name,
+          database: db,
+          sqlDir,
+          ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+          onProgress: (p) => opts.onApplyProgress?.(system.name, p),
+          log: say,
+        });
+      }),
+  );
   r.backup = applied.backup;
+  r.applyChecks = applied.checks;
   if (applied.status === "already-applied") {
     r.validation = "already applied";
     r.rowsBackfilled = 0;
@@ -293,5 +329,10 @@ async function dataStep(
     r.rowsBackfilled = applied.rows;
     r.validation = `pass (${applied.checks.length} checks)`;
     r.done.push(`applied ${applied.rows} rows`);
+  }
+  if (startFailed) {
+    throw new Error(
+      `${system.name}: the database is migrated (${applied.status === "applied" ? `${applied.rows} rows backfilled, backup ${applied.backup}` : "already applied"}), but the service is down: starting it failed: ${startFailed}`,
+    );
   }
 }

@@ -4,6 +4,7 @@
 import { databaseProblems } from "../live/state.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { repositoryProblems } from "../repo/branch.ts";
+import { serviceProblems } from "./services.ts";
 
 export interface PreflightOptions {
   apply?: boolean;
@@ -40,6 +41,10 @@ export async function preflight(
         apply: !!opts.apply && !opts.dryRun,
       });
       problems.push(...db.map((p) => `${system.name}: ${p}`));
+      // The services run only around an apply.
+      if (opts.apply && !opts.dryRun) {
+        problems.push(...serviceProblems(system).map((p) => `${system.name}: ${p}`));
+      }
     }
   }
   return problems;
