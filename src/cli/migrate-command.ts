@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { CliDeps } from "./io.ts";
+import { type MetricsFlags, metricsJsonOption, metricsOption } from "./metrics-options.ts";
 
-export interface MigrateFlags {
+export interface MigrateFlags extends MetricsFlags {
   config?: string;
   system?: string;
   all?: boolean;
@@ -31,6 +32,8 @@ export function registerMigrateCommand(program: Command, deps: CliDeps = {}): vo
     .option("--apply", "also apply the verified SQL to each system's database (after a backup)")
     .option("--yes", "answer yes to every confirmation (required without a terminal)")
     .option("--github-api-url <url>", "GitHub API base URL (GitHub Enterprise)")
+    .addOption(metricsOption())
+    .addOption(metricsJsonOption())
     .action(async (flags: MigrateFlags) => {
       // Loaded on use: git, GitHub and config code stay out of other commands' start-up.
       const { runMigrate } = await import("./migrate-run.ts");

@@ -3,11 +3,13 @@ import { InterruptedError, UsageError } from "../errors.ts";
 import type { ApplyProgress } from "../live/apply.ts";
 import { resolveApiUrl } from "../repo/github.ts";
 import { countsLine } from "../report/summary.ts";
+import { migrateFigures } from "../run/metrics.ts";
 import { runPhases } from "../run/phases.ts";
 import { describeServices, servicesReport } from "../run/services.ts";
 import { summaryTable } from "../run/summary-table.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
 import type { CliDeps } from "./io.ts";
+import { emitMetrics, metricsTargets } from "./metrics-options.ts";
 import type { MigrateFlags } from "./migrate-command.ts";
 import { makeConfirm } from "./prompt.ts";
 import { selectSystems } from "./select-systems.ts";
@@ -24,6 +26,7 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     );
   }
   const { config, systems } = selectSystems("migrate", flags);
+  const metrics = metricsTargets(flags);
   const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
   const progress = await applyProgress(deps, err);
@@ -43,6 +46,7 @@ export async function runMigrate(flags: MigrateFlags, deps: CliDeps): Promise<vo
     onApplyProgress: progress.update,
   });
   progress.stop();
+  await emitMetrics(metrics, "migrate", migrateFigures(run), !run.ok, err);
   if (run.problems.length > 0) {
     throw new Error(
       `migrate: nothing was changed; the preflight found ${run.problems.length} problem${run.problems.length === 1 ? "" : "s"} to fix first:\n${run.problems.map((p) => `  - ${redact(p, secrets)}`).join("\n")}`,

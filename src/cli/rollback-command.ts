@@ -1,7 +1,8 @@
 import { type Command, Option } from "commander";
 import type { CliDeps } from "./io.ts";
+import { type MetricsFlags, metricsJsonOption, metricsOption } from "./metrics-options.ts";
 
-export interface RollbackFlags {
+export interface RollbackFlags extends MetricsFlags {
   config?: string;
   system?: string;
   all?: boolean;
@@ -39,6 +40,8 @@ export function registerRollbackCommand(program: Command, deps: CliDeps = {}): v
       "--force",
       "restore the backup even when rows written since would be lost or it is not the one taken before this migration (never implied by --yes)",
     )
+    .addOption(metricsOption())
+    .addOption(metricsJsonOption())
     .action(async (flags: RollbackFlags) => {
       const { runRollback } = await import("./rollback-run.ts");
       await runRollback(flags, deps);

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { sqlDirFor } from "../plan/paths.ts";
 import { textTable } from "../report/table.ts";
 import type { CliDeps } from "./io.ts";
+import { emitMetrics, type MetricsFlags, metricsTargets, withMetrics } from "./metrics-options.ts";
 
 interface SqlOptions {
   system?: string;
@@ -64,10 +65,23 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
   });
 
   common(
-    sql.command("verify").description("apply the files to a scratch copy, validate, roll back"),
-  ).action(async (o: SqlOptions) => {
+    withMetrics(
+      sql.command("verify").description("apply the files to a scratch copy, validate, roll back"),
+    ),
+  ).action(async (o: SqlOptions & MetricsFlags) => {
     const { verifySql } = await import("../sql/verify.ts");
+    const metrics = metricsTargets(o);
+    const started = performance.now();
     const r = await verifySql(await resolve(o));
+    const { verifyFigures } = await import("../run/metrics.ts");
+    const figures = verifyFigures(r, performance.now() - started);
+    await emitMetrics(
+      metrics,
+      "sql-verify",
+      figures,
+      !r.ok,
+      deps.err ?? ((t) => process.stderr.write(t)),
+    );
     out(
       `${textTable(
         ["check", "result", "detail"],
