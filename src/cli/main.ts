@@ -9,6 +9,7 @@ import type { CliDeps } from "./io.ts";
 import { registerMigrateCommand } from "./migrate-command.ts";
 import { registerRollbackCommand } from "./rollback-command.ts";
 import { registerSqlCommands } from "./sql-command.ts";
+import { registerTraceCommand } from "./trace-command.ts";
 import { registerTransformCommand } from "./transform-command.ts";
 
 export function buildProgram(deps: CliDeps = {}): Command {
@@ -27,6 +28,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerRollbackCommand(program, deps);
   registerDemoCommand(program, deps);
   registerSqlCommands(program, deps);
+  registerTraceCommand(program, deps);
   // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit.
   const override = (c: Command) => {
     c.exitOverride();

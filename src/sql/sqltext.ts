@@ -28,8 +28,13 @@ export function mapDdl(engine: Engine): string {
   const t = engine === "sqlite" ? "TEXT" : "VARCHAR";
   let s = `CREATE TABLE IF NOT EXISTS ${ident(MAP_TABLE)} ("table_name" ${t} NOT NULL, "legacy_id" ${t} NOT NULL, "ulid" ${t} NOT NULL, PRIMARY KEY ("table_name", "legacy_id"));\n`;
   if (engine === "sqlite") {
-    // Rollback looks rows up by ULID.
+    // Rollback (and `trace`) look rows up by ULID.
     s += `CREATE UNIQUE INDEX IF NOT EXISTS "ulid_migration_map_ulid" ON ${ident(MAP_TABLE)} ("table_name", "ulid");\n`;
+  } else {
+    // DuckDB scans instead of using a multi-column index (the primary key included); these
+    // single-column ones make `trace` an index lookup both ways.
+    s += `CREATE INDEX IF NOT EXISTS "ulid_migration_map_ulid" ON ${ident(MAP_TABLE)} ("ulid");\n`;
+    s += `CREATE INDEX IF NOT EXISTS "ulid_migration_map_legacy_id" ON ${ident(MAP_TABLE)} ("legacy_id");\n`;
   }
   return s;
 }
