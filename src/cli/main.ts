@@ -3,6 +3,7 @@ import { exitCodeFor, InterruptedError } from "../errors.ts";
 import { installSignalHandlers } from "../util/interrupt.ts";
 import { errorMessage, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import { registerCiCommand } from "./ci-command.ts";
 import { registerDemoCommand } from "./demo-command.ts";
 import { registerInitCommand } from "./init-command.ts";
 import type { CliDeps } from "./io.ts";
@@ -29,6 +30,7 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerDemoCommand(program, deps);
   registerSqlCommands(program, deps);
   registerTraceCommand(program, deps);
+  registerCiCommand(program, deps);
   // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit.
   const override = (c: Command) => {
     c.exitOverride();
