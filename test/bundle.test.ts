@@ -73,11 +73,12 @@ test("the bundle runs --version, transform, init and sql generate", () => {
   expect(existsSync(path.join(REPO_ROOT, out, "map-body-worker.mjs"))).toBe(true);
 });
 
-test("transform loads no more than it runs: no zod (jscodeshift's flags, the plan schema)", () => {
-  // What `transform` imports: the entry's static imports, then the command's chunk, transitively.
+/** The packages a bundle file loads: its static imports and requires, and its chunks', transitively. */
+function packagesOf(entries: string[]): { packages: Set<string>; direct: Set<string> } {
   const dir = path.join(REPO_ROOT, out);
   const seen = new Set<string>();
   const packages = new Set<string>();
+  const direct = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
@@ -87,14 +88,31 @@ test("transform loads no more than it runs: no zod (jscodeshift's flags, the pla
     )) {
       const spec = (m[1] ?? m[2] ?? m[3]) as string;
       if (spec.startsWith("./")) visit(spec.slice(2));
-      else packages.add(spec);
+      else {
+        packages.add(spec);
+        if (!m[3]) direct.add(spec);
+      }
     }
   };
-  visit("cli.mjs");
-  // The command's chunk, and the runner it loads on use (the parser is required on first parse).
-  for (const chunk of ["transform-run-", "runner-"]) {
-    visit(readdirSync(dir).find((f) => f.startsWith(chunk)) as string);
-  }
+  for (const e of entries) visit(e);
+  return { packages, direct };
+}
+
+test("start-up loads commander and nothing heavy: no parser, walker, zod, ts-morph or database", () => {
+  // What every command pays before it runs: the entry's static imports (requires wait for use).
+  const { direct } = packagesOf(["cli.mjs"]);
+  expect(direct).toContain("commander");
+  expect([...direct].filter((p) => !p.startsWith("node:") && p !== "commander")).toEqual([]);
+});
+
+test("transform loads no more than it runs: no zod (jscodeshift's flags, the plan schema)", () => {
+  const dir = path.join(REPO_ROOT, out);
+  // The entry, the command's chunk, and the runner it loads on use (the parser is required on
+  // first parse).
+  const chunks = ["transform-run-", "runner-"].map(
+    (c) => readdirSync(dir).find((f) => f.startsWith(c)) as string,
+  );
+  const { packages } = packagesOf(["cli.mjs", ...chunks]);
   expect(packages).toContain("tree-sitter");
   expect(packages).not.toContain("zod");
 });

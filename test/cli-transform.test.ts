@@ -46,7 +46,7 @@ describe("ulid-codemod transform on a directory", () => {
     const jobs = readFileSync(path.join(root, "pkg/jobs.py"), "utf8");
     expect(jobs).toContain("return dhruva.generate()\n");
     expect(jobs).toContain("return str(uuid.uuid4())[:8]\n");
-    expect(jobs.startsWith("import uuid\nimport dhruva\n")).toBe(true);
+    expect(jobs.startsWith("import uuid\n\nimport dhruva\n")).toBe(true);
   });
 
   test("leaves unchanged, unparseable and ignored files untouched (not even rewritten)", () => {
@@ -115,10 +115,36 @@ describe("--dry-run", () => {
     makeTree(root);
     const r = runCli(["transform", "pkg", "--dry-run", "--module", "dhara"], { cwd: root });
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("--- a/pkg/jobs.py\n+++ b/pkg/jobs.py\n");
+    // Not in a repository: relative to the path given.
+    expect(r.stdout).toContain("--- a/jobs.py\n+++ b/jobs.py\n");
     expect(r.stdout).toContain("-    return str(uuid.uuid4())\n+    return dhara.generate()\n");
     expect(r.stdout).toContain("dry run: nothing written");
     expect(readFileSync(path.join(root, "pkg/jobs.py"), "utf8")).toBe(JOBS);
+  });
+});
+
+describe("report paths", () => {
+  test("are relative to each path's repository root, wherever the command runs", () => {
+    const elsewhere = tempDir();
+    const a = tempDir();
+    const b = tempDir();
+    for (const repo of [a, b]) {
+      makeTree(repo);
+      mkdirSync(path.join(repo, ".git"));
+    }
+    const r = runCli(["transform", path.join(a, "pkg"), path.join(b, "pkg/jobs.py"), "--dry-run"], {
+      cwd: elsewhere,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("../");
+    expect(r.stdout.match(/^--- a\/pkg\/jobs\.py$/gm)).toHaveLength(2);
+    expect(r.stdout).toContain("NEEDS-REVIEW pkg/jobs.py:9:12");
+    expect(r.stdout).toContain("pkg/sub/broken.py: does not parse");
+    // --root still decides when given.
+    const rooted = runCli(["transform", path.join(a, "pkg"), "--dry-run", "--root", a], {
+      cwd: elsewhere,
+    });
+    expect(rooted.stdout).toContain("--- a/pkg/jobs.py\n");
   });
 });
 
@@ -128,6 +154,9 @@ describe("usage errors exit 2", () => {
     [["transform", ".", "--import-style", "star"], /Allowed choices are module, from/],
     [["transform", ".", "--module", "not-a-module"], /not a Python module name/],
     [["transform", ".", "--template", "{}-{}"], /--template must follow a --target/],
+    [["transform", ".", "--table", "sessions"], /--table 'sessions': expected TABLE:KEY:/],
+    [["transform", ".", "--reference", "a.b"], /--reference must follow a --table/],
+    [["transform", ".", "-t", "sql-consumers"], /sql-consumers needs at least one --table/],
     [["transform"], /missing required argument/],
     [["frobnicate"], /unknown command/],
   ])("%j", (args, message) => {

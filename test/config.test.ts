@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ConfigError } from "../src/errors.ts";
 import { findConfig, loadConfig, loadSystem, parseConfig } from "../src/plan/load.ts";
 import { seedConfig } from "../src/plan/seed.ts";
+import { TRANSFORM_NAMES } from "../transforms/index.ts";
 import { cliCapture, tempDir } from "./helpers/repos.ts";
 
 const F = "/plans/ulid-migration.yaml";
@@ -29,8 +30,8 @@ describe("config", () => {
       repo: "/crackerjack",
       branch: "ulid-migration",
       remote: "origin",
-      options: { module: "dhruva", importStyle: "module", untruncate: false, rules: [] },
-      transforms: ["uuid4-to-ulid"],
+      options: { module: "dhruva", importStyle: "from", untruncate: false, rules: [] },
+      transforms: ["uuid4-to-ulid", "uuid-consumers", "sql-consumers"],
       database: {
         engine: "sqlite",
         path: "/crackerjack/.crackerjack/crackerjack.db",
@@ -58,6 +59,29 @@ describe("config", () => {
       { target: "entity_id", template: "user:{}", naturalKeys: "rewrite-and-flag" },
     ]);
     expect(ak?.database).toBeUndefined();
+    // sql-consumers reads the database section's tables, named as the SQL generation names them.
+    expect(cj?.options.tables).toEqual([
+      {
+        table: "jobs",
+        key: "job_id",
+        strategy: "rewrite-in-place",
+        ulidColumn: "job_id",
+        references: [],
+      },
+    ]);
+    expect(sb?.options.tables).toEqual([
+      {
+        table: "sessions",
+        key: "session_id",
+        strategy: "add-column",
+        ulidColumn: "session_ulid",
+        references: [
+          { table: "reflections", column: "session_id", ulidColumn: "session_ulid" },
+          { table: "conversations", column: "session_id", ulidColumn: "session_ulid" },
+        ],
+      },
+    ]);
+    expect(ak?.options.tables).toEqual([]);
     // Each database gets its own random salt.
     expect(cj?.database?.salt).toMatch(/^[0-9a-f]{32}$/);
     expect(cj?.database?.salt).not.toBe(sb?.database?.salt);
@@ -73,8 +97,11 @@ describe("config", () => {
     ).toBe(
       `${F}: systems.akosha.fstringRules[0].naturalKeys: expected one of "skip" | "rewrite-and-flag", got "sometimes"`,
     );
+    expect(errorOf(oneSystem("    transforms: [uuid4-to-ulid, sql-consumers]\n"))).toBe(
+      `${F}: systems.akosha.transforms[1]: needs the system's database section (it reads its tables), got "sql-consumers"`,
+    );
     expect(errorOf(oneSystem("    transforms: [uuid5-to-ulid]\n"))).toBe(
-      `${F}: systems.akosha.transforms[0]: expected one of "uuid4-to-ulid" | "fstring-id-to-ulid" | "js-uuid-to-ulid", got "uuid5-to-ulid"`,
+      `${F}: systems.akosha.transforms[0]: expected one of ${TRANSFORM_NAMES.map((n) => `"${n}"`).join(" | ")}, got "uuid5-to-ulid"`,
     );
     expect(errorOf(oneSystem("    transforms: [uuid4-to-ulid]\n    brnch: x\n"))).toBe(
       `${F}: systems.akosha.brnch: unknown key (did you mean \`branch\`?)`,

@@ -322,7 +322,7 @@ describe("CLI", () => {
       process.stderr.write = quiet.stderr;
     }
     expect(readFileSync(file, "utf8")).toBe(
-      "import dhruva\n\ndef f(p, t):\n    session_id = dhruva.generate()\n    return session_id\n",
+      "import dhruva\n\n\ndef f(p, t):\n    session_id = dhruva.generate()\n    return session_id\n",
     );
   });
 });

@@ -82,6 +82,89 @@ describe("hostile source files: never corrupted, every refusal explained", () =>
   });
 });
 
+describe("PEP 263: a coding line's encoding is read and written back", () => {
+  const latin1 = (text: string) => Buffer.from(text, "latin1");
+
+  test("latin-1: rewritten, written in latin-1, every other byte as it was", async () => {
+    const d = tempDir();
+    const src = `# -*- coding: latin-1 -*-\n# Caf\u00e9 \u00a9 \u00ff\n${SITE}`;
+    writeFileSync(path.join(d, "m.py"), latin1(src));
+    const r = await run(d);
+    expect(r.skipped).toEqual([]);
+    expect(r.changes.map((c) => c.encoding)).toEqual(["latin-1"]);
+    const expected = src
+      .replace("import uuid\n", "import dhruva\n")
+      .replace("str(uuid.uuid4())", "dhruva.generate()");
+    expect(readFileSync(path.join(d, "m.py")).equals(latin1(expected))).toBe(true);
+  });
+
+  test("iso-8859-15 on the second line, after a shebang; a euro sign survives", async () => {
+    const d = tempDir();
+    const bytes = Buffer.concat([
+      Buffer.from("#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-15 :\n# 5 "),
+      Buffer.from([0xa4, 0x0a]), // iso-8859-15's euro sign
+      Buffer.from(SITE),
+    ]);
+    writeFileSync(path.join(d, "m.py"), bytes);
+    const r = await run(d);
+    expect(r.skipped).toEqual([]);
+    expect(r.changes[0]?.after).toContain("# 5 \u20ac\nimport dhruva\n");
+    const expected = Buffer.concat([
+      bytes.subarray(0, bytes.indexOf(0xa4) + 2),
+      Buffer.from("import dhruva\n\njob_id = dhruva.generate()\n"),
+    ]);
+    expect(readFileSync(path.join(d, "m.py")).equals(expected)).toBe(true);
+  });
+
+  test("declared encodings that cannot be written back, or bytes that do not fit, are refused", async () => {
+    const d = tempDir();
+    const files: Record<string, Buffer> = {
+      "sjis.py": Buffer.concat([
+        Buffer.from("# coding: shift_jis\n# "),
+        Buffer.from([0x82, 0xa0, 0x0a]),
+        Buffer.from(SITE),
+      ]),
+      "ascii.py": Buffer.concat([
+        Buffer.from("# coding: ascii\n# "),
+        Buffer.from([0xe9, 0x0a]),
+        Buffer.from(SITE),
+      ]),
+      "bom.py": Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(`# coding: latin-1\n${SITE}`),
+      ]),
+    };
+    for (const [name, b] of Object.entries(files)) writeFileSync(path.join(d, name), b);
+    const r = await run(d);
+    expect(r.changes).toEqual([]);
+    expect(r.skipped).toEqual([
+      { file: "ascii.py", reason: "not valid ascii, the encoding its coding line declares" },
+      { file: "bom.py", reason: "a UTF-8 byte order mark with a coding line declaring latin-1" },
+      {
+        file: "sjis.py",
+        reason: expect.stringContaining("declares the encoding shift_jis (PEP 263)"),
+      },
+    ]);
+    for (const [name, b] of Object.entries(files)) {
+      expect(readFileSync(path.join(d, name)).equals(b)).toBe(true);
+    }
+  });
+
+  test("a rewrite whose text the declared encoding cannot hold is not written", async () => {
+    const d = tempDir();
+    // The comment moves with the rewritten expression; it is latin-1, so it fits: use a custom
+    // module name the file's encoding cannot spell instead.
+    const src = "# coding: latin-1\nimport uuid\n\nx = str(uuid.uuid4())\n";
+    writeFileSync(path.join(d, "m.py"), latin1(src));
+    const r = await run(d, { options: { ...defaultTransformOptions(), module: "d\u0101ra" } });
+    expect(r.changes).toEqual([]);
+    expect(r.skipped).toEqual([
+      { file: "m.py", reason: '"\u0101" cannot be written in latin-1; not written' },
+    ]);
+    expect(readFileSync(path.join(d, "m.py")).equals(latin1(src))).toBe(true);
+  });
+});
+
 describe("odd but valid files are rewritten exactly", () => {
   test("mixed tabs and spaces across blocks, trailing whitespace, CRLF", () => {
     const src =

@@ -17,7 +17,7 @@ describe("import removal", () => {
   test("a parenthesized multi-line from-import keeps its other names and layout", () => {
     const src = "from uuid import (\n    UUID,\n    uuid4,\n)\n\nx: UUID\ny = str(uuid4())\n";
     expect(run(src).output).toBe(
-      "from uuid import (\n    UUID,\n)\nimport dhruva\n\nx: UUID\ny = dhruva.generate()\n",
+      "from uuid import (\n    UUID,\n)\n\nimport dhruva\n\nx: UUID\ny = dhruva.generate()\n",
     );
   });
 
@@ -37,7 +37,7 @@ describe("import removal", () => {
   test("a module still used elsewhere keeps its import", () => {
     const src = "import uuid\n\nx = str(uuid.uuid4())\nNS = uuid.NAMESPACE_DNS\n";
     expect(run(src).output).toBe(
-      "import uuid\nimport dhruva\n\nx = dhruva.generate()\nNS = uuid.NAMESPACE_DNS\n",
+      "import uuid\n\nimport dhruva\n\nx = dhruva.generate()\nNS = uuid.NAMESPACE_DNS\n",
     );
   });
 
@@ -62,7 +62,7 @@ describe("import removal", () => {
     ].join("\n");
     const out = run(src).output;
     expect(out).toContain("def a():\n    return dhruva.generate()\n");
-    expect(out.startsWith("import uuid\nimport dhruva\n")).toBe(true);
+    expect(out.startsWith("import uuid\n\nimport dhruva\n")).toBe(true);
   });
 
   test("a module-level import used only inside a function that was rewritten is removed", () => {
@@ -83,7 +83,7 @@ describe("import insertion", () => {
     const src =
       "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\ndef f():\n    import uuid\n    return str(uuid.uuid4())\n";
     expect(run(src).output).toBe(
-      "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport dhruva\n\ndef f():\n    return dhruva.generate()\n",
+      "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport dhruva\n\n\ndef f():\n    return dhruva.generate()\n",
     );
   });
 
@@ -91,7 +91,7 @@ describe("import insertion", () => {
     const src =
       "import os\nimport uuid\n\ntry:\n    import ujson as json\nexcept ImportError:\n    import json\n\nx = str(uuid.uuid4())\n";
     expect(run(src).output).toBe(
-      "import os\nimport dhruva\n\ntry:\n    import ujson as json\nexcept ImportError:\n    import json\n\nx = dhruva.generate()\n",
+      "import os\n\nimport dhruva\n\ntry:\n    import ujson as json\nexcept ImportError:\n    import json\n\nx = dhruva.generate()\n",
     );
   });
 

@@ -49,7 +49,7 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(r.out).toMatch(
       /crackerjack\s+done\s+4\s+3\s+0\s+400\s+pass \(\d+ checks\)\s+\S+ulid-backup-\d{8}T\d{6}Z/,
     );
-    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+0\s+120\s+pass/);
+    expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+1\s+120\s+pass/);
     expect(r.out).toMatch(/akosha\s+done\s+1\s+0\s+1\s+-\s+- \(no database\)/);
 
     // The seed's validations on the real databases.
@@ -107,6 +107,19 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(
       git(path.join(ws.dir, "remotes", "crackerjack.git"), "rev-parse", "ulid-migration"),
     ).toBe(git(cj, "rev-parse", "ulid-migration"));
+    // Beside the SQL files, the code that must change with them: the positional INSERT.
+    const sbReport = git(
+      ws.repos["session-buddy"] as string,
+      "show",
+      "ulid-migration:.ulid-migration/session-buddy/report.md",
+    );
+    const sqlAt = sbReport.indexOf("## SQL files to review");
+    const codeAt = sbReport.indexOf("## SQL in the code that touches a migrated table (1)");
+    expect(sqlAt).toBeGreaterThan(-1);
+    expect(codeAt).toBeGreaterThan(sqlAt);
+    expect(sbReport.slice(codeAt)).toContain(
+      "- **blocking** `session_buddy/sessions.py:8` — positional INSERT into sessions: add-column gives it one more column (`session_ulid`)",
+    );
 
     // Already applied: nothing to do, exit 0, no new backup.
     const backups = fs.readdirSync(path.join(ws.dir, "backups", "crackerjack"));
@@ -204,7 +217,7 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(both.err).toContain("--dry-run changes nothing, so it cannot be combined with");
     const dry = await cli(["migrate", "--config", ws.config, "--all", "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain("+    job_id = dhruva.generate()");
+    expect(dry.out).toContain("+    job_id = generate()");
     expect(dry.out).toMatch(/crackerjack\s+dry-run/);
     expect(await workspaceState(ws)).toEqual(before);
     expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
@@ -251,7 +264,7 @@ test("demo: prints the summary, a diff, the SQL head and a before/after table; r
   const sections = [
     "== ulid-codemod migrate --all --apply --yes --push",
     "== diff of crackerjack/jobs.py on ulid-migration",
-    "+    job_id = dhruva.generate()",
+    "+    job_id = generate()",
     "== diff of the TypeScript dashboard (crackerjack/ui) on ulid-migration",
     '+    "ulid": "^3.0.2",',
     "+  return { runId: ulid(), hook };",

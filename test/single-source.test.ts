@@ -20,14 +20,30 @@ import { scratch } from "./helpers.ts";
 const { fresh } = scratch("ulid-single-");
 const F = "/plans/ulid-migration.yaml";
 const plan = (system: string) => `version: 1\nsystems:\n  s:\n    repo: ./s\n${system}`;
+/** A database section, for the options the plan fills from its tables. */
+const DATABASE = [
+  "    database:",
+  "      engine: sqlite",
+  "      path: ./jobs.db",
+  "      salt: s",
+  "      tables:",
+  "        - { table: jobs, key: job_id, strategy: add-column, time: { column: start_time } }",
+  "",
+].join("\n");
 
 describe("transform names come from the registry", () => {
   test("the plan accepts every registered transform and nothing else", () => {
     expect(TRANSFORM_NAMES.length).toBeGreaterThan(1);
     for (const name of TRANSFORM_NAMES) {
-      const rules = TRANSFORMS[name]?.options.some((o) => o.kind === "custom")
-        ? "    fstringRules: [{ target: session_id }]\n"
-        : "";
+      const rules = (TRANSFORMS[name]?.options ?? [])
+        .map((o) =>
+          o.kind !== "custom"
+            ? ""
+            : o.plan
+              ? `    ${o.plan.key}: [{ target: session_id }]\n`
+              : DATABASE,
+        )
+        .join("");
       const c = parseConfig(plan(`    transforms: [${name}]\n${rules}`), F);
       expect(c.systems[0]?.transforms).toEqual([name]);
     }
@@ -62,6 +78,26 @@ describe("transform options come from their declarations", () => {
           ? spec.cli.flags.map((f) => `--${f.name}`)
           : [`--${flagName(spec.key)}`];
       for (const f of cliFlags) expect(longFlags).toContain(f);
+      if (spec.kind === "custom" && !spec.plan) {
+        // Filled from the system's database section, not a key of its own.
+        const readers = TRANSFORM_NAMES.filter((n) => TRANSFORMS[n]?.options.includes(spec));
+        const expected = [
+          {
+            table: "jobs",
+            key: "job_id",
+            strategy: "add-column",
+            ulidColumn: "job_ulid",
+            references: [],
+          },
+        ];
+        const system = `    transforms: [${readers.join(", ")}]\n${DATABASE}`;
+        expect(parseConfig(plan(system), F).systems[0]?.options[spec.key]).toEqual(expected);
+        const plugin = TRANSFORMS[readers[0] as string];
+        if (!plugin) throw new Error("no reader");
+        const flags = { [spec.key]: [{ table: "jobs", key: "job_id", strategy: "add-column" }] };
+        expect((await pluginOptionsFromFlags(plugin, flags))[spec.key]).toEqual(expected);
+        return;
+      }
       // Plan: a non-default value in the YAML reaches the system's options.
       const [yamlValue, expected] =
         spec.kind === "string"

@@ -5,11 +5,15 @@ import type { CodemodPlugin } from "../src/codemod/plugin.ts";
 import type { RunOptions, RunResult } from "../src/codemod/runner.ts";
 import { plugin as fstringIdToUlid } from "./fstring-id-to-ulid.ts";
 import { plugin as jsUuidToUlid } from "./js-uuid-to-ulid.ts";
+import { plugin as sqlConsumers } from "./sql-consumers.ts";
+import { plugin as uuidConsumers } from "./uuid-consumers.ts";
 import { plugin as uuid4ToUlid } from "./uuid4-to-ulid.ts";
 
 export const TRANSFORMS: Readonly<Record<string, CodemodPlugin>> = {
   [uuid4ToUlid.name]: uuid4ToUlid,
   [fstringIdToUlid.name]: fstringIdToUlid,
+  [uuidConsumers.name]: uuidConsumers,
+  [sqlConsumers.name]: sqlConsumers,
   [jsUuidToUlid.name]: jsUuidToUlid,
 };
 
@@ -46,8 +50,8 @@ export function missingOptions(
 ): { key: string; message: string }[] {
   const specs = mergeSpecs(pluginsFor(names));
   return specs.flatMap((s) =>
-    s.kind === "custom" && s.isEmpty(options[s.key] ?? s.default)
-      ? [{ key: where === "plan" ? s.plan.key : s.key, message: s.missing[where] }]
+    s.kind === "custom" && s.missing && s.isEmpty(options[s.key] ?? s.default)
+      ? [{ key: where === "plan" ? (s.plan?.key ?? s.key) : s.key, message: s.missing[where] }]
       : [],
   );
 }

@@ -205,6 +205,31 @@ function truncation(site: SyntaxNode, options: Uuid4Options): Verdict | undefine
   };
 }
 
+/** The call of a uuid function at `node` (`uuid.uuid4` in `uuid.uuid4()`), if it is called. */
+function callOf(node: SyntaxNode): SyntaxNode | undefined {
+  return node.parent?.type === "call" && node.parent.childForFieldName("function")?.id === node.id
+    ? node.parent
+    : undefined;
+}
+
+/**
+ * The expressions this transform replaces by a ULID in a file (`str(uuid.uuid4())`, the f-string
+ * part, ...), without making any edit: what other transforms start from to find the code that
+ * consumes the new IDs.
+ */
+export function rewrittenSites(ctx: PyFile, options: Uuid4Options): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const node of candidates(ctx)) {
+    const ref = uuidFunction(ctx, node);
+    const call = callOf(node);
+    if (ref?.func !== "uuid4" || !call) continue;
+    if ((call.childForFieldName("arguments")?.namedChildCount ?? 0) > 0) continue;
+    const verdict = classify(call, options);
+    if (verdict.kind === "rewrite") out.push(verdict.site);
+  }
+  return out;
+}
+
 export const plugin: CodemodPlugin<PyFile, Uuid4Options> = {
   name: NAME,
   language: python,
@@ -218,10 +243,7 @@ export const plugin: CodemodPlugin<PyFile, Uuid4Options> = {
     for (const node of candidates(ctx)) {
       const ref = uuidFunction(ctx, node);
       if (!ref) continue;
-      const call =
-        node.parent?.type === "call" && node.parent.childForFieldName("function")?.id === node.id
-          ? node.parent
-          : undefined;
+      const call = callOf(node);
       if (ref.func !== "uuid4") {
         if (OTHER_UUID_FUNCS.has(ref.func) && call) {
           report(call, {

@@ -1,5 +1,6 @@
 import dhruva
 
+
 class Session:
     def __init__(self, project, started):
         self.project = project

@@ -1,5 +1,6 @@
 import dhruva
 
+
 def make_ids(project, ts, n, width):
     session_id = dhruva.generate()
     run_id = dhruva.generate()

@@ -1,5 +1,6 @@
 import dhara
 
+
 def start(project, ts):
     session_id = dhara.generate()
     return session_id

@@ -1,5 +1,6 @@
 import dhruva
 
+
 def keys(project, ts):
     cache_id = dhruva.generate()
     lock_id = f"{{lock}}:{project}"

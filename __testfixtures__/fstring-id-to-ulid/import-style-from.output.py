@@ -1,6 +1,7 @@
 """Session helpers."""
 
 from datetime import datetime
+
 from dhruva import generate
 
 

@@ -1,5 +1,5 @@
-from akosha.graph import GraphEntity
 import dhruva
+from akosha.graph import GraphEntity
 
 
 def register(graph, system_id, user_id, name):

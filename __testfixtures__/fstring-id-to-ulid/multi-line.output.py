@@ -1,5 +1,6 @@
 import dhruva
 
+
 def build(project, ts, region):
     session_id = dhruva.generate()
     trace_id = dhruva.generate()

@@ -1,5 +1,6 @@
 import dhruva
 
+
 class Graph:
     def __init__(self):
         self.entities = {}

@@ -1,5 +1,6 @@
 import dhruva
 
+
 def from_row(row, meta):
     session_id = dhruva.generate()
     other_id = dhruva.generate()

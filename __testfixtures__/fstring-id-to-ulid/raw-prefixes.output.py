@@ -1,5 +1,6 @@
 import dhruva
 
+
 def ids(a, b):
     first_id = dhruva.generate()
     second_id = dhruva.generate()

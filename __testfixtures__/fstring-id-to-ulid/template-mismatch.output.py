@@ -1,5 +1,6 @@
 import dhruva
 
+
 def sessions(project, ts, n):
     session_id = f"sess:{project}:{ts}"
     session_id = f"{project}_{ts}"

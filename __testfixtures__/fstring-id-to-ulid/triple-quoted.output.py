@@ -1,5 +1,6 @@
 import dhruva
 
+
 def entity_ids(user_id, system_id):
     user_entity = dhruva.generate()
     system_entity = dhruva.generate()

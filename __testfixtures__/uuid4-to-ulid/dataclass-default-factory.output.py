@@ -1,5 +1,6 @@
-import dhruva
 from dataclasses import dataclass, field
+
+import dhruva
 
 
 @dataclass

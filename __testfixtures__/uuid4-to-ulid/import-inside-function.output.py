@@ -1,4 +1,5 @@
 import logging
+
 import dhruva
 
 log = logging.getLogger(__name__)

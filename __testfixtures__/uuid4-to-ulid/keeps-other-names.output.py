@@ -1,4 +1,5 @@
 from uuid import UUID
+
 import dhruva
 
 

@@ -1,4 +1,5 @@
 import uuid
+
 import dhruva
 
 a = uuid.uuid1()

@@ -109,9 +109,11 @@ export function traceId(): TraceId {
     "session_buddy/sessions.py": `from datetime import datetime
 
 
-def start_session(project_name: str) -> str:
+def start_session(db, project_name: str) -> str:
     timestamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     session_id = f"{project_name}-{timestamp}"
+    # Positional: the add-column step gives sessions a fourth column (the report says so).
+    db.execute("INSERT INTO sessions VALUES (?, ?, ?)", [session_id, project_name, datetime.now()])
     return session_id
 `,
     "README.md": "# session-buddy (demo)\n",
@@ -143,7 +145,8 @@ const CONFIG = `version: 1
 systems:
   crackerjack:
     repo: ./crackerjack
-    transforms: [uuid4-to-ulid, js-uuid-to-ulid]
+    importStyle: from
+    transforms: [uuid4-to-ulid, js-uuid-to-ulid, uuid-consumers, sql-consumers]
     database:
       engine: sqlite
       path: ./data/crackerjack.db
@@ -156,7 +159,8 @@ systems:
           time: { column: start_time }
   session-buddy:
     repo: ./session-buddy
-    transforms: [fstring-id-to-ulid]
+    importStyle: from
+    transforms: [fstring-id-to-ulid, sql-consumers]
     fstringRules:
       - target: session_id
         templates: ["{}-{}"]
@@ -175,6 +179,7 @@ systems:
             - { table: reflections, column: session_id }
   akosha:
     repo: ./akosha
+    importStyle: from
     transforms: [fstring-id-to-ulid]
     fstringRules:
       - target: entity_id

@@ -12,7 +12,7 @@ export interface TransformFlags {
   transform: string[];
   dryRun: boolean;
   report?: string;
-  root: string;
+  root?: string;
   prefilter: boolean;
   [option: string]: unknown;
 }
@@ -105,7 +105,10 @@ export function registerTransformCommand(program: Command, deps: CliDeps = {}): 
     .option("--report <file>", "write the JSON report to FILE");
   const optionsOf = addOptionFlags(cmd);
   cmd
-    .option("--root <dir>", "report paths relative to this directory", process.cwd())
+    .option(
+      "--root <dir>",
+      "report paths relative to this directory (default: each path's repository root, or the path)",
+    )
     .addOption(
       new Option("--no-prefilter", "parse every file (slow; checks the pre-filter)").hideHelp(),
     )

@@ -19,7 +19,7 @@ export async function runTransform(
   const run = deps.runCodemod ?? runTransforms;
   const result = await run({
     paths,
-    root: path.resolve(flags.root),
+    ...(flags.root ? { root: path.resolve(flags.root) } : {}),
     transforms: flags.transform,
     options,
     dryRun: flags.dryRun,

@@ -7,6 +7,7 @@ export type {
   CustomSpec,
   FlagUse,
   OptionSpec,
+  PlannedTable,
   StringSpec,
   TransformOptions,
   ZodApi,

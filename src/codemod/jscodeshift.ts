@@ -1,4 +1,5 @@
 // A plugin as a jscodeshift transform, its flags read through the plugin's option declarations.
+import { resolve } from "node:path";
 import { optionsFromFlags, type TransformOptions } from "./options.ts";
 import type { CodemodPlugin } from "./plugin.ts";
 import { transformSource } from "./transform-file.ts";
@@ -38,7 +39,7 @@ export function jscodeshiftAdapter(plugin: CodemodPlugin) {
     flags: Record<string, unknown> = {},
   ): Promise<string | null> {
     const options = await pluginOptionsFromFlags(plugin, flags);
-    const out = transformSource(file.path, file.source, [plugin], options);
+    const out = transformSource(file.path, file.source, [plugin], options, resolve(file.path));
     for (const e of out.entries) {
       if (e.outcome !== "rewritten")
         api.report?.(`${e.line}:${e.column} ${e.outcome}: ${e.reason}`);

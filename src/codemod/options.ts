@@ -54,7 +54,8 @@ export interface CustomSpec<V = unknown> extends BaseSpec {
     /** The flags' uses in order; throws an Error with a usage message when they do not fit. */
     parse(uses: FlagUse[]): V;
   };
-  plan: {
+  /** Its own key in a system of the plan; absent for an option the plan fills otherwise. */
+  plan?: {
     /** Key in a system of the plan. */
     key: string;
     /** What the value is called in "… given but transforms does not include …". */
@@ -63,13 +64,27 @@ export interface CustomSpec<V = unknown> extends BaseSpec {
     /** From the plan's validated value to the option value. */
     toValue(parsed: unknown): V;
   };
+  /** An option the plan fills from the system's database tables instead of a key of its own. */
+  fromDatabaseTables?(tables: PlannedTable[]): V;
   fromFlags(flags: Record<string, unknown>, z: ZodApi): V;
   isEmpty(value: V): boolean;
-  /** Said when a selected transform gets an empty value (it would match nothing). */
-  missing: { cli: string; plan: string };
+  /** Said when a selected transform gets an empty value (it would match nothing); absent: fine. */
+  missing?: { cli: string; plan: string };
 }
 
 export type OptionSpec = StringSpec | ChoiceSpec | BooleanSpec | CustomSpec;
+
+/** A table of a plan's database section, as the migration will change it (columns named). */
+export interface PlannedTable {
+  table: string;
+  /** The legacy key column. */
+  key: string;
+  strategy: "rewrite-in-place" | "add-column";
+  /** The column holding the ULID afterwards (the key itself for rewrite-in-place). */
+  ulidColumn: string;
+  /** Columns of other tables holding the key, and where their ULID goes. */
+  references: { table: string; column: string; ulidColumn: string }[];
+}
 
 /** `importStyle` -> `import-style`. */
 export function flagName(key: string): string {

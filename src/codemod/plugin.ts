@@ -19,6 +19,11 @@ export interface ReportEntry {
   after: string | null;
   outcome: Outcome;
   reason: string;
+  /**
+   * Entries about one concern get a section of their own in the reports: `uuid-format` (code
+   * that assumes an ID is a UUID), `sql` (SQL in the code that touches a migrated table).
+   */
+  topic?: "uuid-format" | "sql";
 }
 
 /**
@@ -62,8 +67,12 @@ export interface Language<Ctx extends ParsedFile = ParsedFile> {
   name: string;
   /** File extensions a directory walk picks up for this language (`.py`). */
   extensions: readonly string[];
-  parse(path: string, text: string, newline: string): Ctx | { error: string };
-  /** Edits to add to the transforms' edits (the import changes they asked for). */
+  /** `abs`: the file on disk, when there is one (its repository's settings may apply). */
+  parse(path: string, text: string, newline: string, abs?: string): Ctx | { error: string };
+  /**
+   * Edits to add to the transforms' edits (the import changes they asked for). Throws an Error
+   * saying why when they cannot be made (the file is then left as it is).
+   */
   finalize(ctx: Ctx, edits: readonly Edit[]): Edit[];
   /** Why `output` (the result for `ctx`'s file) must not be written (it does not parse), or undefined. */
   check(output: string, ctx: Ctx): string | undefined;

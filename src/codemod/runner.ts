@@ -1,7 +1,6 @@
 // Runs the plugins it is given over a tree: read and pre-filter every file, parse the candidates
 // once, let cross-file indexes see all of them, then transform and (unless dry-run) write.
 import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type {
   CodemodPlugin,
   Language,
@@ -10,15 +9,18 @@ import type {
   TransformedFile,
   TransformOptions,
 } from "./plugin.ts";
-import { FileSource, sourceProblem } from "./source.ts";
+import { encodeSource, FileSource, sourceProblem } from "./source.ts";
 import { rangeKey, transformContext } from "./transform-file.ts";
-import { collectFiles, toPosix } from "./walk.ts";
+import { collectRooted } from "./walk.ts";
 
 export interface RunOptions {
   /** Files or directories. */
   paths: string[];
-  /** Report paths are relative to this (the repository root). */
-  root: string;
+  /**
+   * Report paths (and include/exclude globs) are relative to this. Absent: to each path's
+   * repository root, or to the path itself when it is in no repository.
+   */
+  root?: string;
   plugins: readonly CodemodPlugin[];
   options: TransformOptions;
   include?: string[];
@@ -34,16 +36,18 @@ export interface RunOptions {
 export interface FileChange {
   /** Absolute. */
   path: string;
-  /** Relative to the run root. */
+  /** Relative to its root (see RunOptions.root). */
   file: string;
   before: string;
   after: string;
+  /** The encoding a PEP 263 coding line declares, when not UTF-8 (the file is written in it). */
+  encoding?: string;
 }
 
 export interface RunResult {
   changes: FileChange[];
   entries: ReportEntry[];
-  /** Files not transformed, with why (does not parse, not UTF-8, symlink, ...). Never written. */
+  /** Files not transformed, with why (does not parse, not decodable, symlink, ...). Never written. */
   skipped: { file: string; reason: string }[];
   filesScanned: number;
 }
@@ -52,6 +56,7 @@ interface Candidate {
   abs: string;
   bytes: Buffer;
   bom: boolean;
+  encoding?: string;
   ctx: ParsedFile;
 }
 
@@ -72,15 +77,13 @@ interface Group {
  * parsed, so a syntax error in it is not reported.
  */
 export async function runCodemod(opts: RunOptions): Promise<RunResult> {
-  const root = path.resolve(opts.root);
   const groups = groupByLanguage(opts.plugins);
-  const walked = collectFiles(opts.paths, {
-    root,
+  const walked = collectRooted(opts.paths, opts.root, {
     include: opts.include,
     exclude: opts.exclude,
     extensions: groups.flatMap((g) => g.language.extensions),
   });
-  const rel = (abs: string) => toPosix(path.relative(root, abs));
+  const { rel } = walked;
   const skipped = [...walked.skipped];
   for (const abs of walked.files.sort()) {
     const group =
@@ -93,7 +96,21 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
 
   const changes: FileChange[] = [];
   const entries: ReportEntry[] = [];
-  const write = (abs: string, file: string, read: Buffer, before: string, after: string) => {
+  const write = (
+    abs: string,
+    file: string,
+    read: Buffer,
+    before: string,
+    after: string,
+    encoding?: string,
+  ) => {
+    let bytes: Buffer;
+    try {
+      bytes = encodeSource(after, encoding);
+    } catch (e) {
+      skipped.push({ file, reason: `${(e as Error).message}; not written` });
+      return;
+    }
     if (!opts.dryRun) {
       opts.beforeWrite?.(abs);
       // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
@@ -101,19 +118,19 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
         skipped.push({ file, reason: "modified while the codemod ran; not overwritten" });
         return;
       }
-      writeFileSync(abs, after);
+      writeFileSync(abs, bytes);
     }
-    changes.push({ path: abs, file, before, after });
+    changes.push({ path: abs, file, before, after, ...(encoding ? { encoding } : {}) });
   };
   for (const group of groups) {
     const { candidates, later } = parseCandidates(group, opts, rel, skipped);
     const indexes = buildIndexes(group, opts, candidates, later, rel, skipped);
-    const done = await transformGroup(group, candidates, indexes, opts, root, skipped);
+    const done = await transformGroup(group, candidates, indexes, opts, walked.rootOf, skipped);
     for (const { c, output, entries: own } of done.files.values()) {
       entries.push(...own);
       if (output === undefined) continue;
       const bom = c.bom ? "\uFEFF" : "";
-      write(c.abs, c.ctx.path, c.bytes, bom + c.ctx.source, bom + output);
+      write(c.abs, c.ctx.path, c.bytes, bom + c.ctx.source, bom + output, c.encoding);
     }
     entries.push(...done.extraEntries);
     for (const x of done.extra) {
@@ -133,30 +150,26 @@ interface Done {
 }
 
 /**
- * Every candidate of a language through its plugins, then the language's run-level step, which
- * may take edits back (the file is transformed again without them) and change other files.
+ * Every candidate of a language through its plugins, then the language's run-level step (once
+ * per root: paths can lie in different repositories), which may take edits back (the file is
+ * transformed again without them) and change other files.
  */
 async function transformGroup(
   group: Group,
   candidates: Candidate[],
   indexes: Map<string, unknown>,
   opts: RunOptions,
-  root: string,
+  rootOf: (abs: string) => string,
   skipped: RunResult["skipped"],
 ) {
+  // By absolute path: files of different roots can share a report path.
   const files = new Map<string, Done>();
   const changed: TransformedFile[] = [];
   const withheld = new Map<string, Map<string, string>>();
   const run = (c: Candidate): TransformedFile | null => {
-    const out = transformContext(
-      c.ctx,
-      group.plugins,
-      opts.options,
-      indexes,
-      withheld.get(c.ctx.path),
-    );
+    const out = transformContext(c.ctx, group.plugins, opts.options, indexes, withheld.get(c.abs));
     const done: Done = { c, entries: out.entries };
-    files.set(c.ctx.path, done);
+    files.set(c.abs, done);
     if (!out.ok) {
       skipped.push({ file: c.ctx.path, reason: out.error });
       return null;
@@ -171,14 +184,17 @@ async function transformGroup(
   }
   const extra: { abs: string; before: string; after: string; entries: ReportEntry[] }[] = [];
   const extraEntries: ReportEntry[] = [];
-  if (group.language.afterTransform && changed.length > 0) {
-    const byPath = new Map(candidates.map((c) => [c.ctx.path, c]));
-    await group.language.afterTransform(changed, {
+  const byRoot = new Map<string, TransformedFile[]>();
+  for (const t of changed) byRoot.set(rootOf(t.abs), [...(byRoot.get(rootOf(t.abs)) ?? []), t]);
+  const byPath = new Map(candidates.map((c) => [c.abs, c]));
+  for (const [root, mine] of byRoot) {
+    if (!group.language.afterTransform) break;
+    await group.language.afterTransform(mine, {
       root,
       withhold(file, edits, reason) {
-        const c = byPath.get(file.ctx.path) as Candidate;
-        const mine = withheld.get(file.ctx.path) ?? new Map<string, string>();
-        withheld.set(file.ctx.path, mine);
+        const c = byPath.get(file.abs) as Candidate;
+        const mine = withheld.get(file.abs) ?? new Map<string, string>();
+        withheld.set(file.abs, mine);
         for (const e of edits) if (e.entry) mine.set(rangeKey(e), reason(e));
         return run(c);
       },
@@ -237,10 +253,10 @@ function parseInto(
   into: Candidate[],
 ): void {
   for (const { abs, source } of files) {
-    const { text, newline, bom } = source.decode();
-    const ctx = language.parse(rel(abs), text, newline);
+    const { text, newline, bom, encoding } = source.decode();
+    const ctx = language.parse(rel(abs), text, newline, abs);
     if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
-    else into.push({ abs, bytes: source.bytes, bom, ctx });
+    else into.push({ abs, bytes: source.bytes, bom, ctx, ...(encoding ? { encoding } : {}) });
   }
 }
 

@@ -63,7 +63,12 @@ export function transformContext(
   if (edits.length === 0 || !language) {
     return { ok: true, output: ctx.source, changed: false, entries, edits: [] };
   }
-  const all = [...edits, ...language.finalize(ctx, edits)];
+  let all: Edit[];
+  try {
+    all = [...edits, ...language.finalize(ctx, edits)];
+  } catch (err) {
+    return { ok: false, error: `${(err as Error).message}; file left unchanged`, entries };
+  }
   let output: string;
   try {
     output = applyEdits(ctx.source, all);
@@ -86,12 +91,16 @@ export function transformContext(
   return { ok: true, output, changed: output !== ctx.source, entries, edits: all };
 }
 
-/** One file, text in and text out (a BOM kept); the shape jscodeshift transforms need. */
+/**
+ * One file, text in and text out (a BOM kept); the shape jscodeshift transforms need. `abs`: the
+ * file on disk, when there is one.
+ */
 export function transformSource(
   path: string,
   source: string,
   plugins: readonly CodemodPlugin[],
   options: TransformOptions,
+  abs?: string,
 ): FileOutcome {
   const language = plugins[0]?.language;
   if (!language) return { ok: true, output: source, changed: false, entries: [], edits: [] };
@@ -99,7 +108,7 @@ export function transformSource(
   const text = bom ? source.slice(1) : source;
   const lf = text.indexOf("\n");
   const newline = lf > 0 && text[lf - 1] === "\r" ? "\r\n" : "\n";
-  const ctx = language.parse(path, text, newline);
+  const ctx = language.parse(path, text, newline, abs);
   if ("error" in ctx) return { ok: false, error: ctx.error, entries: [] };
   const indexes = new Map<string, unknown>();
   for (const p of plugins) if (p.index) indexes.set(p.name, p.index([ctx], options));

@@ -1,6 +1,7 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { toPosix } from "../util/posix-path.ts";
 
 export interface WalkOptions {
   /** Report paths and globs are relative to this directory. */
@@ -14,10 +15,6 @@ export interface WalkOptions {
 export interface WalkResult {
   files: string[];
   skipped: { file: string; reason: string }[];
-}
-
-export function toPosix(rel: string): string {
-  return rel.split(path.sep).join("/");
 }
 
 /**
@@ -81,6 +78,53 @@ export function collectFiles(paths: string[], opts: WalkOptions): WalkResult {
     else if (st.isFile()) files.add(abs); // named explicitly: taken even if ignored or of another extension
   }
   return { files: [...files], skipped };
+}
+
+/**
+ * `collectFiles` for paths that may lie in different repositories: each path's files are
+ * relative to `root` when given, else to the path's repository root (the nearest directory
+ * holding `.git`), else to the path itself (its directory, for a file).
+ */
+export function collectRooted(
+  paths: string[],
+  root: string | undefined,
+  opts: Omit<WalkOptions, "root">,
+): WalkResult & { rel: (abs: string) => string; rootOf: (abs: string) => string } {
+  const files: string[] = [];
+  const skipped: WalkResult["skipped"] = [];
+  const rootOf = new Map<string, string>();
+  for (const p of paths) {
+    const base = root === undefined ? repositoryRoot(p) : path.resolve(root);
+    const walked = collectFiles([p], { ...opts, root: base });
+    for (const f of walked.files) {
+      if (rootOf.has(f)) continue;
+      rootOf.set(f, base);
+      files.push(f);
+    }
+    skipped.push(...walked.skipped);
+  }
+  const fallback = path.resolve(root ?? ".");
+  const base = (abs: string) => rootOf.get(abs) ?? fallback;
+  const rel = (abs: string) => toPosix(path.relative(base(abs), abs));
+  return { files, skipped, rel, rootOf: base };
+}
+
+/** The repository a path is in (the directory holding `.git`), else the path's directory. */
+export function repositoryRoot(p: string): string {
+  const abs = path.resolve(p);
+  let start = abs;
+  try {
+    if (!statSync(abs).isDirectory()) start = path.dirname(abs);
+  } catch {
+    return abs;
+  }
+  for (let d = start; ; d = path.dirname(d)) {
+    try {
+      statSync(path.join(d, ".git"));
+      return d;
+    } catch {}
+    if (path.dirname(d) === d) return start;
+  }
 }
 
 function readGitignore(dir: string): Ignore | undefined {

@@ -2,8 +2,8 @@
 // the transforms declare (see transforms/index.ts), so the plan cannot drift from the CLI.
 import { z } from "zod";
 import { declaredBy, OPTION_SPECS, TRANSFORM_NAMES } from "../../transforms/index.ts";
-import type { OptionSpec, TransformOptions } from "../codemod/options.ts";
-import { type DatabaseConfig, databaseSchema } from "./database.ts";
+import type { OptionSpec, PlannedTable, TransformOptions } from "../codemod/options.ts";
+import { type DatabaseConfig, databaseSchema, ulidColumnFor } from "./database.ts";
 
 // A rough `git check-ref-format --branch`: enough to reject names git would refuse later.
 const branchName = z
@@ -18,8 +18,9 @@ const branchName = z
 const remoteName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a git remote name");
 
 /** The key of an option in a system of the plan. */
-export function planKey(spec: OptionSpec): string {
-  return spec.kind === "custom" ? spec.plan.key : spec.key;
+export function planKey(spec: OptionSpec): string | undefined {
+  if (spec.kind !== "custom") return spec.key;
+  return spec.plan?.key;
 }
 
 function optionSchema(spec: OptionSpec): z.ZodType {
@@ -35,7 +36,7 @@ function optionSchema(spec: OptionSpec): z.ZodType {
     case "boolean":
       return z.boolean().default(spec.default);
     case "custom":
-      return spec.plan.schema(z);
+      return spec.plan ? spec.plan.schema(z) : z.never().optional();
   }
 }
 
@@ -60,7 +61,12 @@ const systemSchema = z
     include: z.array(z.string().min(1)).default([]),
     exclude: z.array(z.string().min(1)).default([]),
     transforms: z.array(transformName).min(1),
-    ...Object.fromEntries(OPTION_SPECS.map((spec) => [planKey(spec), optionSchema(spec)])),
+    ...Object.fromEntries(
+      OPTION_SPECS.flatMap((spec) => {
+        const key = planKey(spec);
+        return key === undefined ? [] : [[key, optionSchema(spec)]];
+      }),
+    ),
     github: z
       .strictObject({
         owner: z.string().regex(/^[A-Za-z0-9_.-]+$/),
@@ -88,9 +94,23 @@ const systemSchema = z
     for (const spec of OPTION_SPECS) {
       if (spec.kind !== "custom") continue;
       const readers = declaredBy(spec.key);
-      const value = spec.plan.toValue((s as Record<string, unknown>)[spec.plan.key]);
       const used = s.transforms.some((t) => readers.includes(t));
-      if (used && spec.isEmpty(value)) {
+      if (!spec.plan) {
+        // Filled from the database section: a reader without one has nothing to read.
+        if (used && spec.fromDatabaseTables && !s.database) {
+          s.transforms.forEach((t, i) => {
+            if (!readers.includes(t)) return;
+            ctx.addIssue({
+              code: "custom",
+              path: ["transforms", i],
+              message: "needs the system's database section (it reads its tables)",
+            });
+          });
+        }
+        continue;
+      }
+      const value = spec.plan.toValue((s as Record<string, unknown>)[spec.plan.key]);
+      if (used && spec.isEmpty(value) && spec.missing) {
         ctx.addIssue({ code: "custom", path: [spec.plan.key], message: spec.missing.plan });
       }
       if (!used && !spec.isEmpty(value)) {
@@ -152,10 +172,45 @@ export interface MigrationConfig {
 /** A system's transform options from its validated plan entry. */
 export function optionsOf(raw: RawSystem): TransformOptions {
   const r = raw as Record<string, unknown>;
-  return Object.fromEntries(
-    OPTION_SPECS.map((spec) => [
-      spec.key,
-      spec.kind === "custom" ? spec.plan.toValue(r[spec.plan.key]) : r[spec.key],
-    ]),
-  );
+  const value = (spec: OptionSpec) => {
+    if (spec.kind !== "custom") return r[spec.key];
+    if (spec.plan) return spec.plan.toValue(r[spec.plan.key]);
+    if (spec.fromDatabaseTables && raw.database) {
+      return spec.fromDatabaseTables(plannedTables(raw.database));
+    }
+    return spec.default;
+  };
+  return Object.fromEntries(OPTION_SPECS.map((spec) => [spec.key, value(spec)]));
+}
+
+/**
+ * The system with the options its plan fills from the database tables recomputed from `tables`
+ * (the generated SQL's own plan, which also knows the foreign keys the database declares).
+ */
+export function withTables(system: SystemConfig, tables: PlannedTable[]): SystemConfig {
+  const options = { ...system.options };
+  for (const spec of OPTION_SPECS) {
+    if (spec.kind === "custom" && spec.fromDatabaseTables) {
+      options[spec.key] = spec.fromDatabaseTables(tables);
+    }
+  }
+  return { ...system, options };
+}
+
+/** The database section's tables as the migration changes them (the SQL generation's naming). */
+export function plannedTables(database: DatabaseConfig): PlannedTable[] {
+  return database.tables.map((t) => {
+    const add = t.strategy === "add-column";
+    const ulidColumn = add ? (t.ulidColumn ?? ulidColumnFor(t.key)) : t.key;
+    return {
+      table: t.table,
+      key: t.key,
+      strategy: t.strategy,
+      ulidColumn,
+      references: t.references.map((ref) => ({
+        ...ref,
+        ulidColumn: add ? ulidColumnFor(ref.column) : ref.column,
+      })),
+    };
+  });
 }

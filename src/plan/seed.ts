@@ -20,10 +20,12 @@ systems:
     branch: ulid-migration      # created by ulid-codemod; an existing branch of another origin is refused
     remote: origin
     module: dhruva              # Python module providing generate()
-    importStyle: module         # module: \`import dhruva\`; from: \`from dhruva import generate\`
+    importStyle: from           # from: \`from dhruva import generate\`; module: \`import dhruva\`
     include: ["**/*.py"]
     exclude: []                 # globs to skip, e.g. "tests/fixtures/**"
-    transforms: [uuid4-to-ulid]
+    # uuid-consumers: code that still assumes a UUID (validators, regexes, lengths, fixtures);
+    # sql-consumers: SQL in the code that must change with the tables below.
+    transforms: [uuid4-to-ulid, uuid-consumers, sql-consumers]
     # github: { owner: your-org, repo: crackerjack }   # else derived from the remote URL
     database:
       engine: sqlite
@@ -39,9 +41,10 @@ systems:
   # Phase 2: f"{name}-{timestamp}" session IDs become ULIDs.
   session-buddy:
     repo: ../session-buddy
+    importStyle: from
     include: ["**/*.py"]
     exclude: []
-    transforms: [fstring-id-to-ulid]
+    transforms: [fstring-id-to-ulid, sql-consumers]
     fstringRules:
       - target: session_id
         templates: ["{}-{}"]
@@ -69,6 +72,7 @@ systems:
   # Phase 3: entity IDs; no database (state is in memory).
   akosha:
     repo: ../akosha
+    importStyle: from
     include: ["**/*.py"]
     exclude: []
     transforms: [fstring-id-to-ulid]

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "
 import { dirname, isAbsolute, join } from "node:path";
 import type { SimpleGit } from "simple-git";
 import type { RunTransforms } from "../../transforms/index.ts";
+import { encodeSource } from "../codemod/source.ts";
 import { InterruptedError, RefusalError } from "../errors.ts";
 import { reportDir } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
@@ -28,7 +29,8 @@ import { clampBody, openOrUpdatePullRequest, parseRemoteUrl, type RepoSlug } fro
 export interface ExtraFile {
   /** Relative to the repo root, `/` separators. */
   file: string;
-  content: string;
+  /** Text (written as UTF-8) or the file's bytes. */
+  content: string | Uint8Array;
 }
 
 export interface MigrateOptions {
@@ -270,7 +272,11 @@ async function computeRewrite(
   const report = renderMarkdown(result, summary, meta);
   const dir = reportDir(system.name);
   const files: ExtraFile[] = [
-    ...result.changes.map((c) => ({ file: c.file, content: c.after })),
+    // A source file goes back in the encoding its coding line declares.
+    ...result.changes.map((c) => ({
+      file: c.file,
+      content: c.encoding ? encodeSource(c.after, c.encoding) : c.after,
+    })),
     { file: `${dir}/report.md`, content: report },
     { file: `${dir}/report.json`, content: migrationReportJson(result, summary, meta) },
     ...(opts.extraFiles ?? []),
@@ -328,7 +334,7 @@ async function commitOnBranch(
     for (const f of rewrite.files) {
       const abs = join(ctx.root, f.file);
       if (!existsSync(abs)) created.push(abs);
-      else if (readFileSync(abs, "utf8") === f.content) continue;
+      else if (readFileSync(abs).equals(Buffer.from(f.content))) continue;
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, f.content);
     }
@@ -356,7 +362,13 @@ async function commitOnBranch(
     if (touched) {
       outcome.commit = null;
       outcome.merged = false;
-      await putBack(system, ctx, { keepTree: false, keepRef: false, created, since: started });
+      try {
+        await putBack(system, ctx, { keepTree: false, keepRef: false, created, since: started });
+      } catch (undo) {
+        throw new Error(
+          `${system.name}: ${(e as Error).message}; and the undo did not finish (${(undo as Error).message}): in ${ctx.root} run \`git reset --hard && git checkout ${base}\`${ctx.oldTip ? ` and \`git update-ref refs/heads/${system.branch} ${ctx.oldTip}\`` : ` and \`git branch -D ${system.branch}\``}`,
+        );
+      }
     }
     if (e instanceof InterruptedError) {
       throw new InterruptedError(
@@ -384,16 +396,17 @@ async function putBack(
 ): Promise<void> {
   const git = (args: string[]) => gitDetached(ctx.root, args);
   removeStaleIndexLock(ctx.root, how.since);
-  if (existsSync(join(ctx.root, ".git", "MERGE_HEAD")))
-    await git(["merge", "--abort"]).catch(() => "");
+  if (existsSync(join(ctx.root, ".git", "MERGE_HEAD"))) await git(["merge", "--abort"]);
   if (!how.keepTree) {
-    await git(["reset", "-q", "--hard"]).catch(() => "");
+    await git(["reset", "-q", "--hard"]);
     for (const abs of how.created) if (existsSync(abs)) unlinkSync(abs);
   }
   await git(["checkout", "-q", ctx.base, "--"]);
   if (!how.keepRef) {
     if (ctx.oldTip) await git(["update-ref", `refs/heads/${system.branch}`, ctx.oldTip]);
-    else await git(["branch", "-q", "-D", system.branch]).catch(() => "");
+    else if (await branchTip(ctx.git, system.branch)) {
+      await git(["branch", "-q", "-D", system.branch]);
+    }
   }
 }
 

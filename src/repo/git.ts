@@ -126,9 +126,25 @@ export async function remoteUrl(git: SimpleGit, remote: string): Promise<string 
 
 /**
  * Runs git in its own process group, so a Ctrl-C at the terminal (which signals the whole
- * foreground group) cannot kill it half-way: used for the undo, which must finish.
+ * foreground group) cannot kill it half-way: used for the undo, which must finish. A signal can
+ * still land between the fork and the child leaving the group; such a run is simply run again
+ * (the undo's commands are idempotent).
  */
-export function gitDetached(cwd: string, args: string[]): Promise<string> {
+export async function gitDetached(cwd: string, args: string[]): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await spawnDetached(cwd, args);
+    if (r.code === 0) return r.out;
+    if (r.signal && attempt < 5) continue;
+    throw new Error(
+      `git ${args.join(" ")}: ${r.err.trim() || (r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`)}`,
+    );
+  }
+}
+
+function spawnDetached(
+  cwd: string,
+  args: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -140,10 +156,7 @@ export function gitDetached(cwd: string, args: string[]): Promise<string> {
       err += d;
     });
     child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`git ${args.join(" ")}: ${err.trim() || `exit code ${code}`}`));
-    });
+    child.on("close", (code, signal) => resolve({ code, signal, out, err }));
   });
 }
 

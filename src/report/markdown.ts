@@ -1,7 +1,7 @@
 import { TRANSFORMS } from "../../transforms/index.ts";
 import type { ReportEntry } from "../codemod/plugin.ts";
 import type { RunResult } from "../codemod/runner.ts";
-import type { Summary } from "./summary.ts";
+import { type Summary, TOPICS, topicItems } from "./summary.ts";
 
 export interface MigrationReportMeta {
   system: string;
@@ -44,6 +44,12 @@ function code(text: string): string {
   return t ? `${fence}${fence === "``" ? " " : ""}${t}${fence === "``" ? " " : ""}${fence}` : "";
 }
 
+/** A long site (a SQL string) shortened for a list item. */
+const clip = (text: string) => {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+};
+
 const byPlace = (a: ReportEntry, b: ReportEntry) =>
   a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 
@@ -64,8 +70,22 @@ export function renderMarkdown(
   meta: MigrationReportMeta,
 ): string {
   const out: string[] = [];
-  const blocking = result.entries.filter((e) => e.outcome === "blocking");
-  const review = result.entries.filter((e) => e.outcome === "needs-review");
+  const blocking = result.entries.filter((e) => e.outcome === "blocking" && !e.topic);
+  const review = result.entries.filter((e) => e.outcome === "needs-review" && !e.topic);
+  const topic = (t: (typeof TOPICS)[number]) => {
+    const items = topicItems(result.entries, t.topic);
+    if (items.length === 0) return [];
+    return [
+      `## ${t.title} (${items.length})`,
+      "",
+      ...items.map(
+        (e) =>
+          `- **${e.outcome}** \`${e.file}:${e.line}\` — ${e.reason} (${code(clip(e.before))}${e.after ? ` → ${code(clip(e.after))}` : ""})`,
+      ),
+      "",
+    ];
+  };
+  const [uuidFormat, sqlInCode] = TOPICS as [(typeof TOPICS)[number], (typeof TOPICS)[number]];
   const rewritten = result.entries.filter((e) => e.outcome === "rewritten").sort(byPlace);
   out.push(`# ULID migration: ${meta.system}`, "");
   out.push(
@@ -82,6 +102,7 @@ export function renderMarkdown(
   );
   if (blocking.length) out.push(`## Blocking (${blocking.length})`, "", ...itemList(blocking), "");
   if (review.length) out.push(`## Needs review (${review.length})`, "", ...itemList(review), "");
+  out.push(...topic(uuidFormat));
   if (result.skipped.length) {
     out.push(`## Files not processed (${result.skipped.length})`, "");
     for (const s of result.skipped.slice().sort((a, b) => a.file.localeCompare(b.file))) {
@@ -102,6 +123,8 @@ export function renderMarkdown(
   if (meta.sqlFiles?.length) {
     out.push("## SQL files to review", "", ...meta.sqlFiles.map((f) => `- \`${f}\``), "");
   }
+  // Beside the SQL files: what in the code must change for them to fit.
+  out.push(...topic(sqlInCode));
   out.push("## Post-migration validation", "", "```sh");
   out.push(...(meta.validation ?? defaultValidation(meta.system, meta.transforms)), "```", "");
   return out.join("\n");

@@ -30,8 +30,34 @@ export function summarize(result: RunResult): Summary {
 
 const REVIEW_ORDER: Outcome[] = ["blocking", "needs-review"];
 
+/** Blocking, then needs-review entries (those without a topic: topics have their own section). */
 export function reviewItems(entries: ReportEntry[]): ReportEntry[] {
-  return REVIEW_ORDER.flatMap((o) => entries.filter((e) => e.outcome === o));
+  return REVIEW_ORDER.flatMap((o) => entries.filter((e) => e.outcome === o && !e.topic));
+}
+
+type Topic = NonNullable<ReportEntry["topic"]>;
+
+/** The sections entries with a topic get, in report order. */
+export const TOPICS: { topic: Topic; title: string }[] = [
+  { topic: "uuid-format", title: "Code that still assumes an ID is a UUID" },
+  { topic: "sql", title: "SQL in the code that touches a migrated table" },
+];
+
+/** A topic's entries: blocking first, then needs-review, then the rest; by place within each. */
+export function topicItems(entries: ReportEntry[], topic: Topic): ReportEntry[] {
+  const rank = (o: Outcome) => {
+    const i = REVIEW_ORDER.indexOf(o);
+    return i === -1 ? REVIEW_ORDER.length : i;
+  };
+  return entries
+    .filter((e) => e.topic === topic)
+    .sort(
+      (a, b) =>
+        rank(a.outcome) - rank(b.outcome) ||
+        a.file.localeCompare(b.file) ||
+        a.line - b.line ||
+        a.column - b.column,
+    );
 }
 
 /** Commit message subject and body, e.g. `ulid-migration(akosha): 12 rewritten, 3 need review`. */

@@ -1,7 +1,12 @@
 // What the terminal shows after a transform run.
 import type { RunResult } from "../codemod/runner.ts";
-import { reviewItems, summarize } from "./summary.ts";
+import { reviewItems, summarize, TOPICS, topicItems } from "./summary.ts";
 import { textTable } from "./table.ts";
+
+const oneLine = (text: string) => {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > 100 ? `${t.slice(0, 97)}...` : t;
+};
 
 /** What the terminal shows after a run: counts, then every item a person must look at. */
 export function terminalSummary(result: RunResult): string {
@@ -41,7 +46,19 @@ export function terminalSummary(result: RunResult): string {
       ),
     );
   }
-  const notes = result.entries.filter((e) => e.outcome === "note");
+  for (const { topic, title } of TOPICS) {
+    const items = topicItems(result.entries, topic);
+    if (items.length === 0) continue;
+    parts.push(
+      "",
+      `${title} (${items.length}):`,
+      ...items.map(
+        (e) =>
+          `  ${e.outcome.toUpperCase()} ${e.file}:${e.line}:${e.column}  ${oneLine(e.before)}\n      ${e.reason}`,
+      ),
+    );
+  }
+  const notes = result.entries.filter((e) => e.outcome === "note" && !e.topic);
   if (notes.length > 0) {
     parts.push("", "Notes:", ...notes.map((e) => `  ${e.file}:${e.line}:${e.column}  ${e.reason}`));
   }

@@ -4,11 +4,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
+import type { PlannedTable } from "../codemod/options.ts";
 import { ApplyFailure, type CheckOutcome, DeclinedError, InterruptedError } from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
-import type { SystemConfig } from "../plan/schema.ts";
+import { type SystemConfig, withTables } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
@@ -132,7 +133,10 @@ async function runPhase(
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
   const sql = await timed(r, "sql", () => sqlStep(system, r, scratch, say));
-  await timed(r, "code", () => codeStep(system, r, sql, opts, say));
+  // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
+  await timed(r, "code", () =>
+    codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say),
+  );
   if (r.status === "dry-run") return;
   await timed(r, "data", () => dataStep(system, r, sql, opts, say));
   r.status = "done";
@@ -159,6 +163,8 @@ interface SqlOutput {
   alreadyApplied: boolean;
   /** Rows of the keyed tables the files backfill. */
   rows: number;
+  /** The tables as the generated SQL changes them (with the foreign keys it found). */
+  tables?: PlannedTable[];
 }
 
 /** 1. SQL: generated from the real database (read-only) and verified on a scratch copy. */
@@ -206,6 +212,17 @@ async function sqlStep(
   }
   r.verifyChecks = v.checks;
   r.validation = `verified on a copy (${v.checks.length} checks)`;
+  out.tables = gen.tables.map((t) => ({
+    table: t.table,
+    key: t.key,
+    strategy: t.strategy,
+    ulidColumn: t.ulidColumn,
+    references: t.children.map((c) => ({
+      table: c.table,
+      column: c.column,
+      ulidColumn: c.ulidColumn,
+    })),
+  }));
   const rel = sqlDirFor(system);
   for (const name of fs.readdirSync(out.dir).sort()) {
     const file = `${rel}/${name}`;

@@ -14,6 +14,17 @@ export interface ImportRequest {
   name?: string;
 }
 
+/** What a file's imports need (see `ImportManager.plan`). */
+export interface ImportPlan {
+  edits: Edit[];
+  /** The import lines added (`import dhruva`), in the order asked. */
+  added: string[];
+  /** The modules they import from. */
+  modules: string[];
+  /** The same removals, with the added lines on lines of their own at `at` (a line start). */
+  placedAt(at: number): Edit[];
+}
+
 interface ImportRequestEntry extends ImportRequest {
   local: string;
   /** Already imported by the file: nothing to add. */
@@ -75,9 +86,18 @@ export class ImportManager {
     this.removals.set(`${binding.statement.id}:${binding.local}`, binding);
   }
 
-  /** Import edits to add to the transforms' own edits. */
+  /** Import edits to add to the transforms' own edits, new imports placed without sorting. */
   finalize(edits: readonly Edit[]): Edit[] {
-    const out: Edit[] = [];
+    return this.plan(edits).edits;
+  }
+
+  /**
+   * What the transforms' edits need of the imports: the edits (new imports placed where a removed
+   * top-level import stood, else after the leading imports), what they add, and the same change
+   * with the new lines at another place (for the import orderer to choose).
+   */
+  plan(edits: readonly Edit[]): ImportPlan {
+    const removals: Edit[] = [];
     const removedStatements: SyntaxNode[] = [];
     const byStatement = new Map<number, { statement: SyntaxNode; remove: ImportBinding[] }>();
     for (const binding of this.removals.values()) {
@@ -98,7 +118,7 @@ export class ImportManager {
         removedStatements.push(statement);
         continue;
       }
-      out.push(
+      removals.push(
         ...this.removeItems(
           all.map((b) => b.item),
           gone,
@@ -110,24 +130,33 @@ export class ImportManager {
     const additions = [...this.ensures.values()].filter(
       (e) => !e.present && edits.some((x) => usesName(x.text, e.local)),
     );
-    const importText = additions.map(importLine);
+    const added = additions.map(importLine);
     // Put the new import where a removed top-level import stood, so the diff reads as a swap.
-    const swap = removedStatements.find(
-      (s) => s.parent?.type === "module" && importText.length > 0,
-    );
+    const swap = removedStatements.find((s) => s.parent?.type === "module" && added.length > 0);
+    const out = [...removals];
     for (const statement of removedStatements) {
       if (statement === swap) {
         out.push({
           start: statement.startIndex,
           end: statement.endIndex,
-          text: importText.join(this.newline),
+          text: added.join(this.newline),
         });
       } else {
         out.push(this.removeStatement(statement));
       }
     }
-    if (!swap && importText.length > 0) out.push(this.insertion(importText));
-    return out;
+    if (!swap && added.length > 0) out.push(this.insertion(added));
+    const nl = this.newline;
+    return {
+      edits: out,
+      added,
+      modules: additions.map((a) => a.module),
+      placedAt: (at) => [
+        ...removals,
+        ...removedStatements.map((s) => this.removeStatement(s)),
+        ...(added.length > 0 ? [{ start: at, end: at, text: added.join(nl) + nl }] : []),
+      ],
+    };
   }
 
   private topLevelImports(): ImportBinding[] {

@@ -1,6 +1,7 @@
 // Python for the engine: one tree-sitter parse per file, imports applied once after the
 // transforms' edits, and every result parsed again before it may be written.
 import type { Language, ParsedFile, ReportEntry } from "../plugin.ts";
+import { orderImports } from "./import-order.ts";
 import { ImportManager } from "./imports.ts";
 import { firstSyntaxProblem, parsePython, type SyntaxNode, type Tree } from "./parse.ts";
 
@@ -8,12 +9,15 @@ import { firstSyntaxProblem, parsePython, type SyntaxNode, type Tree } from "./p
 export interface PyFile extends ParsedFile {
   tree: Tree;
   imports: ImportManager;
+  newline: string;
+  /** The file on disk, when there is one: its repository's import settings apply. */
+  abs?: string;
 }
 
 export const python: Language<PyFile> = {
   name: "python",
   extensions: [".py"],
-  parse(path, source, newline) {
+  parse(path, source, newline, abs) {
     const tree = parsePython(source);
     const problem = firstSyntaxProblem(tree);
     if (problem) {
@@ -21,9 +25,11 @@ export const python: Language<PyFile> = {
         error: `does not parse: ${problem.message} at line ${problem.line}, column ${problem.column}`,
       };
     }
-    return { path, source, tree, imports: new ImportManager(tree.rootNode, source, newline) };
+    const imports = new ImportManager(tree.rootNode, source, newline);
+    return { path, source, tree, imports, newline, ...(abs ? { abs } : {}) };
   },
-  finalize: (ctx, edits) => ctx.imports.finalize(edits),
+  // Imports where the repository's isort settings want them (ruff decides; see import-order.ts).
+  finalize: (ctx, edits) => orderImports(ctx, edits, ctx.imports.plan(edits)),
   check(output) {
     const problem = firstSyntaxProblem(parsePython(output));
     return problem && `${problem.message} at line ${problem.line}`;

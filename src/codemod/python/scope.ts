@@ -214,7 +214,11 @@ function isDefaultValue(id: SyntaxNode, params: SyntaxNode): boolean {
       parent &&
       (parent.type === "default_parameter" || parent.type === "typed_default_parameter")
     ) {
-      return parent.childForFieldName("value")?.id === cur.id;
+      // Neither the default nor the annotation (`x: UUID = None`) is a name the parameter binds.
+      return (
+        parent.childForFieldName("value")?.id === cur.id ||
+        parent.childForFieldName("type")?.id === cur.id
+      );
     }
     if (parent?.type === "typed_parameter" && parent.childForFieldName("type")?.id === cur.id) {
       return true;

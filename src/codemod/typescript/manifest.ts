@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ts } from "ts-morph";
+import { toPosix } from "../../util/posix-path.ts";
 import { applyEdits } from "../edits.ts";
 import type { Edit, ReportEntry, RunHooks, TransformedFile } from "../plugin.ts";
-import { toPosix } from "../walk.ts";
 import type { TsFile } from "./language.ts";
 import { tsApi } from "./parse.ts";
 import { lineOf, nearest } from "./project.ts";

@@ -4,8 +4,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Project, ts } from "ts-morph";
+import { toPosix } from "../../util/posix-path.ts";
 import type { Edit, RunHooks, TransformedFile } from "../plugin.ts";
-import { toPosix } from "../walk.ts";
 import type { TsFile } from "./language.ts";
 import load from "./load.cjs";
 

@@ -1,0 +1,2 @@
+def start(con):
+    con.execute("INSERT INTO sessions VALUES (?, ?, ?)", [1, 2, 3])
