@@ -69,6 +69,26 @@ export interface FStringOptions extends GeneratorOptions {
 const NAME = "fstring-id-to-ulid";
 const LOOKUP_METHODS = new Set(["get", "pop", "setdefault", "remove", "discard"]);
 const FSTRING_PREFIX = /[fF][rR]?["']/;
+const PREFIX = String.raw`(?:[rR][fF]|[fF][rR]?)["']`;
+const assigns = new Map<string, RegExp>();
+
+/**
+ * Does the text assign an f-string to `name` (or pass one as `name=`)? Every site shape has the
+ * name, then `=` (or `:=`) on its line, then an f-string later on that logical line (chained and
+ * tuple assignments included, a backslash may continue it) or after an opening parenthesis.
+ */
+function assignsFString(name: string): RegExp {
+  let re = assigns.get(name);
+  if (!re) {
+    const n = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    re = new RegExp(
+      String.raw`\b${n}\b[^\n]*=(?:[^\n]|\\\r?\n)*?${PREFIX}|\b${n}\b[^\n]*=\s*[(\s]*${PREFIX}`,
+      "u",
+    );
+    assigns.set(name, re);
+  }
+  return re;
+}
 
 /** A configured target holding an f-string that matches the rule's template. */
 interface Site {
@@ -267,11 +287,20 @@ function scan(ctx: PyFile, rules: readonly FStringRule[]): Place[] {
   const { source } = ctx;
   const root = ctx.tree.rootNode;
   const skeletons = ruleSkeletons(rules);
+  // With a template on every rule, only f-strings holding some template's literal text can be a
+  // site or rebuild one's key: the rest are not worth taking apart.
+  const needed = [...skeletons.values()].every((sk) => sk !== undefined)
+    ? [...skeletons.values()].map((sk) => normaliseTemplate(sk as string).literals)
+    : undefined;
   FSTRING_START.lastIndex = 0;
   for (let m = FSTRING_START.exec(source); m; m = FSTRING_START.exec(source)) {
     const start = root.descendantForIndex(m.index, m.index + m[0].length);
     const node = start.type === "string_start" ? start.parent : null;
     if (!node || node.startIndex !== m.index || !isFString(node)) continue;
+    if (needed) {
+      const text = source.slice(node.startIndex, node.endIndex);
+      if (!needed.some((ls) => ls.every((l) => text.includes(l)))) continue;
+    }
     const { skeleton, exprs } = shape(node, source);
     places.push({
       ctx,
@@ -285,6 +314,21 @@ function scan(ctx: PyFile, rules: readonly FStringRule[]): Place[] {
   return places;
 }
 
+const scans = new WeakMap<PyFile, { rules: readonly FStringRule[]; places: Place[] }>();
+
+/** `scan`, once per file and rules: the runner indexes the first files again with the later ones. */
+function scanCached(ctx: PyFile, rules: readonly FStringRule[]): Place[] {
+  const hit = scans.get(ctx);
+  if (hit?.rules === rules) {
+    // Index flags are set on places by buildIndex; a new index starts from clean ones.
+    for (const p of hit.places) delete p.recomputes;
+    return hit.places;
+  }
+  const places = scan(ctx, rules);
+  scans.set(ctx, { rules, places });
+  return places;
+}
+
 /** Every f-string of every file, and which of them recompute a configured site's key. */
 function buildIndex(files: readonly PyFile[], options: FStringOptions): FStringIndex {
   const sites = new Map<string, Place[]>();
@@ -295,7 +339,7 @@ function buildIndex(files: readonly PyFile[], options: FStringOptions): FStringI
     flagged: new Map(),
   };
   for (const ctx of files) {
-    const places = scan(ctx, options.rules);
+    const places = scanCached(ctx, options.rules);
     index.files.set(ctx, places);
     for (const p of places) {
       if (!p.site) continue;
@@ -381,13 +425,15 @@ export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex> = {
   // First pass: files that may hold a configured site (they name a target).
   // The text (decoded on demand) only once a file names a target.
   mayMatch(source, options) {
-    const named = options.rules.some(
-      (r) =>
-        source.includes(r.target.split(".").pop() as string) &&
+    return options.rules.some((r) => {
+      const name = r.target.split(".").pop() as string;
+      return (
+        source.includes(name) &&
         (r.template === undefined ||
-          normaliseTemplate(r.template).literals.every((l) => source.includes(l))),
-    );
-    return named && FSTRING_PREFIX.test(source.text);
+          normaliseTemplate(r.template).literals.every((l) => source.includes(l))) &&
+        assignsFString(name).test(source.text)
+      );
+    });
   },
   // Second pass, once the sites are known: files that may rebuild one of their keys.
   mayMatter(source, _options, index) {

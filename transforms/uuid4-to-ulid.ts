@@ -34,6 +34,8 @@ export interface Uuid4Options extends GeneratorOptions {
 }
 
 const NAME = "uuid4-to-ulid";
+/** An import statement that names the uuid module; a backslash may continue its line. */
+const UUID_IMPORT = /\bimport\b(?:[^\n#]|\\\r?\n)*\buuid\b|\bfrom\s+uuid\s+import\b/;
 const OTHER_UUID_FUNCS = new Set(["uuid1", "uuid3", "uuid5", "UUID", "uuid6", "uuid7", "uuid8"]);
 
 type UuidRef = { func: string; binding: ImportBinding; node: SyntaxNode };
@@ -234,7 +236,9 @@ export const plugin: CodemodPlugin<PyFile, Uuid4Options> = {
   name: NAME,
   language: python,
   options: [moduleOption, importStyleOption, untruncateOption],
-  mayMatch: (source) => source.includes("uuid"),
+  // A site needs a name bound by an import of uuid (see candidates): `import uuid`,
+  // `import os, uuid as u`, `from uuid import uuid4`. `mock.uuid4()` and "uuid" in text are not.
+  mayMatch: (source) => source.includes("uuid") && UUID_IMPORT.test(source.text),
   analyze(ctx, options): FileResult {
     const edits: Edit[] = [];
     const entries: ReportEntry[] = [];
