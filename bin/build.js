@@ -16,6 +16,7 @@ try {
       cli: `${root}src/cli/main.ts`,
       // Worker threads load their entry by file name, next to the chunk that starts them.
       "map-body-worker": `${root}src/sql/map-body-worker.ts`,
+      "orphans-worker": `${root}src/sql/orphans-worker.ts`,
       "ruff-worker": `${root}src/codemod/python/ruff-worker.ts`,
     },
     outdir,

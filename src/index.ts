@@ -23,6 +23,7 @@ export { type PhaseOptions, type PhasesResult, runPhases } from "./run/phases.ts
 export { type RollbackResult, rollbackSystems } from "./run/rollback.ts";
 export { type CommandRun, withServices } from "./run/services.ts";
 export { githubWorkflow } from "./run/workflow.ts";
+export { type ExportResult, exportSql } from "./sql/export.ts";
 export { type GenerateResult, generateSql } from "./sql/generate.ts";
 export { type VerifyResult, verifySql } from "./sql/verify.ts";
 export { TOOL_NAME, TOOL_VERSION } from "./version.ts";

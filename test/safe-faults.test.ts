@@ -39,7 +39,11 @@ systems:
       backupDir: ${backupDir}
       salt: fault-salt
       tables:
-        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }
+        - table: jobs
+          key: job_id
+          strategy: rewrite-in-place
+          time: { column: start_time }
+          references: [{ table: job_notes, column: job_id }]
 `,
   );
   system = parseConfig(fs.readFileSync(configPath, "utf8"), configPath).systems[0] as SystemConfig;
@@ -86,6 +90,7 @@ test("apply reports statement progress per file and ends at the total; a rerun i
   const sqlDir = path.join(tmp.dir, "sql");
   await generateSql({ system: "crackerjack", database: db, outDir: sqlDir });
   const seen: { file: string; done: number; statements: number; fileStart: boolean }[] = [];
+  const sizeBefore = fs.statSync(dbPath).size;
   const r = await applyDatabase({
     system: "crackerjack",
     database: db,
@@ -94,11 +99,16 @@ test("apply reports statement progress per file and ends at the total; a rerun i
   });
   expect(r).toMatchObject({ status: "applied", rows: 1500 });
   expect(seen.filter((p) => p.fileStart).map((p) => p.file)).toEqual([
-    "0001_jobs_expand.sql",
-    "0001_jobs_backfill.sql",
+    "apply/0001_jobs_1_map.sql",
+    "apply/0001_jobs_2_expand.sql",
+    "apply/0001_jobs_3_backfill.sql",
   ]);
-  // 75 map INSERTs of 20 rows: the backfill reports more than once.
-  expect(seen.filter((p) => p.file === "0001_jobs_backfill.sql").length).toBeGreaterThan(2);
+  // 75 map INSERTs of 20 rows: the mapping data reports more than once.
+  expect(seen.filter((p) => p.file === "apply/0001_jobs_1_map.sql").length).toBeGreaterThan(2);
+  // The file size before and after: the mapping table is kept for rollback, so it grew.
+  expect(r.size).toEqual({ before: sizeBefore, after: fs.statSync(dbPath).size });
+  expect(r.size?.after).toBeGreaterThan(sizeBefore);
+  expect(r.reclaimed).toBe("nothing to reclaim: no WAL (database.vacuum: true runs VACUUM)");
   const last = seen.at(-1);
   expect(last?.done).toBe(last?.statements);
   expect(seen.map((p) => p.done)).toEqual([...seen.map((p) => p.done)].sort((a, b) => a - b));
@@ -219,7 +229,7 @@ describe("apply faults", () => {
     expect(
       (await verifySql({ system: "crackerjack", database: database(), outDir: sqlDir })).ok,
     ).toBe(true);
-    const backfill = path.join(sqlDir, "0001_jobs_backfill.sql");
+    const backfill = path.join(sqlDir, "apply", "0001_jobs_1_map.sql");
     const sql = fs.readFileSync(backfill, "utf8");
     const first = /'(0[0-9A-HJKMNP-TV-Z]{25})'\)/.exec(sql);
     expect(first).not.toBeNull();
@@ -245,19 +255,11 @@ describe("apply faults", () => {
     const cfg = sessionBuddyConfig(duck);
     const sqlDir = path.join(tmp.dir, "sqlsb");
     await generateSql({ system: "session-buddy", database: cfg, outDir: sqlDir });
-    const backfill = path.join(sqlDir, "0001_sessions_expand.sql");
-    const text = fs.readFileSync(backfill, "utf8");
-    const m =
-      /'(0[0-9A-HJKMNP-TV-Z]{25})'\)/.exec(text) ??
-      /'(0[0-9A-HJKMNP-TV-Z]{25})'\)/.exec(
-        fs.readFileSync(path.join(sqlDir, "0001_sessions_backfill.sql"), "utf8"),
-      );
+    const data = path.join(sqlDir, "apply", "0001_sessions_1_map.sql");
+    const text = fs.readFileSync(data, "utf8");
+    const m = /\t(0[0-9A-HJKMNP-TV-Z]{25})\n/.exec(text);
     expect(m).not.toBeNull();
-    for (const f of fs.readdirSync(sqlDir).filter((f) => f.endsWith(".sql"))) {
-      const p = path.join(sqlDir, f);
-      const s = fs.readFileSync(p, "utf8");
-      fs.writeFileSync(p, s.replace(`'${m?.[1]}')`, `'${m?.[1]?.slice(0, 25)}U')`));
-    }
+    fs.writeFileSync(data, text.replace(`\t${m?.[1]}\n`, `\t${m?.[1]?.slice(0, 25)}U\n`));
     const original = await dbState(duck, "duckdb");
     await expect(applyDatabase({ system: "session-buddy", database: cfg, sqlDir })).rejects.toThrow(
       /26-char Crockford base32 \(1 malformed\).*working copy, now discarded; the database was not changed; backup kept/,

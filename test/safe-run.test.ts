@@ -47,7 +47,11 @@ describe("migrate --all --apply, then rollback --all", () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order[0]).toBeGreaterThanOrEqual(0);
     expect(r.out).toMatch(
-      /crackerjack\s+done\s+4\s+3\s+0\s+400\s+pass \(\d+ checks\)\s+\S+ulid-backup-\d{8}T\d{6}Z/,
+      /crackerjack\s+done\s+4\s+3\s+0\s+400\s+pass \(\d+ checks\)\s+[\d.]+ MB -> [\d.]+ MB\s+\S+ulid-backup-\d{8}T\d{6}Z/,
+    );
+    // The rows that already pointed at no job are named, and left as they were.
+    expect(r.out).toMatch(
+      /crackerjack: already orphaned before the migration: errors\.job_id -> jobs\.job_id: 1 row points at no jobs\.job_id \(rowid \d+ "[0-9a-f-]{36}"\); 1 NULL; left exactly as they are/,
     );
     expect(r.out).toMatch(/session-buddy\s+done\s+1\s+0\s+1\s+120\s+pass/);
     expect(r.out).toMatch(/akosha\s+done\s+1\s+0\s+1\s+-\s+- \(no database\)/);
@@ -58,16 +62,22 @@ describe("migrate --all --apply, then rollback --all", () => {
       expect(db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE length(job_id) != 26").get()).toEqual(
         { n: 0 },
       );
-      for (const child of ["errors", "hook_executions"]) {
+      for (const [child, orphans] of [
+        ["errors", 1],
+        ["hook_executions", 0],
+      ] as const) {
         expect(
           db
             .prepare(
-              `SELECT COUNT(*) AS n FROM ${child} c WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = c.job_id)`,
+              `SELECT COUNT(*) AS n FROM ${child} c WHERE c.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = c.job_id)`,
             )
             .get(),
-        ).toEqual({ n: 0 });
+        ).toEqual({ n: orphans });
       }
-      expect(db.pragma("foreign_key_check")).toEqual([]);
+      // Only the violation that was there before.
+      expect(db.pragma("foreign_key_check")).toEqual([
+        { table: "errors", rowid: expect.any(Number), parent: "jobs", fkid: 0 },
+      ]);
     } finally {
       db.close();
     }
@@ -93,17 +103,27 @@ describe("migrate --all --apply, then rollback --all", () => {
 
     // The SQL is committed on the branch and listed in the report (the PR body).
     const files = git(cj, "show", "--name-only", "--format=", "ulid-migration").split("\n");
+    const sql = ".ulid-migration/crackerjack/sql";
+    expect(files.filter((f) => f.startsWith(sql)).sort()).toEqual(
+      [
+        ".gitignore",
+        "README.md",
+        "apply/0001_jobs_2_expand.sql",
+        "apply/0001_jobs_3_backfill.sql",
+        "contract/0001_jobs_contract.sql",
+        "manifest.json",
+        "rollback/0001_jobs_rollback.sql",
+      ].map((f) => `${sql}/${f}`),
+    );
     // So is the TypeScript dashboard: its rewrite, its package.json; the rewrite its
     // tsconfig.json refuses is in the report.
     expect(files).toEqual(expect.arrayContaining(["ui/src/hooks.ts", "ui/package.json"]));
     expect(git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md")).toContain(
       "- `ui/src/hooks.ts:16` — the rewrite does not type-check against ui/tsconfig.json",
     );
-    expect(files).toContain(".ulid-migration/crackerjack/sql/0001_jobs_backfill.sql");
-    expect(files).toContain(".ulid-migration/crackerjack/sql/manifest.json");
-    expect(git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md")).toContain(
-      ".ulid-migration/crackerjack/sql/0001_jobs_backfill.sql",
-    );
+    const report = git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md");
+    expect(report).toContain(`${sql}/apply/0001_jobs_3_backfill.sql`);
+    expect(report).toContain("**Rows that already pointed at no parent row before the migration**");
     expect(
       git(path.join(ws.dir, "remotes", "crackerjack.git"), "rev-parse", "ulid-migration"),
     ).toBe(git(cj, "rev-parse", "ulid-migration"));

@@ -177,6 +177,7 @@ describe("the ULID format has one definition", () => {
       salt: "s",
       batchSize: 500,
       partRows: 0,
+      vacuum: false,
       tables: [
         {
           table: "jobs",
@@ -184,6 +185,8 @@ describe("the ULID format has one definition", () => {
           strategy: "rewrite-in-place" as const,
           time: { column: "start_time", zone: "UTC" },
           references: [],
+          ignoreReferences: [],
+          orphans: "keep" as const,
         },
       ],
     };

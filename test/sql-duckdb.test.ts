@@ -8,7 +8,7 @@ import { applySqlFiles, applyToScratchCopy, openForApply } from "../src/sql/run-
 import { snapshotTable } from "../src/sql/snapshot.ts";
 import { verifySql } from "../src/sql/verify.ts";
 import { scratch } from "./helpers.ts";
-import { makeSessionBuddy, sessionBuddyConfig } from "./sql-fixtures.ts";
+import { fileOf, makeSessionBuddy, sessionBuddyConfig } from "./sql-fixtures.ts";
 
 const { fresh } = scratch("ulid-sql-test-");
 
@@ -44,7 +44,7 @@ describe("Session-Buddy shape (DuckDB, add-column)", () => {
       "reflections.session_ulid:config",
       "conversations.session_ulid:config",
     ]);
-    const backfill = fs.readFileSync(r.files[1] as string, "utf8");
+    const backfill = fs.readFileSync(fileOf(r, "backfill"), "utf8");
     expect(backfill).toMatch(/^BEGIN TRANSACTION;$/m);
     expect(backfill).toContain(`error('ulid-codemod guard failed: '`);
     const v = await verifySql({ system: "session-buddy", database: cfg, outDir });
@@ -106,8 +106,8 @@ describe("Session-Buddy shape (DuckDB, add-column)", () => {
     };
     const a = await generateSql({ system: "sb", database: fromKey, outDir: fresh("a") });
     const b = await generateSql({ system: "sb", database: fromColumn, outDir: fresh("b") });
-    const ulids = (f: string) => fs.readFileSync(f, "utf8").match(/'0[0-7][0-9A-Z]{24}'/g);
-    expect(ulids(b.files[1] as string)).toEqual(ulids(a.files[1] as string));
+    const ulids = (f: string) => fs.readFileSync(f, "utf8").match(/\t0[0-7][0-9A-Z]{24}/g);
+    expect(ulids(fileOf(b, "map"))).toEqual(ulids(fileOf(a, "map")));
   });
 
   test("TIMESTAMPTZ and naive TIMESTAMP columns: zones are honoured", async () => {
@@ -127,9 +127,9 @@ describe("Session-Buddy shape (DuckDB, add-column)", () => {
       (cfg.tables[0] as (typeof cfg.tables)[number]).time = { column, zone };
       const r = await generateSql({ system: "sb", database: cfg, outDir: fresh("out") });
       const ids = fs
-        .readFileSync(r.files[1] as string, "utf8")
-        .match(/'0[0-7][0-9A-Z]{24}'/g) as string[];
-      return { ms: ids.map((u) => decodeTime(u.slice(1, -1))), report: r.report };
+        .readFileSync(fileOf(r, "map"), "utf8")
+        .match(/\t0[0-7][0-9A-Z]{24}\b/g) as string[];
+      return { ms: ids.map((u) => decodeTime(u.slice(1))), report: r.report };
     };
     const t = Date.UTC(2024, 2, 1, 6, 0, 0, 250);
     const tz = await times("at_tz", "UTC");
@@ -178,7 +178,7 @@ describe("Session-Buddy shape (DuckDB, add-column)", () => {
     const db = await openForApply("duckdb", copy);
     const before = await snapshotTable(db, "sessions");
     await expect(applySqlFiles(db, r.files)).rejects.toThrow(
-      /0001_sessions_expand\.sql: .*guard failed: row count of sessions is 9, expected 10/,
+      /0001_sessions_1_map\.sql: .*guard failed: row count of sessions is 9, expected 10/,
     );
     expect(await snapshotTable(db, "sessions")).toEqual(before);
     expect((await snapshotTable(db, "reflections")).columns).toEqual([
@@ -194,10 +194,10 @@ describe("Session-Buddy shape (DuckDB, add-column)", () => {
     const cfg = sessionBuddyConfig(dbPath);
     const outDir = fresh("out");
     const r = await generateSql({ system: "sb", database: cfg, outDir });
-    const f = r.files[1] as string;
+    const f = fileOf(r, "map");
     fs.writeFileSync(
       f,
-      fs.readFileSync(f, "utf8").replace(/'(0[0-7][0-9A-Z]{23})[0-9A-Z]'\)/, "'$1U')"),
+      fs.readFileSync(f, "utf8").replace(/\t(0[0-7][0-9A-Z]{23})[0-9A-Z]\n/, "\t$1U\n"),
     );
     const v = await verifySql({ system: "sb", database: cfg, outDir });
     expect(failed(v.checks)).toEqual(["sessions.session_ulid: 26-char Crockford base32"]);
@@ -227,7 +227,9 @@ describe("DuckDB schemas", () => {
     expect(r.tables[0]?.children.map((c) => `${c.table}:${c.source}`)).toEqual([
       "reflections:foreign-key",
     ]);
-    expect(r.tables[0]?.likelyReferences).toEqual([{ table: "events", column: "session_id" }]);
+    expect(r.tables[0]?.undeclaredReferences).toEqual([
+      { table: "events", column: "session_id", by: ["name"], sampled: 0, matched: 0 },
+    ]);
     expect(r.report).toContainEqual(
       expect.stringMatching(/configured reference conversations\.session_id does not exist/),
     );

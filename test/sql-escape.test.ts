@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { commentText, sqlString } from "../src/sql/escape.ts";
+import { MapBody } from "../src/sql/map-body.ts";
+import { mapDdl } from "../src/sql/sqltext.ts";
+import { scratch } from "./helpers.ts";
 
 const nasty = [
   "",
@@ -77,6 +81,43 @@ describe("sqlString on DuckDB", () => {
       expect(lengths.map((r) => Number(r[0]))).toEqual(all.map((s) => [...s].length));
     } finally {
       conn.closeSync();
+    }
+  });
+});
+
+describe("mapping rows on DuckDB: plain IDs packed into one literal per batch, the rest in VALUES", () => {
+  const { fresh } = scratch("ulid-sql-test-");
+
+  test("any legacy ID round-trips, whichever way it travels (property)", async () => {
+    const ids = [...new Set([...nasty, ...fc.sample(anyText, { numRuns: 600, seed: 7 })])];
+    const body = new MapBody({
+      stem: fresh("body"),
+      engine: "duckdb",
+      table: "it's",
+      batchSize: 37,
+      partRows: 0,
+      salt: "s",
+    });
+    // One millisecond apart: the ULIDs sort in feed order.
+    for (const [i, id] of ids.entries()) body.add(1_700_000_000_000 + i * 1000, id);
+    const { files } = body.close();
+    const sql = files.map((f) => readFileSync(f, "utf8")).join("");
+    expect(sql).toContain("string_split(unnest(string_split('");
+    expect(sql).toMatch(/VALUES\n/);
+    const instance = await DuckDBInstance.create(":memory:");
+    const conn = await instance.connect();
+    try {
+      await conn.run(mapDdl("duckdb") + sql);
+      const rows = (
+        await conn.runAndReadAll(
+          `SELECT '#' || legacy_id, table_name FROM ulid_migration_map ORDER BY ulid`,
+        )
+      ).getRows();
+      expect(rows.map((r) => (r[0] as string).slice(1))).toEqual(ids);
+      expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(["it's"]));
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
     }
   });
 });

@@ -11,7 +11,9 @@ import { openMapBody } from "../src/sql/map-body.ts";
 import { scratch } from "./helpers.ts";
 import {
   crackerjackConfig,
+  crackerjackRealConfig,
   makeCrackerjack,
+  makeCrackerjackReal,
   makeSessionBuddy,
   sessionBuddyConfig,
 } from "./sql-fixtures.ts";
@@ -50,11 +52,11 @@ const config = (file: string, extra: Record<string, unknown> = {}) =>
     ],
   });
 
-/** Every generated file's bytes, by name. */
+/** Every generated file's bytes, by path in the folder. */
 function filesOf(outDir: string): Record<string, string> {
   return Object.fromEntries(
-    fs
-      .readdirSync(outDir)
+    (fs.readdirSync(outDir, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(outDir, f)).isFile())
       .sort()
       .map((f) => [f, fs.readFileSync(path.join(outDir, f), "utf8")]),
   );
@@ -103,17 +105,19 @@ describe("every path through generate writes the same files", () => {
     ]);
     const [first, ...rest] = runs.map((r) => r.files);
     expect(Object.keys(first ?? {})).toEqual([
-      "0001_events_backfill.sql",
-      "0001_events_backfill_part0001.sql",
-      "0001_events_backfill_part0002.sql",
-      "0001_events_backfill_part0003.sql",
-      "0001_events_contract.sql",
-      "0001_events_expand.sql",
-      "0001_events_rollback.sql",
+      ".gitignore",
+      "README.md",
+      "apply/0001_events_1_map_part0001.sql",
+      "apply/0001_events_1_map_part0002.sql",
+      "apply/0001_events_1_map_part0003.sql",
+      "apply/0001_events_2_expand.sql",
+      "apply/0001_events_3_backfill.sql",
+      "contract/0001_events_contract.sql",
       "manifest.json",
+      "rollback/0001_events_rollback.sql",
     ]);
     // 1000 + 1000 + 500 rows, statements of 64 rows that never span two files.
-    const part3 = first?.["0001_events_backfill_part0003.sql"] ?? "";
+    const part3 = first?.["apply/0001_events_1_map_part0003.sql"] ?? "";
     expect(part3.match(/^INSERT INTO "ulid_migration_map"/gm)).toHaveLength(Math.ceil(500 / 64));
     expect(part3.match(/^\('events', /gm)).toHaveLength(500);
     for (const files of rest) expect(files).toEqual(first);
@@ -127,7 +131,7 @@ describe("every path through generate writes the same files", () => {
     expect(unique.passes[0]).toMatchObject({ read: "sorted", writer: "thread" });
     const sorted = await generate(eventsDb(3_001, time, false));
     expect(sorted.passes[0]).toMatchObject({ read: "sorted", writer: "main" });
-    const body = (r: typeof unique) => r.files["0001_events_backfill.sql"]?.split("\nBEGIN")[1];
+    const body = (r: typeof unique) => r.files["apply/0001_events_1_map.sql"]?.split("\nBEGIN")[1];
     expect(body(unique)).toEqual(body(sorted));
     // The late row's ULID sorts first: it is the earliest.
     const first = body(unique)?.match(/\('events', '(evt-\d+)/)?.[1];
@@ -139,7 +143,7 @@ describe("every path through generate writes the same files", () => {
     const r = await generate(eventsDb(10_010, time, true));
     expect(r.passes[0]).toMatchObject({ read: "sorted" });
     const sorted = await generate(eventsDb(10_010, time, false));
-    const body = (x: typeof r) => x.files["0001_events_backfill.sql"]?.split("\nBEGIN")[1];
+    const body = (x: typeof r) => x.files["apply/0001_events_1_map.sql"]?.split("\nBEGIN")[1];
     expect(body(r)).toEqual(body(sorted));
   });
 
@@ -168,6 +172,27 @@ describe("every path through generate writes the same files", () => {
       );
     }
     expect(runs.map((r) => r.passes[0]?.writer)).toEqual(["main", "thread"]);
+    expect(filesOf(out[1] as string)).toEqual(filesOf(out[0] as string));
+  });
+
+  test("orphans found on their own thread (large SQLite tables) are the ones found inline", async () => {
+    const file = `${fresh("cj")}.db`;
+    makeCrackerjackReal(file, 400, { orphans: 8, nulls: 2 });
+    const out = [fresh("out"), fresh("out")];
+    const runs = [];
+    for (const [i, threadRows] of [undefined, 0].entries()) {
+      runs.push(
+        await generateSql({
+          system: "cj",
+          database: crackerjackRealConfig(file),
+          outDir: out[i] as string,
+          ...(threadRows === undefined ? {} : { threadRows }),
+        }),
+      );
+    }
+    expect(runs.map((r) => r.passes[0]?.writer)).toEqual(["main", "thread"]);
+    expect(runs[1]?.tables[0]?.children.find((c) => c.table === "errors")?.orphans?.count).toBe(8);
+    expect(runs[1]?.report).toEqual(runs[0]?.report);
     expect(filesOf(out[1] as string)).toEqual(filesOf(out[0] as string));
   });
 

@@ -11,7 +11,7 @@ import { applySqlFiles, openForApply } from "../src/sql/run-files.ts";
 import { snapshotTable } from "../src/sql/snapshot.ts";
 import { verifySql } from "../src/sql/verify.ts";
 import { scratch } from "./helpers.ts";
-import { crackerjackConfig, makeCrackerjack } from "./sql-fixtures.ts";
+import { crackerjackConfig, fileOf, makeCrackerjack } from "./sql-fixtures.ts";
 
 const { dir, fresh } = scratch("ulid-sql-test-");
 
@@ -54,11 +54,13 @@ describe.each(["rewrite-in-place", "add-column"] as const)("Crackerjack shape, %
       "hook_executions",
       "test_executions",
     ]);
-    expect(r.files.map((f) => path.basename(f))).toEqual([
-      "0001_jobs_expand.sql",
-      "0001_jobs_backfill.sql",
+    expect(r.files.map((f) => path.relative(outDir, f))).toEqual([
+      "apply/0001_jobs_1_map.sql",
+      "apply/0001_jobs_2_expand.sql",
+      "apply/0001_jobs_3_backfill.sql",
     ]);
-    const backfill = fs.readFileSync(r.files[1] as string, "utf8");
+    expect(r.dataFiles).toEqual([r.files[0]]);
+    const backfill = fs.readFileSync(fileOf(r, "backfill"), "utf8");
     expect(backfill).toContain(`rows: ${n}`);
     expect(backfill).toContain("salt: test-salt-crackerjack");
     expect(backfill).toMatch(/sha256 of .*: [0-9a-f]{64}/);
@@ -163,8 +165,8 @@ describe("determinism", () => {
       toolVersion: "1",
     });
     const ulids = (f: string) => fs.readFileSync(f, "utf8").match(/'0[0-7][0-9A-Z]{24}'/g);
-    expect(ulids(c.files[1] as string)).not.toEqual(ulids(a.files[1] as string));
-    expect(ulids(c.files[1] as string)?.length).toBe(500);
+    expect(ulids(fileOf(c, "map"))).not.toEqual(ulids(fileOf(a, "map")));
+    expect(ulids(fileOf(c, "map"))?.length).toBe(500);
   });
 });
 
@@ -185,8 +187,9 @@ describe("guards and failures leave the database unchanged", () => {
     const db = await openForApply("sqlite", copy);
     const jobsBefore = await snapshotTable(db, "jobs");
     const errorsBefore = await snapshotTable(db, "errors");
+    // The first file's first guard, with what it counted.
     await expect(applySqlFiles(db, r.files)).rejects.toThrow(
-      /0001_jobs_expand\.sql: .*guard failed/,
+      /0001_jobs_1_map\.sql: ulid-codemod guard failed: row count of jobs is 51, expected 50$/,
     );
     expect(await snapshotTable(db, "jobs")).toEqual(jobsBefore);
     expect(await snapshotTable(db, "errors")).toEqual(errorsBefore);
@@ -199,7 +202,7 @@ describe("guards and failures leave the database unchanged", () => {
     const dbPath = buildDb(20);
     const cfg = crackerjackConfig(dbPath);
     const r = await generateSql({ system: "crackerjack", database: cfg, outDir: fresh("out") });
-    const backfill = r.files[1] as string;
+    const backfill = fileOf(r, "backfill");
     // A statement after the child updates that fails: the children must not stay rewritten.
     fs.writeFileSync(
       backfill,
@@ -210,13 +213,15 @@ describe("guards and failures leave the database unchanged", () => {
     const copy = `${fresh("copy")}.db`;
     await copyDatabase("sqlite", dbPath, copy);
     const db = await openForApply("sqlite", copy);
-    await applySqlFiles(db, [r.files[0] as string]);
+    await applySqlFiles(db, r.files.slice(0, 2));
     const before = await snapshotTable(db, "hook_executions");
     const err = await applySqlFiles(db, [backfill]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SqlFileError);
     expect(String(err)).toMatch(/no_such_table/);
     expect(await snapshotTable(db, "hook_executions")).toEqual(before);
-    expect(await db.all("SELECT COUNT(*) AS n FROM ulid_migration_map")).toEqual([{ n: 0 }]);
+    expect(await db.all("SELECT COUNT(*) AS n FROM jobs WHERE length(job_id) = 26")).toEqual([
+      { n: 0 },
+    ]);
     db.close();
   });
 
@@ -249,7 +254,7 @@ describe("verify catches corrupted files", () => {
 
   test("a malformed ULID", async () => {
     const { cfg, outDir, r } = await setup();
-    const f = r.files[1] as string;
+    const f = fileOf(r, "map");
     fs.writeFileSync(
       f,
       fs.readFileSync(f, "utf8").replace(/'(0[0-7][0-9A-Z]{23})[0-9A-Z]'\)/, "'$1')"),
@@ -261,7 +266,7 @@ describe("verify catches corrupted files", () => {
 
   test("a duplicated ULID", async () => {
     const { cfg, outDir, r } = await setup();
-    const f = r.files[1] as string;
+    const f = fileOf(r, "map");
     const text = fs.readFileSync(f, "utf8");
     const ids = text.match(/'0[0-7][0-9A-Z]{24}'/g) as string[];
     fs.writeFileSync(f, text.replace(ids[1] as string, ids[0] as string));
@@ -269,7 +274,7 @@ describe("verify catches corrupted files", () => {
     expect(v.ok).toBe(false);
     expect(failed(v.checks)).toEqual(["apply"]);
     expect(v.checks.find((c) => c.name === "apply")?.detail).toMatch(
-      /0001_jobs_backfill\.sql: UNIQUE constraint/,
+      /0001_jobs_1_map\.sql: UNIQUE constraint failed: ulid_migration_map\.table_name, ulid_migration_map\.ulid/,
     );
   });
 
@@ -296,9 +301,15 @@ describe("verify catches corrupted files", () => {
       fs.readFileSync(f, "utf8").replace(/^ALTER TABLE "errors" DROP COLUMN .*$/m, ""),
     );
     const v = await verifySql({ system: "crackerjack", database: cfg, outDir });
-    expect(failed(v.checks)).toEqual(["errors: original rows restored"]);
+    expect(failed(v.checks)).toEqual([
+      "errors: original rows restored",
+      "schema restored: tables, columns, indexes, sequences; nothing of ours left",
+    ]);
     expect(v.checks.find((c) => !c.ok)?.detail).toMatch(
       /\[id, job_id, message\] -> \[id, job_id, message, job_ulid\]/,
+    );
+    expect(v.checks.find((c) => c.name.startsWith("schema"))?.detail).toMatch(
+      /left behind: table errors on errors: CREATE TABLE errors .*"job_ulid" TEXT\)/,
     );
   });
 
@@ -335,14 +346,20 @@ describe("verify catches corrupted files", () => {
     fs.rmSync(r.rollbackFiles[0] as string);
     const v = await verifySql({ system: "crackerjack", database: cfg, outDir });
     expect(v.checks).toEqual([
-      { name: "files", ok: false, detail: "missing: 0001_jobs_rollback.sql" },
+      { name: "files", ok: false, detail: "missing: rollback/0001_jobs_rollback.sql" },
     ]);
+    fs.rmSync(fileOf(r, "map"));
+    fs.writeFileSync(fileOf(r, "rollback"), "");
+    const noData = await verifySql({ system: "crackerjack", database: cfg, outDir });
+    expect(noData.checks[0]?.detail).toBe(
+      "mapping data not here (it is not committed): apply/0001_jobs_1_map.sql; `ulid-codemod sql export --system crackerjack` writes it",
+    );
     const salted = await verifySql({
       system: "crackerjack",
       database: { ...cfg, salt: "new" },
       outDir,
     });
-    expect(salted.checks[0]?.detail).toMatch(/missing|another config/);
+    expect(salted.checks[0]?.detail).toMatch(/missing|another config|mapping data/);
     const none = await verifySql({ system: "crackerjack", database: cfg, outDir: fresh("empty") });
     expect(none.checks[0]?.detail).toMatch(/run `ulid-codemod sql generate` first/);
   });
@@ -467,14 +484,18 @@ describe("references and configuration errors", () => {
     expect(r.report).toContainEqual(
       expect.stringMatching(/configured reference gone\.job_id does not exist .*; skipped/),
     );
-    expect(r.tables[0]?.likelyReferences).toEqual([]);
+    expect(r.tables[0]?.undeclaredReferences).toEqual([]);
     expect((await verifySql({ system: "crackerjack", database: cfg, outDir })).ok).toBe(true);
 
     t.references = [];
     const r2 = await generateSql({ system: "crackerjack", database: cfg, outDir: fresh("out") });
-    expect(r2.tables[0]?.likelyReferences).toEqual([{ table: "job_notes", column: "job_id" }]);
+    expect(r2.tables[0]?.undeclaredReferences).toEqual([
+      { table: "job_notes", column: "job_id", by: ["name"], sampled: 0, matched: 0 },
+    ]);
     expect(r2.report).toContainEqual(
-      expect.stringMatching(/job_notes\.job_id has the same name and type but no foreign key/),
+      expect.stringMatching(
+        /job_notes\.job_id \(named like jobs\.job_id, no values to sample\) looks like a reference but is not in the plan/,
+      ),
     );
   });
 
@@ -520,13 +541,14 @@ test("large tables split into numbered part files that load the map; the backfil
   const outDir = fresh("out");
   const r = await generateSql({ system: "crackerjack", database: cfg, outDir });
   expect(r.files.map((f) => path.basename(f))).toEqual([
-    "0001_jobs_expand.sql",
-    "0001_jobs_backfill_part0001.sql",
-    "0001_jobs_backfill_part0002.sql",
-    "0001_jobs_backfill_part0003.sql",
-    "0001_jobs_backfill_part0004.sql",
-    "0001_jobs_backfill.sql",
+    "0001_jobs_1_map_part0001.sql",
+    "0001_jobs_1_map_part0002.sql",
+    "0001_jobs_1_map_part0003.sql",
+    "0001_jobs_1_map_part0004.sql",
+    "0001_jobs_2_expand.sql",
+    "0001_jobs_3_backfill.sql",
   ]);
+  expect(r.dataFiles).toEqual(r.files.slice(0, 4));
   const part = fs.readFileSync(r.files[1] as string, "utf8");
   expect(part.match(/^INSERT INTO "ulid_migration_map"/gm)).toHaveLength(Math.ceil(300 / 64));
   expect(part).not.toMatch(/^UPDATE/m);
@@ -538,8 +560,12 @@ test("large tables split into numbered part files that load the map; the backfil
     database: { ...cfg, partRows: 0 },
     outDir,
   });
-  expect(fs.readdirSync(outDir).filter((f) => f.includes("part")).length).toBe(0);
-  expect(r2.files).toHaveLength(2);
+  expect(fs.readdirSync(path.join(outDir, "apply"))).toEqual([
+    "0001_jobs_1_map.sql",
+    "0001_jobs_2_expand.sql",
+    "0001_jobs_3_backfill.sql",
+  ]);
+  expect(r2.files).toHaveLength(3);
 });
 
 test("the scratch copy keeps rowids and what is still in the WAL", async () => {
@@ -606,6 +632,8 @@ test.skipIf(!hasShell)(
     const res = shell(changed, r.files[0] as string);
     expect(res.status).not.toBe(0);
     expect(String(res.stderr)).toContain("ulid-codemod guard failed");
+    // The shell stops at the CHECK; the statement before it, on that line, names the count.
+    expect(String(res.stderr)).toMatch(/near line \d+/);
     const after = new Database(changed, { readonly: true });
     expect(
       after.prepare("SELECT name FROM sqlite_schema WHERE name = 'ulid_migration_map'").all(),
@@ -639,20 +667,25 @@ test("several tables in one system: shared map, apply in config order, roll back
         strategy: "add-column" as const,
         time: { column: "created_at", zone: "UTC" },
         references: [],
+        ignoreReferences: [],
+        orphans: "keep" as const,
       },
     ],
   };
   const outDir = fresh("out");
   const r = await generateSql({ system: "crackerjack", database: cfg, outDir });
-  expect(r.files.map((f) => path.basename(f))).toEqual([
-    "0001_jobs_expand.sql",
-    "0001_jobs_backfill.sql",
-    "0002_runs_expand.sql",
-    "0002_runs_backfill.sql",
+  expect(r.files.map((f) => path.relative(outDir, f))).toEqual([
+    "apply/0001_jobs_1_map.sql",
+    "apply/0001_jobs_2_expand.sql",
+    "apply/0001_jobs_3_backfill.sql",
+    "apply/0002_runs_1_map.sql",
+    "apply/0002_runs_2_expand.sql",
+    "apply/0002_runs_3_backfill.sql",
   ]);
-  expect(r.rollbackFiles.map((f) => path.basename(f))).toEqual([
-    "0002_runs_rollback.sql",
-    "0001_jobs_rollback.sql",
+  // Each folder runs in name order: apply forwards, rollback tables in reverse.
+  expect(r.rollbackFiles.map((f) => path.relative(outDir, f))).toEqual([
+    "rollback/0001_runs_rollback.sql",
+    "rollback/0002_jobs_rollback.sql",
   ]);
   expect(r.tables[1]?.children.map((c) => `${c.table}.${c.ulidColumn}`)).toEqual([
     "run_steps.run_ulid",
@@ -669,7 +702,7 @@ test("several tables in one system: shared map, apply in config order, roll back
   c.close();
 });
 
-test("applying the backfill twice fails on the map and changes nothing the second time", async () => {
+test("applying the files twice stops at the first one's guard and changes nothing the second time", async () => {
   const dbPath = buildDb(15);
   const r = await generateSql({
     system: "crackerjack",
@@ -679,10 +712,12 @@ test("applying the backfill twice fails on the map and changes nothing the secon
   const copy = await applyToCopy(dbPath, r.files);
   const db = await openForApply("sqlite", copy);
   const jobs = await snapshotTable(db, "jobs");
-  await expect(applySqlFiles(db, [r.files[1] as string])).rejects.toThrow(
-    /0001_jobs_backfill\.sql: UNIQUE constraint failed: ulid_migration_map/,
+  const map = await snapshotTable(db, "ulid_migration_map");
+  await expect(applySqlFiles(db, r.files)).rejects.toThrow(
+    /0001_jobs_1_map\.sql: ulid-codemod guard failed: mapping rows for jobs before apply\/0001_jobs_1_map\.sql \(each data file loads once, in name order\) is 15, expected 0/,
   );
   expect(await snapshotTable(db, "jobs")).toEqual(jobs);
+  expect(await snapshotTable(db, "ulid_migration_map")).toEqual(map);
   db.close();
 });
 

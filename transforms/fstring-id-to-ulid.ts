@@ -435,6 +435,8 @@ export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex> = {
       );
     });
   },
+  // Only sites have keys to rebuild.
+  secondPass: (index) => index.sites.size > 0,
   // Second pass, once the sites are known: files that may rebuild one of their keys.
   mayMatter(source, _options, index) {
     const rebuilds = keyNeedles(index).some(

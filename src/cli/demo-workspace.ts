@@ -157,6 +157,9 @@ systems:
           key: job_id
           strategy: rewrite-in-place
           time: { column: start_time }
+          # job_id columns that are not foreign keys would be listed here (or under
+          # ignoreReferences, with a reason): migrate --apply refuses to leave one behind.
+          references: []
   session-buddy:
     repo: ./session-buddy
     importStyle: from
@@ -174,7 +177,7 @@ systems:
           key: session_id
           strategy: add-column
           ulidColumn: session_ulid
-          time: { fromKey: "{name}-{YYYYmmdd-HHMMSS}" }
+          time: { column: started }
           references:
             - { table: reflections, column: session_id }
   akosha:
@@ -203,39 +206,57 @@ function legacyUuid(i: number): string {
   return `${h}-${t.slice(0, 4)}-4${t.slice(4, 7)}-a${t.slice(7, 10)}-${h}${t.slice(10, 12)}${h.slice(0, 2)}`;
 }
 
+/**
+ * Crackerjack's shape and habits: indexes, child tables with foreign keys that nothing enforces
+ * (Python's sqlite3 never turns them on), so a job deleted long ago left its error rows behind,
+ * and errors raised before any job have none.
+ */
 function buildSqlite(file: string, jobs: number): void {
   const db = new Database(file);
+  db.pragma("foreign_keys = OFF");
   db.exec(`
-    CREATE TABLE jobs (id INTEGER PRIMARY KEY, job_id TEXT UNIQUE NOT NULL, start_time TIMESTAMP, status TEXT);
-    CREATE TABLE errors (id INTEGER PRIMARY KEY, job_id TEXT REFERENCES jobs(job_id), message TEXT);
-    CREATE TABLE hook_executions (id INTEGER PRIMARY KEY, job_id TEXT NOT NULL REFERENCES jobs(job_id), hook TEXT);
+    CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT UNIQUE NOT NULL, start_time TIMESTAMP NOT NULL, status TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+    CREATE TABLE errors (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT, message TEXT, FOREIGN KEY (job_id) REFERENCES jobs(job_id));
+    CREATE TABLE hook_executions (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, hook TEXT, FOREIGN KEY (job_id) REFERENCES jobs(job_id));
+    CREATE INDEX idx_jobs_start_time ON jobs(start_time DESC);
+    CREATE INDEX idx_errors_job_id ON errors(job_id);
   `);
-  const job = db.prepare("INSERT INTO jobs (job_id, start_time, status) VALUES (?, ?, ?)");
+  const job = db.prepare(
+    "INSERT INTO jobs (job_id, start_time, status, created_at) VALUES (?, ?, ?, ?)",
+  );
   const err = db.prepare("INSERT INTO errors (job_id, message) VALUES (?, ?)");
   const hook = db.prepare("INSERT INTO hook_executions (job_id, hook) VALUES (?, ?)");
   db.transaction(() => {
     for (let i = 0; i < jobs; i++) {
       const id = legacyUuid(i);
       const t = new Date(Date.UTC(2024, 0, 1, 9) + Math.floor(i / 2) * 1000);
-      job.run(id, t.toISOString().replace("T", " ").replace("Z", ""), i % 3 ? "ok" : "failed");
+      const at = t.toISOString().replace("T", " ").replace("Z", "");
+      job.run(id, at, i % 3 ? "ok" : "failed", at);
       if (i % 3 === 0) err.run(id, `ruff found ${i % 7} issues`);
       hook.run(id, "ruff");
       hook.run(id, "pyright");
     }
+    err.run(legacyUuid(jobs + 1), "job deleted since; its error row stayed");
+    err.run(null, "startup failure, before any job");
   })();
   db.close();
 }
 
+/** Session-Buddy's sessions: PRIMARY KEY, secondary indexes (one DESC), a list column, defaults. */
 async function buildDuck(file: string, sessions: number): Promise<void> {
   const inst = await DuckDBInstance.create(file);
   const conn = await inst.connect();
   try {
     await conn.run(`
-      CREATE TABLE sessions (session_id VARCHAR PRIMARY KEY, project VARCHAR, started TIMESTAMP);
-      CREATE TABLE reflections (id INTEGER, session_id VARCHAR, content VARCHAR);
+      CREATE TABLE sessions (session_id TEXT PRIMARY KEY, project TEXT NOT NULL, started TIMESTAMP NOT NULL, tags TEXT[], created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+      CREATE INDEX idx_sessions_project ON sessions(project);
+      CREATE INDEX idx_sessions_started ON sessions(started DESC);
+      CREATE TABLE reflections (id INTEGER, session_id TEXT, content TEXT);
       INSERT INTO sessions
         SELECT p || '-' || strftime(TIMESTAMP '2024-03-01 08:00:00' + INTERVAL (i * 7) SECOND, '%Y%m%d-%H%M%S'),
-               p, TIMESTAMP '2024-03-01 08:00:00' + INTERVAL (i * 7) SECOND
+               p, TIMESTAMP '2024-03-01 08:00:00' + INTERVAL (i * 7) SECOND,
+               CASE WHEN i % 2 = 0 THEN ['python', 'refactor'] ELSE [] END,
+               TIMESTAMP '2024-03-01 08:00:00' + INTERVAL (i * 7) SECOND
         FROM (SELECT i, CASE WHEN i % 2 = 0 THEN 'session-buddy' ELSE 'crackerjack' END AS p FROM range(${sessions}) t(i));
       INSERT INTO reflections SELECT row_number() OVER (ORDER BY session_id), session_id, 'learned something' FROM sessions;
       INSERT INTO reflections SELECT 100000 + row_number() OVER (ORDER BY session_id), session_id, 'and more' FROM sessions WHERE hash(session_id) % 2 = 0;
@@ -389,18 +410,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const report = git(cj, "show", "ulid-migration:.ulid-migration/crackerjack/report.md");
     const review = /^## Needs review[\s\S]*?(?=^## )/m.exec(report)?.[0] ?? "(none)\n";
     out(review.replace(/^## Needs review \(\d+\)\n\n/, ""));
-    heading(
-      `head of ${reportDir("crackerjack")}/sql/0001_jobs_backfill.sql (committed on the branch)`,
-    );
-    const sql = git(
-      cj,
-      "show",
-      `ulid-migration:${reportDir("crackerjack")}/sql/0001_jobs_backfill.sql`,
-    );
+    const sqlDir = `${reportDir("crackerjack")}/sql`;
+    heading(`${sqlDir} on the branch: what is committed (the mapping data is not)`);
+    out(`${git(cj, "ls-tree", "-r", "--name-only", "ulid-migration", "--", sqlDir)}\n`);
+    heading(`head of ${sqlDir}/apply/0001_jobs_3_backfill.sql`);
+    const sql = git(cj, "show", `ulid-migration:${sqlDir}/apply/0001_jobs_3_backfill.sql`);
+    const lines = sql.split("\n");
+    const body = lines.indexOf("BEGIN IMMEDIATE;");
     out(
-      `${sql
-        .split("\n")
-        .slice(0, 18)
+      `${lines
+        .slice(0, body + 4)
         .map((l) => (l.length > 150 ? `${l.slice(0, 150)}...` : l))
         .join("\n")}\n`,
     );

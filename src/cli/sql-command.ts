@@ -11,11 +11,12 @@ interface SqlOptions {
   system?: string;
   db?: string;
   out?: string;
+  from?: string;
   config?: string;
 }
 
 /**
- * Adds `sql generate` and `sql verify`. Errors go to the CLI's boundary (exit 1, or 2 for
+ * Adds `sql generate`, `sql verify` and `sql export`. Errors go to the CLI's boundary (exit 1, or 2 for
  * usage); the database engines load only when a command runs.
  */
 export function registerSqlCommands(program: Command, deps: CliDeps = {}): void {
@@ -39,8 +40,9 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
           : `${sys.configPath}: systems.${sys.name}.database.path: ${database.path} does not exist`,
       );
     }
-    const outDir = o.out ? path.resolve(o.out) : path.resolve(sys.repo, sqlDirFor(sys));
-    return { system: sys.name, database, outDir };
+    const sqlDir = path.resolve(sys.repo, sqlDirFor(sys));
+    const outDir = o.out ? path.resolve(o.out) : sqlDir;
+    return { system: sys.name, database, outDir, sqlDir: o.from ? path.resolve(o.from) : sqlDir };
   };
 
   const common = (c: Command) =>
@@ -54,15 +56,44 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
     sql.command("generate").description("write expand/backfill/rollback/contract SQL files"),
   ).action(async (o: SqlOptions) => {
     const { generateSql } = await import("../sql/generate.ts");
-    const r = await generateSql(await resolve(o));
+    const { system, database, outDir } = await resolve(o);
+    const r = await generateSql({ system, database, outDir });
     for (const t of r.tables) {
       out(
         `${t.table}.${t.key}: ${t.rowCount} rows, ${t.strategy}, references: ${t.children.map((c) => `${c.table}.${c.column}`).join(", ") || "none"}\n`,
       );
     }
-    for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) out(`wrote ${f}\n`);
+    const data = new Set(r.dataFiles);
+    for (const f of [...r.files, ...r.rollbackFiles, ...r.contractFiles]) {
+      out(`wrote ${f}${data.has(f) ? " (mapping data: not for commit, see .gitignore)" : ""}\n`);
+    }
     for (const line of r.report) out(`note: ${line}\n`);
   });
+
+  sql
+    .command("export")
+    .description(
+      "write the mapping data (not committed) from the database, checked against the committed manifest, so the files run without this tool",
+    )
+    .option("--system <name>", "system from the migration config")
+    .option("--db <path>", "database file (default: the config's database.path)")
+    .option("--from <dir>", "committed SQL folder (default: database.sqlDir in the system's repo)")
+    .option("--out <dir>", "write the whole folder here instead of adding the data to --from")
+    .option("--config <path>", "migration config file")
+    .action(async (o: SqlOptions) => {
+      const { exportSql } = await import("../sql/export.ts");
+      const { system, database, sqlDir } = await resolve(o);
+      const r = await exportSql({
+        system,
+        database,
+        sqlDir,
+        ...(o.out ? { outDir: path.resolve(o.out) } : {}),
+      });
+      for (const f of r.written) out(`wrote ${f}\n`);
+      out(
+        `export ${system}: ${r.rows} mapping rows match the committed manifest; apply ${path.join(r.outDir, "apply")}/*.sql in name order (see ${path.join(r.outDir, "README.md")})\n`,
+      );
+    });
 
   common(
     withMetrics(
@@ -72,7 +103,8 @@ export function registerSqlCommands(program: Command, deps: CliDeps = {}): void 
     const { verifySql } = await import("../sql/verify.ts");
     const metrics = metricsTargets(o);
     const started = performance.now();
-    const r = await verifySql(await resolve(o));
+    const { system, database, outDir } = await resolve(o);
+    const r = await verifySql({ system, database, outDir });
     const { verifyFigures } = await import("../run/metrics.ts");
     const figures = verifyFigures(r, performance.now() - started);
     await emitMetrics(

@@ -141,5 +141,10 @@ export interface CodemodPlugin<Ctx extends ParsedFile = any, O = any, Index = un
    * file matter anyway (e.g. rebuild a key found there)? Such files are parsed and indexed too.
    */
   mayMatter?(source: PrefilterSource, options: O, index: Index): boolean;
+  /**
+   * Whether `mayMatter` can say yes to any file given this index; false spares the run reading
+   * every other file again for the second pass. Absent: it may.
+   */
+  secondPass?(index: Index): boolean;
   analyze(ctx: Ctx, options: O, index: Index | undefined): FileResult;
 }

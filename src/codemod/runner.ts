@@ -227,9 +227,11 @@ function parseCandidates(
   opts: RunOptions,
   rel: (abs: string) => string,
   skipped: RunResult["skipped"],
-): { candidates: Candidate[]; later: Read[] } {
+): { candidates: Candidate[]; later: string[] } {
   const passed: Read[] = [];
-  const later: Read[] = [];
+  // Only the paths: holding every other file's bytes for the second pass cost the memory of the
+  // whole tree (192 MB on a copy of this machine's Python); it reads them again if it runs.
+  const later: string[] = [];
   for (const abs of group.files) {
     const bytes = readFileSync(abs);
     const problem = sourceProblem(bytes);
@@ -240,7 +242,8 @@ function parseCandidates(
     const source = new FileSource(bytes);
     const wanted =
       opts.prefilter === false || group.plugins.some((p) => p.mayMatch(source, opts.options));
-    (wanted ? passed : later).push({ abs, source });
+    if (wanted) passed.push({ abs, source });
+    else later.push(abs);
   }
   const candidates: Candidate[] = [];
   parseInto(group.language, passed, rel, skipped, candidates);
@@ -271,7 +274,7 @@ function buildIndexes(
   group: Group,
   opts: RunOptions,
   candidates: Candidate[],
-  later: Read[],
+  later: string[],
   rel: (abs: string) => string,
   skipped: RunResult["skipped"],
 ): Map<string, unknown> {
@@ -282,15 +285,22 @@ function buildIndexes(
     candidates.sort(byPath);
     const first = candidates.map((c) => c.ctx);
     const early = askLater.map((p) => ({ p, index: p.index?.(first, opts.options) }));
-    parseInto(
-      group.language,
-      later.filter((f) =>
-        early.some(({ p, index }) => p.mayMatter?.(f.source, opts.options, index)),
-      ),
-      rel,
-      skipped,
-      candidates,
-    );
+    const asking = early.filter(({ p, index }) => p.secondPass?.(index) ?? true);
+    const back: Read[] = [];
+    for (const abs of asking.length > 0 ? later : []) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(abs);
+      } catch {
+        continue; // gone since the first read: it was no candidate then either
+      }
+      if (sourceProblem(bytes)) continue;
+      const source = new FileSource(bytes);
+      if (asking.some(({ p, index }) => p.mayMatter?.(source, opts.options, index))) {
+        back.push({ abs, source });
+      }
+    }
+    parseInto(group.language, back, rel, skipped, candidates);
     // No file added: these are already the indexes of every candidate, in the same order.
     if (candidates.length === first.length) for (const e of early) indexes.set(e.p.name, e.index);
     else candidates.sort(byPath);

@@ -1,15 +1,27 @@
 // Applying generated backfill SQL to a live database, safely: the lock first, a verified backup,
 // one all-or-nothing change, the `sql verify` checks on the result, automatic restore.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { ApplyFailure, InterruptedError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
-import { captureBefore, type VerifyCheck, validateApplied } from "../sql/checks.ts";
-import { type Db, openDb, sqliteDb } from "../sql/db.ts";
+import { catchUpSql } from "../sql/catch-up.ts";
+import {
+  type BeforeState,
+  type CatchUpBefore,
+  captureBefore,
+  captureCatchUp,
+  type VerifyCheck,
+  validateApplied,
+  validateCatchUp,
+} from "../sql/checks.ts";
+import { APPLY_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
+import { explainGuardFailure } from "../sql/sqltext.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { testPause } from "../util/test-pause.ts";
+import { TOOL_VERSION } from "../version.ts";
 import {
   type BackupMarker,
   createBackup,
@@ -44,13 +56,23 @@ export interface ApplyOptions {
   log?: (line: string) => void;
   /** Clock for backup names (tests). */
   now?: () => Date;
+  /**
+   * Instead of the manifest's files: fill the rows an add-column migration's code wrote since
+   * the apply (state "catch-up"; see sql/catch-up.ts). `sqlDir` is not read.
+   */
+  catchUp?: boolean;
 }
 
 export interface ApplyOutcome {
-  status: "applied" | "already-applied";
+  status: "applied" | "caught-up" | "already-applied";
   backup: string | null;
+  /** Rows given ULIDs: the keyed tables' (backfill), or the rows filled in (catch-up). */
   rows: number;
   checks: VerifyCheck[];
+  /** Database file size in bytes (with its WAL) before and after; not when nothing ran. */
+  size?: { before: number; after: number };
+  /** What was done afterwards to give space back. */
+  reclaimed?: string;
 }
 
 /** SQLite files each bracket themselves; inside the one outer transaction those lines go. */
@@ -63,14 +85,17 @@ function withoutOwnTransaction(sql: string): string {
 
 /** What the backup's marker keeps of the manifest, for rollback. */
 function migrationTables(m: Manifest): MigrationTables {
-  return m.tables.map(({ table, key, strategy, ulidColumn, uniqueIndex, children }) => ({
-    table,
-    key,
-    strategy,
-    ulidColumn,
-    ...(uniqueIndex ? { uniqueIndex } : {}),
-    children,
-  }));
+  return m.tables.map(
+    ({ table, key, strategy, ulidColumn, uniqueIndex, children, recreatedIndexes }) => ({
+      table,
+      key,
+      strategy,
+      ulidColumn,
+      ...(uniqueIndex ? { uniqueIndex } : {}),
+      children,
+      recreatedIndexes,
+    }),
+  );
 }
 
 /** The error an apply that stopped throws: an interruption stays one (its exit code is 130). */
@@ -80,8 +105,9 @@ function stopped(cause: unknown, message: string, backup: string): Error {
 }
 
 /**
- * Generated files end every statement at a line end (literals never hold a raw newline: it is
- * spliced in as char(10)), so `;\n` splits them into statements, run in chunks for progress.
+ * Generated files end every statement at a line end, and `;` + newline occurs nowhere else (a
+ * newline in a legacy ID is spliced in as char(10); DuckDB's packed mapping rows put raw
+ * newlines only after a ULID character), so it splits them into statements, run in chunks.
  */
 function statements(sql: string): string[] {
   return sql.split(/(?<=;)\n/).filter((s) => s.trim() !== "");
@@ -91,11 +117,13 @@ const CHUNK = 40;
 
 async function runFiles(
   opts: ApplyOptions,
-  files: string[],
-  rows: number,
+  job: Pick<Job, "dir" | "files" | "rows">,
   exec: (sql: string) => Promise<void> | void,
+  /** Turns an engine error into what the user reads (SQLite guards: the count that differed). */
+  explain: (e: unknown) => Promise<unknown> = async (e) => e,
 ): Promise<void> {
-  const texts = files.map((f) => statements(fs.readFileSync(path.join(opts.sqlDir, f), "utf8")));
+  const { files, rows } = job;
+  const texts = files.map((f) => statements(fs.readFileSync(path.join(job.dir, f), "utf8")));
   const total = texts.reduce((n, t) => n + t.length, 0);
   let done = 0;
   for (const [i, f] of files.entries()) {
@@ -114,7 +142,8 @@ async function runFiles(
       try {
         await exec(stmts.slice(at, at + CHUNK).join("\n"));
       } catch (e) {
-        throw new Error(`${f}: ${(e as Error).message}`);
+        const why = await explain(e);
+        throw new Error(`${f}: ${why instanceof Error ? why.message : String(why)}`);
       }
       done += Math.min(CHUNK, stmts.length - at);
     }
@@ -140,27 +169,102 @@ function manifestProblem(m: Manifest, cfg: DatabaseConfig): string | null {
   return null;
 }
 
+/** What one apply runs and checks, decided once the database is locked and its state known. */
+interface Job {
+  kind: "backfill" | "catch-up";
+  /** Folder of the files, and the files (relative to it) in order. */
+  dir: string;
+  files: string[];
+  rows: number;
+  capture: (db: Db) => Promise<unknown>;
+  validate: (db: Db, before: unknown) => Promise<VerifyCheck[]>;
+  /** Recorded on the backup's marker for rollback (the backfill's; a catch-up has none). */
+  migration?: MigrationTables;
+}
+
+/** The database file and its WAL, in bytes. */
+export function databaseSize(file: string): number {
+  const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+  return size(file) + size(`${file}.wal`) + size(`${file}-wal`);
+}
+
 /**
- * Applies the manifest's files to the real database. Nothing changes unless a verified
- * backup exists; the change is all-or-nothing; validation failures leave the database as it was.
+ * Applies the manifest's files to the real database (or, with `catchUp`, fills the rows written
+ * since an add-column apply). Nothing changes unless a verified backup exists; the change is
+ * all-or-nothing; validation failures leave the database as it was.
  */
 export async function applyDatabase(opts: ApplyOptions): Promise<ApplyOutcome> {
   const cfg = opts.database;
-  const manifest = readManifest(opts.sqlDir);
-  const problem = manifestProblem(manifest, cfg);
-  if (problem) throw new ApplyFailure(`${opts.sqlDir}: ${problem}; nothing was changed`, null);
+  let manifest: Manifest | null = null;
+  if (!opts.catchUp) {
+    manifest = readManifest(opts.sqlDir);
+    const problem = manifestProblem(manifest, cfg);
+    if (problem) throw new ApplyFailure(`${opts.sqlDir}: ${problem}; nothing was changed`, null);
+  }
   if (!fs.existsSync(cfg.path)) throw new ApplyFailure(`${cfg.path}: database not found`, null);
-  const rows = manifest.tables.reduce((n, t) => n + t.rowCount, 0);
-  return cfg.engine === "sqlite"
-    ? applySqlite(opts, manifest, rows)
-    : applyDuck(opts, manifest, rows);
+  const scratch = opts.catchUp ? fs.mkdtempSync(path.join(os.tmpdir(), "ulid-catch-up-")) : null;
+  const sizeBefore = databaseSize(cfg.path);
+  try {
+    const jobFor = async (db: Db): Promise<Job | ApplyOutcome> => {
+      const state = await migrationState(db, cfg);
+      if (state.state === "applied")
+        return { status: "already-applied", backup: null, rows: 0, checks: [] };
+      if (state.state === "partial") {
+        throw new ApplyFailure(
+          `${cfg.path}: partly migrated (${state.detail}); run \`ulid-codemod rollback --system ${opts.system}\` first; nothing was changed`,
+          null,
+        );
+      }
+      if (manifest) {
+        if (state.state === "catch-up") {
+          throw new ApplyFailure(
+            `${cfg.path}: already migrated, and ${state.detail}; \`ulid-codemod migrate --system ${opts.system} --apply\` offers a catch-up backfill for them; nothing was changed`,
+            null,
+          );
+        }
+        const m = manifest;
+        return {
+          kind: "backfill",
+          dir: opts.sqlDir,
+          files: m.apply,
+          rows: m.tables.reduce((n, t) => n + t.rowCount, 0),
+          capture: (d) => captureBefore(d, m),
+          validate: (d, b) => validateApplied(d, m, b as BeforeState),
+          migration: migrationTables(m),
+        };
+      }
+      if (state.state !== "catch-up") {
+        throw new ApplyFailure(
+          `${cfg.path}: not migrated yet, so there is nothing to catch up; nothing was changed`,
+          null,
+        );
+      }
+      const file = "catch-up.sql";
+      fs.writeFileSync(
+        path.join(scratch as string, file),
+        catchUpSql(cfg.engine, opts.system, TOOL_VERSION, state.tables),
+      );
+      return {
+        kind: "catch-up",
+        dir: scratch as string,
+        files: [file],
+        rows: state.rows,
+        capture: (d) => captureCatchUp(d, state.tables),
+        validate: (d, b) => validateCatchUp(d, state.tables, b as CatchUpBefore),
+      };
+    };
+    const outcome =
+      cfg.engine === "sqlite" ? await applySqlite(opts, jobFor) : await applyDuck(opts, jobFor);
+    if (outcome.status === "already-applied") return outcome;
+    return { ...outcome, size: { before: sizeBefore, after: databaseSize(cfg.path) } };
+  } finally {
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
-async function applySqlite(
-  opts: ApplyOptions,
-  manifest: Manifest,
-  rows: number,
-): Promise<ApplyOutcome> {
+type JobFor = (db: Db) => Promise<Job | ApplyOutcome>;
+
+async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutcome> {
   const cfg = opts.database;
   const handle = new Database(cfg.path, {
     fileMustExist: true,
@@ -179,16 +283,11 @@ async function applySqlite(
         null,
       );
     }
-    const state = await migrationState(db, cfg);
-    if (state.state === "applied") {
+    handle.pragma(`cache_size = ${APPLY_CACHE}`);
+    const job = await jobFor(db);
+    if (!("kind" in job)) {
       handle.exec("ROLLBACK");
-      return { status: "already-applied", backup: null, rows: 0, checks: [] };
-    }
-    if (state.state === "partial") {
-      throw new ApplyFailure(
-        `${cfg.path}: partly migrated (${state.detail}); run \`ulid-codemod rollback --system ${opts.system}\` first; nothing was changed`,
-        null,
-      );
+      return job;
     }
     // A reader may copy while we hold the write lock: the backup is exactly what we change.
     marker = await createBackup(
@@ -196,14 +295,22 @@ async function applySqlite(
       cfg,
       await tableCounts(db),
       opts.now?.(),
-      migrationTables(manifest),
+      job.migration,
+      {
+        catchUp: job.kind === "catch-up",
+      },
     );
     opts.log?.(`backup ${marker.backup} verified`);
-    const before = await captureBefore(db, manifest);
-    await runFiles(opts, manifest.apply, rows, (sql) => {
-      handle.exec(withoutOwnTransaction(sql));
-    });
-    const checks = await validateApplied(db, manifest, before);
+    const before = await job.capture(db);
+    await runFiles(
+      opts,
+      job,
+      (sql) => {
+        handle.exec(withoutOwnTransaction(sql));
+      },
+      (e) => explainGuardFailure((q) => handle.prepare(q).all() as Record<string, unknown>[], e),
+    );
+    const checks = await job.validate(db, before);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
       throw new ApplyFailure(
@@ -213,7 +320,14 @@ async function applySqlite(
       );
     }
     handle.exec("COMMIT");
-    return { status: "applied", backup: marker.backup, rows, checks };
+    const reclaimed = reclaimSqlite(handle, cfg, opts.log);
+    return {
+      status: job.kind === "catch-up" ? "caught-up" : "applied",
+      backup: marker.backup,
+      rows: job.rows,
+      checks,
+      reclaimed,
+    };
   } catch (e) {
     if (handle.inTransaction) handle.exec("ROLLBACK");
     handle.close();
@@ -232,15 +346,40 @@ async function applySqlite(
 }
 
 /**
+ * After the commit: the WAL folded back into the file, and (`vacuum: true`) VACUUM, which gives
+ * free pages back by rewriting the whole file. A failure here is reported, not fatal: the
+ * migration is committed.
+ */
+function reclaimSqlite(
+  handle: Database.Database,
+  cfg: DatabaseConfig,
+  log?: (line: string) => void,
+): string {
+  const done: string[] = [];
+  try {
+    if (cfg.vacuum) {
+      const t = Date.now();
+      log?.(`VACUUM ${cfg.path} (rewrites the whole file)`);
+      handle.exec("VACUUM");
+      done.push(`VACUUM (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    }
+    // Last: in WAL mode VACUUM itself writes through the WAL.
+    if (String(handle.pragma("journal_mode", { simple: true })).toLowerCase() === "wal") {
+      handle.pragma("wal_checkpoint(TRUNCATE)");
+      done.push("WAL checkpoint");
+    }
+  } catch (e) {
+    done.push(`not reclaimed: ${(e as Error).message}; the migration itself is committed`);
+  }
+  return done.join(", ") || "nothing to reclaim: no WAL (database.vacuum: true runs VACUUM)";
+}
+
+/**
  * DuckDB cannot put every file in one transaction (index changes need their own), so the
  * files run on a working copy next to the database, are validated there, and the copy is
- * renamed over the database: a crash leaves the old file or the new one, never a mix.
+ * renamed over it: a crash leaves the old file or the new one, never a mix.
  */
-async function applyDuck(
-  opts: ApplyOptions,
-  manifest: Manifest,
-  rows: number,
-): Promise<ApplyOutcome> {
+async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutcome> {
   const cfg = opts.database;
   const work = `${cfg.path}.ulid-apply-tmp`;
   fs.rmSync(work, { force: true });
@@ -259,15 +398,8 @@ async function applyDuck(
   let marker: BackupMarker | null = null;
   let db: Db | undefined;
   try {
-    const state = await migrationState(live, cfg);
-    if (state.state === "applied")
-      return { status: "already-applied", backup: null, rows: 0, checks: [] };
-    if (state.state === "partial") {
-      throw new ApplyFailure(
-        `${cfg.path}: partly migrated (${state.detail}); run \`ulid-codemod rollback --system ${opts.system}\` first; nothing was changed`,
-        null,
-      );
-    }
+    const job = await jobFor(live);
+    if (!("kind" in job)) return job;
     // Folds the WAL into the file so a file copy is the whole database.
     await live.execScript("CHECKPOINT;");
     marker = await createBackup(
@@ -275,14 +407,15 @@ async function applyDuck(
       cfg,
       await tableCounts(live),
       opts.now?.(),
-      migrationTables(manifest),
+      job.migration,
+      { catchUp: job.kind === "catch-up" },
     );
     opts.log?.(`backup ${marker.backup} verified`);
     fs.copyFileSync(marker.backup, work);
     db = await openDb("duckdb", work, { readOnly: false });
-    const before = await captureBefore(db, manifest);
+    const before = await job.capture(db);
     const open = db;
-    await runFiles(opts, manifest.apply, rows, async (sql) => {
+    await runFiles(opts, job, async (sql) => {
       try {
         await open.execScript(sql);
       } catch (e) {
@@ -290,7 +423,7 @@ async function applyDuck(
         throw e;
       }
     });
-    const checks = await validateApplied(db, manifest, before);
+    const checks = await job.validate(db, before);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
       throw new ApplyFailure(
@@ -299,11 +432,19 @@ async function applyDuck(
         checks,
       );
     }
+    // DuckDB has no VACUUM that gives space back; CHECKPOINT writes everything into the file
+    // (no WAL left) and frees the blocks the files' own updates left behind.
     await db.execScript("CHECKPOINT;");
     db.close();
     db = undefined;
     fs.renameSync(work, cfg.path);
-    return { status: "applied", backup: marker.backup, rows, checks };
+    return {
+      status: job.kind === "catch-up" ? "caught-up" : "applied",
+      backup: marker.backup,
+      rows: job.rows,
+      checks,
+      reclaimed: "CHECKPOINT (DuckDB has no VACUUM that shrinks a file)",
+    };
   } catch (e) {
     db?.close();
     live?.close();

@@ -32,16 +32,22 @@ export interface BackupMarker {
    * rollback checks the database against it, and can undo by SQL instead of the whole file.
    */
   migration?: MigrationTables;
+  /**
+   * Taken before a catch-up backfill (rows written after an add-column apply), not before the
+   * migration: rollback does not pick it unless named (`--backup FILE`).
+   */
+  catchUp?: boolean;
   /** Set once rollback put this migration back (by this backup or by SQL): not offered again. */
   restoredAt?: string;
   restoredBy?: "backup" | "sql";
 }
 
 /** The parts of a manifest's table plans a rollback needs. */
-export type MigrationTables = Pick<
+export type MigrationTables = (Pick<
   TablePlan,
   "table" | "key" | "strategy" | "ulidColumn" | "uniqueIndex" | "children"
->[];
+> &
+  Partial<Pick<TablePlan, "recreatedIndexes">>)[];
 
 function stamp(d: Date): string {
   return d
@@ -65,6 +71,7 @@ export async function createBackup(
   expected: Record<string, number>,
   now: Date = new Date(),
   migration?: MigrationTables,
+  opts: { catchUp?: boolean } = {},
 ): Promise<BackupMarker> {
   const dir = backupDirFor(cfg);
   let backup: string;
@@ -95,6 +102,7 @@ export async function createBackup(
     tables: expected,
     sha256: fileSha(backup),
     ...(migration ? { migration } : {}),
+    ...(opts.catchUp ? { catchUp: true } : {}),
   };
   await verifyBackup(marker);
   fs.writeFileSync(backup + MARKER_SUFFIX, `${JSON.stringify(marker, null, 2)}\n`);

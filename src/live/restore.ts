@@ -234,10 +234,16 @@ function undoSteps(
         forget,
       });
     } else {
-      if (t.uniqueIndex) {
+      // DuckDB refuses DROP COLUMN while the table has any index: the tables' own indexes go
+      // with ours, and come back from their catalog SQL after the columns.
+      const recreated = engine === "duckdb" ? (t.recreatedIndexes ?? []) : [];
+      if (t.uniqueIndex || recreated.length > 0) {
         steps.push({
           table: t,
-          sql: [`DROP INDEX IF EXISTS ${ident(t.uniqueIndex)};`],
+          sql: [
+            ...(t.uniqueIndex ? [`DROP INDEX IF EXISTS ${ident(t.uniqueIndex)};`] : []),
+            ...recreated.map((ix) => `DROP INDEX IF EXISTS ${ident(ix.name)};`),
+          ],
           forget: null,
         });
       }
@@ -248,6 +254,7 @@ function undoSteps(
             (c) => `ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.ulidColumn)};`,
           ),
           `ALTER TABLE ${ident(t.table)} DROP COLUMN ${ident(t.ulidColumn)};`,
+          ...recreated.map((ix) => `${ix.sql.trim().replace(/;$/, "")};`),
         ],
         forget,
       });

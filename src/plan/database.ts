@@ -33,6 +33,24 @@ export const tableSchema = z.strictObject({
   ulidColumn: identifier.optional(),
   time: timeSchema,
   references: z.array(z.strictObject({ table: identifier, column: identifier })).default([]),
+  /**
+   * Columns that look like references to the key (same name, or values that are keys) but are
+   * not: listed with the reason, so `migrate --apply` does not stop at them.
+   */
+  ignoreReferences: z
+    .array(
+      z.strictObject({
+        table: identifier,
+        column: identifier,
+        reason: z.string().trim().min(1, "say why this column is not a reference"),
+      }),
+    )
+    .default([]),
+  /**
+   * Child rows that already point at no parent row before the migration: `keep` leaves them as
+   * they are (and reports them), `refuse` stops `sql generate` before it writes anything.
+   */
+  orphans: z.enum(["keep", "refuse"]).default("keep"),
 });
 
 export const databaseSchema = z
@@ -44,9 +62,22 @@ export const databaseSchema = z
     sqlDir: z.string().min(1).optional(),
     batchSize: z.number().int().min(1).max(10_000).default(500),
     partRows: z.number().int().min(0).default(0),
+    /**
+     * After a successful apply, also VACUUM (SQLite: rewrites the whole file to give back free
+     * pages; takes about as long as copying it and needs that much free disk). Off by default.
+     */
+    vacuum: z.boolean().default(false),
     tables: z.array(tableSchema).min(1),
   })
   .superRefine((db, ctx) => {
+    if (db.engine === "duckdb" && db.vacuum) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vacuum"],
+        message:
+          "DuckDB has no VACUUM that gives space back (the apply already runs CHECKPOINT); set it on sqlite only",
+      });
+    }
     const seen = new Set<string>();
     db.tables.forEach((t, i) => {
       if (seen.has(t.table)) {

@@ -37,6 +37,14 @@ systems:
           key: job_id
           strategy: rewrite-in-place
           time: { column: start_time }
+          # Child rows whose job is gone (nothing enforces the foreign keys) are reported and
+          # left as they are; refuse: stop instead.
+          orphans: keep
+          # Columns holding job IDs without a FOREIGN KEY: sql generate lists the ones it finds
+          # (by name, and by sampling their values); migrate --apply refuses until each is here
+          # or under ignoreReferences with a reason.
+          references: []
+          ignoreReferences: []   # e.g. { table: audit, column: job_ref, reason: "kept as written" }
 
   # Phase 2: f"{name}-{timestamp}" session IDs become ULIDs.
   session-buddy:

@@ -8,7 +8,7 @@ import { reportDir } from "../plan/paths.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { unifiedDiff } from "../report/diff.ts";
 import { migrationReportJson } from "../report/json.ts";
-import { renderMarkdown } from "../report/markdown.ts";
+import { type ReferenceNotes, renderMarkdown } from "../report/markdown.ts";
 import { countsLine, type Summary, summarize } from "../report/summary.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { redact, redactError, secretsFromEnv } from "../util/redact.ts";
@@ -43,6 +43,13 @@ export interface MigrateOptions {
   /** More files to commit with the migration (e.g. generated SQL), and to mention in the PR. */
   extraFiles?: ExtraFile[];
   sqlFiles?: string[];
+  /**
+   * A folder the extra files replace as a whole (the SQL folder): files tracked there on the
+   * branch that are not among them are removed, so no stale file (an earlier layout's) is left.
+   */
+  replaceDir?: string;
+  /** What the SQL phase found about references, for the report. */
+  references?: ReferenceNotes;
   log?: (line: string) => void;
 }
 
@@ -242,6 +249,8 @@ interface Rewrite {
   diff: string;
   /** Every file the commit writes: changed sources, the reports, the extra (SQL) files. */
   files: ExtraFile[];
+  /** Tracked files under it that are not in `files` are removed by the commit. */
+  replaceDir?: string;
 }
 
 /** The rewrite, computed on the user's branch without writing anything, and the reports. */
@@ -268,6 +277,7 @@ async function computeRewrite(
     base: ctx.base,
     transforms: system.transforms,
     ...(opts.sqlFiles ? { sqlFiles: opts.sqlFiles } : {}),
+    ...(opts.references ? { references: opts.references } : {}),
   };
   const report = renderMarkdown(result, summary, meta);
   const dir = reportDir(system.name);
@@ -288,7 +298,13 @@ async function computeRewrite(
       );
     }
   }
-  return { summary, report, diff: unifiedDiff(result.changes), files };
+  return {
+    summary,
+    report,
+    diff: unifiedDiff(result.changes),
+    files,
+    ...(opts.replaceDir ? { replaceDir: opts.replaceDir } : {}),
+  };
 }
 
 /**
@@ -340,6 +356,20 @@ async function commitOnBranch(
     }
     // Only our files, literally named (never `add -A`); -f: a .gitignore must not hide the report.
     await git.raw(["--literal-pathspecs", "add", "-f", "--", ...rewrite.files.map((f) => f.file)]);
+    if (rewrite.replaceDir) {
+      const keep = new Set(rewrite.files.map((f) => f.file));
+      const stale = (
+        await git.raw(["--literal-pathspecs", "ls-files", "-z", "--", rewrite.replaceDir])
+      )
+        .split("\0")
+        .filter((f) => f && !keep.has(f));
+      if (stale.length > 0) {
+        log(
+          `${system.name}: removing ${stale.length} files of an earlier generation in ${rewrite.replaceDir}`,
+        );
+        await git.raw(["--literal-pathspecs", "rm", "-q", "--", ...stale]);
+      }
+    }
     await testPause("commit:staged");
     const staged = (await git.raw(["diff", "--cached", "--name-only"])).split("\n").filter(Boolean);
     // A report that changed on its own (e.g. after the PR landed, nothing is left to rewrite)

@@ -13,6 +13,15 @@ export interface MigrationReportMeta {
   sqlFiles?: string[];
   /** Commands to run after merging; defaults to a generic set. */
   validation?: string[];
+  /** What the SQL phase found about the references to the migrated keys. */
+  references?: ReferenceNotes;
+}
+
+/** One line per column: references not in the plan, rows already orphaned, columns ignored. */
+export interface ReferenceNotes {
+  undeclared: string[];
+  orphans: string[];
+  ignored: string[];
 }
 
 /** The checks to run after merging, for the languages the system's transforms read. */
@@ -122,6 +131,29 @@ export function renderMarkdown(
   out.push("");
   if (meta.sqlFiles?.length) {
     out.push("## SQL files to review", "", ...meta.sqlFiles.map((f) => `- \`${f}\``), "");
+  }
+  const refs = meta.references;
+  if (refs && refs.undeclared.length + refs.orphans.length + refs.ignored.length > 0) {
+    out.push("## References in the database", "");
+    if (refs.undeclared.length) {
+      out.push(
+        `**Not in the plan, so not rewritten (${refs.undeclared.length}).** \`migrate --apply\` refuses until each is listed under \`references\` (rewritten like the others) or \`ignoreReferences\` (with a reason):`,
+        "",
+        ...refs.undeclared.map((l) => `- ${code(l)}`),
+        "",
+      );
+    }
+    if (refs.orphans.length) {
+      out.push(
+        "**Rows that already pointed at no parent row before the migration** (the migration leaves them exactly as they are; validation only fails on new ones):",
+        "",
+        ...refs.orphans.map((l) => `- ${code(l)}`),
+        "",
+      );
+    }
+    if (refs.ignored.length) {
+      out.push("**Ignored by the plan:**", "", ...refs.ignored.map((l) => `- ${code(l)}`), "");
+    }
   }
   // Beside the SQL files: what in the code must change for them to fit.
   out.push(...topic(sqlInCode));

@@ -5,12 +5,19 @@ import os from "node:os";
 import path from "node:path";
 import type { RunTransforms } from "../../transforms/index.ts";
 import type { PlannedTable } from "../codemod/options.ts";
-import { ApplyFailure, type CheckOutcome, DeclinedError, InterruptedError } from "../errors.ts";
+import {
+  ApplyFailure,
+  type CheckOutcome,
+  DeclinedError,
+  InterruptedError,
+  RefusalError,
+} from "../errors.ts";
 import { type ApplyProgress, applyDatabase } from "../live/apply.ts";
 import { inspectDatabase } from "../live/state.ts";
 import { sqlDirFor } from "../plan/paths.ts";
 import { type SystemConfig, withTables } from "../plan/schema.ts";
 import { type ExtraFile, type MigrateOutcome, migrateSystem } from "../repo/branch.ts";
+import type { ReferenceFindings } from "../sql/references.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
 import { type CommandRun, describeServices, withServices } from "./services.ts";
@@ -60,6 +67,10 @@ export interface SystemResult {
   services?: CommandRun[];
   /** Milliseconds per step (sql, code, data, apply), also for the step that failed. */
   durations?: Record<string, number>;
+  /** What the SQL step found about references (undeclared ones, orphaned rows, ignored ones). */
+  references?: ReferenceFindings;
+  /** Database file size in bytes before and after the apply, and what reclaimed space. */
+  size?: { before: number; after: number; reclaimed: string };
 }
 
 export interface PhasesResult {
@@ -132,7 +143,7 @@ async function runPhase(
 ): Promise<void> {
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
-  const sql = await timed(r, "sql", () => sqlStep(system, r, scratch, say));
+  const sql = await timed(r, "sql", () => sqlStep(system, r, scratch, opts, say));
   // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
   await timed(r, "code", () =>
     codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say),
@@ -163,6 +174,8 @@ interface SqlOutput {
   alreadyApplied: boolean;
   /** Rows of the keyed tables the files backfill. */
   rows: number;
+  /** Migrated already, with rows written since that a catch-up backfill fills (add-column). */
+  catchUp: { rows: number; detail: string } | null;
   /** The tables as the generated SQL changes them (with the foreign keys it found). */
   tables?: PlannedTable[];
 }
@@ -172,6 +185,7 @@ async function sqlStep(
   system: SystemConfig,
   r: SystemResult,
   scratch: string,
+  opts: PhaseOptions,
   say: (s: string) => void,
 ): Promise<SqlOutput> {
   const out: SqlOutput = {
@@ -180,6 +194,7 @@ async function sqlStep(
     dir: null,
     alreadyApplied: false,
     rows: 0,
+    catchUp: null,
   };
   const db = system.database;
   if (!db) return out;
@@ -198,6 +213,16 @@ async function sqlStep(
     say(`database ${db.path} already migrated (${state.detail}); nothing to do there`);
     return out;
   }
+  if (state.state === "catch-up") {
+    out.alreadyApplied = true;
+    out.catchUp = { rows: state.rows, detail: state.detail };
+    r.validation = `catch-up: ${state.rows} new rows`;
+    r.rowsBackfilled = 0;
+    say(
+      `database ${db.path} is migrated, and ${state.detail}; ${opts.apply ? "a catch-up backfill fills them (confirmed below)" : "rerun with --apply for a catch-up backfill that fills them"}`,
+    );
+    return out;
+  }
   const { generateSql } = await import("../sql/generate.ts");
   const { verifySql } = await import("../sql/verify.ts");
   out.dir = path.join(scratch, "sql");
@@ -212,6 +237,18 @@ async function sqlStep(
   }
   r.verifyChecks = v.checks;
   r.validation = `verified on a copy (${v.checks.length} checks)`;
+  const { referenceFindings } = await import("../sql/references.ts");
+  r.references = referenceFindings(gen.tables);
+  for (const l of r.references.undeclared) say(`not in the plan: ${l}`);
+  for (const l of r.references.orphans) say(`already orphaned, left as is: ${l}`);
+  if (opts.apply && r.references.undeclared.length > 0) {
+    throw new RefusalError(
+      `${system.name}: --apply refused: ${r.references.undeclared.length} column(s) in ${db.path} look like references to a migrated key but are not in the plan, so they would keep legacy IDs: ${r.references.undeclared.join("; ")}. List each under the table's references (rewritten like the others) or ignoreReferences (with a reason) in the plan; nothing was committed or changed`,
+    );
+  }
+  // The reviewed files only: the mapping data is regenerated (and checked) where it is used.
+  const { readManifest } = await import("../sql/manifest.ts");
+  const { folderFiles, inFolder } = await import("../sql/sql-folder.ts");
   out.tables = gen.tables.map((t) => ({
     table: t.table,
     key: t.key,
@@ -224,9 +261,9 @@ async function sqlStep(
     })),
   }));
   const rel = sqlDirFor(system);
-  for (const name of fs.readdirSync(out.dir).sort()) {
+  for (const name of folderFiles(readManifest(out.dir)).sort()) {
     const file = `${rel}/${name}`;
-    out.extraFiles.push({ file, content: fs.readFileSync(path.join(out.dir, name), "utf8") });
+    out.extraFiles.push({ file, content: fs.readFileSync(inFolder(out.dir, name), "utf8") });
     out.sqlFiles.push(file);
   }
   r.sqlFiles = out.sqlFiles;
@@ -247,6 +284,9 @@ async function codeStep(
     ...(opts.github ? { github: opts.github } : {}),
     extraFiles: sql.extraFiles,
     sqlFiles: sql.sqlFiles,
+    // A new generation replaces the SQL folder whole: no stale file of an earlier layout stays.
+    ...(sql.extraFiles.length > 0 ? { replaceDir: sqlDirFor(system) } : {}),
+    ...(r.references ? { references: r.references } : {}),
   };
   const preview = await migrateSystem(system, { ...common, dryRun: true });
   r.migrate = preview;
@@ -266,7 +306,8 @@ async function codeStep(
     `branch: ${system.branch}${wantPush ? ` (pushed to ${system.remote}${opts.openPr ? ", pull request" : ""})` : ""}`,
     `source files: ${changed.length} (${preview.summary.rewritten} sites rewritten, ${preview.summary.needsReview} need review, ${preview.summary.blocking} blocking)`,
     ...changed.map((l) => `  ${l.slice(6)}`),
-    `SQL files: ${sql.sqlFiles.length}${sql.sqlFiles.length ? ` in ${sqlDirFor(system)}/` : ""}`,
+    `SQL files: ${sql.sqlFiles.length}${sql.sqlFiles.length ? ` in ${sqlDirFor(system)}/ (mapping data not committed: regenerated when applied)` : ""}`,
+    ...referenceDetails(r.references),
   ];
   if (
     !(await opts.confirm(
@@ -299,22 +340,38 @@ async function dataStep(
   say: (s: string) => void,
 ): Promise<void> {
   const db = system.database;
-  if (!db || sql.alreadyApplied) return;
-  if (!opts.apply || !sql.dir) {
+  if (!db) return;
+  const catchUp = sql.catchUp;
+  if (sql.alreadyApplied && !catchUp) return;
+  if (!opts.apply || (!sql.dir && !catchUp)) {
     r.rowsBackfilled = 0;
     return;
   }
+  const { databaseSize } = await import("../live/apply.ts");
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const applyDetails = [
-    `database: ${db.path} (${db.engine})`,
+    `database: ${db.path} (${db.engine}, ${mb(databaseSize(db.path))})`,
     `tables: ${db.tables.map((t) => `${t.table}.${t.key} (${t.strategy})`).join(", ")}`,
-    `rows to backfill: ${sql.rows}`,
+    catchUp
+      ? `catch-up backfill: ${catchUp.detail}; the new column takes the ULID the row already has, children their parent's`
+      : `rows to backfill: ${sql.rows}`,
     `backup first into: ${db.backupDir ?? path.dirname(db.path)}`,
+    db.engine === "sqlite" && db.vacuum
+      ? "then VACUUM: rewrites the whole file (about as long as copying it, as much free disk as its size, the database locked meanwhile)"
+      : db.engine === "sqlite"
+        ? "afterwards: WAL checkpoint if in WAL mode (database.vacuum: true also VACUUMs)"
+        : "afterwards: CHECKPOINT",
     ...describeServices(system),
   ];
-  if (!(await opts.confirm(`${system.name}: apply the SQL to ${db.path}?`, applyDetails))) {
-    throw new DeclinedError(`apply to ${db.path} not confirmed`);
+  const question = catchUp
+    ? `${system.name}: apply a catch-up backfill for ${catchUp.rows} new rows to ${db.path}?`
+    : `${system.name}: apply the SQL to ${db.path}?`;
+  if (!(await opts.confirm(question, applyDetails))) {
+    throw new DeclinedError(
+      `${catchUp ? "catch-up backfill" : "apply"} to ${db.path} not confirmed`,
+    );
   }
-  const sqlDir = sql.dir;
+  const sqlDir = sql.dir ?? "";
   // Stopped before the backup, started after the apply (also after a failed one: it restored).
   const { value: applied, startFailed } = await withServices(
     system,
@@ -326,11 +383,12 @@ async function dataStep(
     },
     () =>
       timed(r, "apply", () => {
-        say(`applying SQL to ${db.path}`);
+        say(`${catchUp ? "catch-up backfill of" : "applying SQL to"} ${db.path}`);
         return applyDatabase({
           system: system.name,
           database: db,
           sqlDir,
+          ...(catchUp ? { catchUp: true } : {}),
           ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
           onProgress: (p) => opts.onApplyProgress?.(system.name, p),
           log: say,
@@ -339,17 +397,49 @@ async function dataStep(
   );
   r.backup = applied.backup;
   r.applyChecks = applied.checks;
+  if (applied.size) {
+    r.size = { ...applied.size, reclaimed: applied.reclaimed ?? "" };
+    say(
+      `${db.path}: ${mb(applied.size.before)} before, ${mb(applied.size.after)} after (${applied.reclaimed})`,
+    );
+  }
   if (applied.status === "already-applied") {
     r.validation = "already applied";
     r.rowsBackfilled = 0;
   } else {
     r.rowsBackfilled = applied.rows;
-    r.validation = `pass (${applied.checks.length} checks)`;
-    r.done.push(`applied ${applied.rows} rows`);
+    r.validation = `${applied.status === "caught-up" ? "caught up" : "pass"} (${applied.checks.length} checks)`;
+    r.done.push(
+      applied.status === "caught-up"
+        ? `caught up ${applied.rows} rows`
+        : `applied ${applied.rows} rows`,
+    );
   }
   if (startFailed) {
     throw new Error(
-      `${system.name}: the database is migrated (${applied.status === "applied" ? `${applied.rows} rows backfilled, backup ${applied.backup}` : "already applied"}), but the service is down: starting it failed: ${startFailed}`,
+      `${system.name}: the database is migrated (${applied.status === "already-applied" ? "already applied" : `${applied.rows} rows backfilled, backup ${applied.backup}`}), but the service is down: starting it failed: ${startFailed}`,
     );
   }
+}
+
+/** The confirmation's lines about references: what is not rewritten, and what already was broken. */
+function referenceDetails(refs: ReferenceFindings | undefined): string[] {
+  if (!refs) return [];
+  return [
+    ...(refs.undeclared.length
+      ? [
+          `NOT in the plan, NOT rewritten (--apply refuses until listed under references or ignoreReferences): ${refs.undeclared.length}`,
+          ...refs.undeclared.map((l) => `  ${l}`),
+        ]
+      : []),
+    ...(refs.orphans.length
+      ? [
+          `rows already pointing at no parent (left exactly as they are), in ${refs.orphans.length} reference column(s):`,
+          ...refs.orphans.map((l) => `  ${l}`),
+        ]
+      : []),
+    ...(refs.ignored.length
+      ? [`ignored by the plan: ${refs.ignored.length}`, ...refs.ignored.map((l) => `  ${l}`)]
+      : []),
+  ];
 }

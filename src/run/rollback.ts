@@ -144,7 +144,8 @@ function pickBackup(cfg: DatabaseConfig, named?: string): BackupMarker | { none:
     return marker;
   }
   const all = listBackups(cfg);
-  const fresh = all.find((m) => !m.restoredAt);
+  // A catch-up's backup is of the migrated database: the one to go back to is the migration's.
+  const fresh = all.find((m) => !m.restoredAt && !m.catchUp);
   if (fresh) return fresh;
   return {
     none: all.length

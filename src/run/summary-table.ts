@@ -2,6 +2,8 @@
 import { textTable } from "../report/table.ts";
 import type { PhasesResult } from "./phases.ts";
 
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
 /** The summary table, one row per system; where the run stopped, and what was done. */
 export function summaryTable(run: PhasesResult): string {
   const header = [
@@ -12,6 +14,7 @@ export function summaryTable(run: PhasesResult): string {
     "blocking",
     "rows",
     "validation",
+    "db size",
     "backup",
     "branch",
     "PR",
@@ -24,11 +27,29 @@ export function summaryTable(run: PhasesResult): string {
     String(r.blocking ?? "-"),
     String(r.rowsBackfilled ?? "-"),
     r.validation ?? "-",
+    r.size ? `${mb(r.size.before)} -> ${mb(r.size.after)}` : "-",
     r.backup ?? "-",
     r.branch ?? "-",
     r.prUrl ?? "-",
   ]);
   const out = [textTable(header, rows)];
+  // What the table cannot hold: columns left with legacy IDs, rows broken before we came.
+  for (const r of run.results) {
+    const refs = r.references;
+    if (!refs) continue;
+    for (const l of refs.undeclared)
+      out.push(
+        `${r.system}: NOT in the plan, NOT rewritten: ${l} (add to references or ignoreReferences)`,
+      );
+    for (const l of refs.orphans)
+      out.push(`${r.system}: already orphaned before the migration: ${l}`);
+  }
+  for (const r of run.results) {
+    if (r.size?.reclaimed)
+      out.push(
+        `${r.system}: database ${mb(r.size.before)} -> ${mb(r.size.after)}; afterwards: ${r.size.reclaimed}`,
+      );
+  }
   if (run.stoppedAt) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
     const before = run.results.filter((x) => x.status === "done").map((x) => x.system);

@@ -4,9 +4,11 @@
 import { createHash } from "node:crypto";
 import type { CheckFigures, CheckOutcome } from "../errors.ts";
 import { isUlidSql, scalar } from "./catalog.ts";
+import type { CatchUpTable } from "./catch-up.ts";
 import type { Db } from "./db.ts";
 import { ident, sqlString } from "./escape.ts";
 import type { Manifest, TablePlan } from "./manifest.ts";
+import { orphanQueries } from "./references.ts";
 import { snapshotTable, type TableSnapshot } from "./snapshot.ts";
 import { MAP_TABLE } from "./sqltext.ts";
 
@@ -17,6 +19,10 @@ export interface BeforeState {
   tables: string[];
   before: Map<string, TableSnapshot>;
   refsBefore: Map<string, RefState>;
+  /** Per reference with orphans: a hash of those rows, which the migration must not touch. */
+  orphansBefore: Map<string, OrphanState>;
+  /** SQLite: the foreign-key violations there already were (unenforced keys collect them). */
+  fkBefore: string[] | null;
 }
 
 export async function captureBefore(db: Db, manifest: Manifest): Promise<BeforeState> {
@@ -24,10 +30,59 @@ export async function captureBefore(db: Db, manifest: Manifest): Promise<BeforeS
   const before = new Map<string, TableSnapshot>();
   for (const t of tables) before.set(t, await snapshotTable(db, t));
   const refsBefore = new Map<string, RefState>();
+  const orphansBefore = new Map<string, OrphanState>();
   for (const p of manifest.tables) {
-    for (const c of p.children) refsBefore.set(refName(p, c), await refState(db, p, c, "before"));
+    for (const c of p.children) {
+      refsBefore.set(refName(p, c), await refState(db, p, c, "before"));
+      if ((c.orphans?.count ?? 0) > 0)
+        orphansBefore.set(refName(p, c), await orphanState(db, p, c));
+    }
   }
-  return { tables, before, refsBefore };
+  const fkBefore = db.engine === "sqlite" ? await fkViolations(db) : null;
+  return { tables, before, refsBefore, orphansBefore, fkBefore };
+}
+
+/** `PRAGMA foreign_key_check` rows as `table rowid -> parent (fk id)`, sorted. */
+async function fkViolations(db: Db): Promise<string[]> {
+  const rows = (await db.all("PRAGMA foreign_key_check")) as {
+    table: string;
+    rowid: number | null;
+    parent: string;
+    fkid: number;
+  }[];
+  return rows.map((r) => `${r.table} rowid ${r.rowid ?? "?"} -> ${r.parent} (fk ${r.fkid})`).sort();
+}
+
+export interface OrphanState {
+  rows: number;
+  sha256: string;
+}
+
+/** The rows of a reference that point at no parent row: which rows, and what they hold. */
+async function orphanState(
+  db: Db,
+  p: TablePlan,
+  c: TablePlan["children"][number],
+): Promise<OrphanState> {
+  // The query findOrphans runs; SQLite rowids are stable, DuckDB's may move on update, so
+  // there the values are compared.
+  const sql = orphanQueries(db.engine, {
+    parent: { table: p.table, key: p.key },
+    child: { table: c.table, column: c.column },
+    withoutRowid: db.engine === "duckdb" || !!c.withoutRowid,
+  }).rows;
+  const found: string[] = [];
+  for await (const batch of db.batches(sql)) {
+    for (const row of batch) {
+      const v = String(row[1]);
+      found.push(`${String(row[0]).padStart(20, "0")}|${v.length}:${v}`);
+    }
+  }
+  found.sort();
+  const hash = createHash("sha256");
+  for (const f of found) hash.update(`${f}\n`);
+  const rows = found.length;
+  return { rows, sha256: hash.digest("hex") };
 }
 
 /**
@@ -47,6 +102,16 @@ export async function validateApplied(
   };
   for (const p of manifest.tables) {
     await checkTable(db, p, state.before, state.refsBefore, check);
+    for (const c of p.children) {
+      const was = state.orphansBefore.get(refName(p, c));
+      if (!was) continue;
+      const now = await orphanState(db, p, c);
+      check(
+        `${refName(p, c)}: rows that pointed at no parent left as they were`,
+        now.rows === was.rows && now.sha256 === was.sha256,
+        `${was.rows} before, ${now.rows} after${now.rows === was.rows && now.sha256 !== was.sha256 ? ", content differs" : ""}`,
+      );
+    }
   }
   if (db.engine === "sqlite") {
     const ic = (await db.all("PRAGMA integrity_check")) as { integrity_check: string }[];
@@ -55,8 +120,19 @@ export async function validateApplied(
       ic[0]?.integrity_check === "ok",
       ic.map((r) => r.integrity_check).join("; "),
     );
-    const fk = await db.all("PRAGMA foreign_key_check");
-    check("sqlite foreign_key_check", fk.length === 0, `${fk.length} violations`);
+    // Violations that were there before are the data's, not the migration's: only new ones fail.
+    const fk = await fkViolations(db);
+    const was = new Set(state.fkBefore ?? []);
+    const added = fk.filter((v) => !was.has(v));
+    check(
+      "sqlite foreign_key_check: no new violations",
+      added.length === 0,
+      added.length > 0
+        ? `${added.length} new: ${added.slice(0, 5).join(", ")}${added.length > 5 ? ", …" : ""}`
+        : was.size > 0
+          ? `none new; ${was.size} there before the migration, left as they were`
+          : "none",
+    );
   }
   return checks;
 }
@@ -93,15 +169,18 @@ async function refState(
   when: "before" | "after",
 ): Promise<RefState> {
   const [pc, cc] = when === "before" ? [p.key, c.column] : [p.ulidColumn, c.ulidColumn];
-  const on = `p.${ident(pc)} = c.${ident(cc)}`;
-  // DuckDB rowids can move on update, and add-column keeps the legacy values to compare by.
-  const sel =
-    db.engine === "sqlite" ? "c.rowid, p.rowid" : `c.${ident(c.column)}, p.${ident(p.key)}`;
-  const sql = `SELECT ${sel} FROM ${ident(c.table)} AS c JOIN ${ident(p.table)} AS p ON ${on} ORDER BY ALL`;
+  const from = `FROM ${ident(c.table)} AS c JOIN ${ident(p.table)} AS p ON p.${ident(pc)} = c.${ident(cc)}`;
+  if (db.engine === "duckdb") {
+    // DuckDB rowids can move on update, and add-column keeps the legacy values to compare by;
+    // hashed in the engine, order-free (see snapshotTable).
+    const [r] = await db.all(
+      `SELECT count(*) AS n, COALESCE(sum(hash(c.${ident(c.column)}, p.${ident(p.key)})::HUGEINT), 0)::VARCHAR AS h ${from}`,
+    );
+    return { joined: Number(r?.n ?? 0), pairs: String(r?.h) };
+  }
   const hash = createHash("sha256");
   let joined = 0;
-  const stable = db.engine === "sqlite" ? sql.replace("ORDER BY ALL", "ORDER BY 1, 2") : sql;
-  for await (const batch of db.batches(stable)) {
+  for await (const batch of db.batches(`SELECT c.rowid, p.rowid ${from} ORDER BY 1, 2`)) {
     for (const row of batch) {
       joined++;
       hash.update(`${String(row[0])}|${String(row[1])}\n`);
@@ -158,11 +237,12 @@ async function checkTable(
     const name = refName(p, c);
     const was = refsBefore.get(name) as RefState;
     const now = await refState(db, p, c, "after");
-    // SQLite compares row pairs exactly; DuckDB compares the legacy pair per joined row.
+    // SQLite compares (child rowid, parent rowid) pairs; DuckDB the legacy pairs, and per row.
     const same =
       e === "sqlite"
         ? now.joined === was.joined && now.pairs === was.pairs
         : now.joined === was.joined &&
+          now.pairs === was.pairs &&
           (await scalar(
             db,
             `SELECT COUNT(*) FROM ${ident(c.table)} AS c JOIN ${t} AS p ON p.${u} = c.${ident(c.ulidColumn)} WHERE p.${ident(p.key)} IS DISTINCT FROM c.${ident(c.column)}`,
@@ -181,4 +261,77 @@ async function checkTable(
       },
     );
   }
+}
+
+/** What a catch-up's validation compares against: row counts and (SQLite) foreign-key state. */
+export interface CatchUpBefore {
+  rows: Map<string, number>;
+  fkBefore: string[] | null;
+}
+
+export async function captureCatchUp(db: Db, tables: CatchUpTable[]): Promise<CatchUpBefore> {
+  const rows = new Map<string, number>();
+  for (const t of tables) {
+    for (const name of [t.table, ...t.children.map((c) => c.table)]) {
+      rows.set(name, await scalar(db, `SELECT COUNT(*) FROM ${ident(name)}`));
+    }
+  }
+  return { rows, fkBefore: db.engine === "sqlite" ? await fkViolations(db) : null };
+}
+
+/**
+ * After a catch-up: no rows added or lost, every row has a well-formed unique ULID, every child
+ * row that finds its parent by the legacy column holds the parent's ULID, integrity and foreign
+ * keys as before (SQLite).
+ */
+export async function validateCatchUp(
+  db: Db,
+  tables: CatchUpTable[],
+  before: CatchUpBefore,
+): Promise<VerifyCheck[]> {
+  const checks: VerifyCheck[] = [];
+  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const e = db.engine;
+  for (const [name, was] of before.rows) {
+    const n = await scalar(db, `SELECT COUNT(*) FROM ${ident(name)}`);
+    check(`${name}: row count before = after`, n === was, `${was} -> ${n}`);
+  }
+  for (const t of tables) {
+    const p = ident(t.table);
+    const u = ident(t.ulidColumn);
+    const where = `${t.table}.${t.ulidColumn}`;
+    const nulls = await scalar(db, `SELECT COUNT(*) FROM ${p} WHERE ${u} IS NULL`);
+    check(`${where}: no NULL ULID`, nulls === 0, `${nulls} NULL`);
+    const bad = await scalar(db, `SELECT COUNT(*) FROM ${p} WHERE NOT ${isUlidSql(e, u)}`);
+    check(`${where}: 26-char Crockford base32`, bad === 0, `${bad} malformed`);
+    const dup = await scalar(db, `SELECT COUNT(${u}) - COUNT(DISTINCT ${u}) FROM ${p}`);
+    check(`${where}: unique`, dup === 0, `${dup} duplicates`);
+    for (const c of t.children) {
+      const off = await scalar(
+        db,
+        `SELECT COUNT(*) FROM ${ident(c.table)} AS c JOIN ${p} AS p ON p.${ident(t.key)} = c.${ident(c.column)} WHERE c.${ident(c.ulidColumn)} IS DISTINCT FROM p.${u}`,
+      );
+      check(
+        `${c.table}.${c.ulidColumn}: equals the parent's ULID`,
+        off === 0,
+        `${off} rows differ`,
+      );
+    }
+  }
+  if (e === "sqlite") {
+    const ic = (await db.all("PRAGMA integrity_check")) as { integrity_check: string }[];
+    check(
+      "sqlite integrity_check",
+      ic[0]?.integrity_check === "ok",
+      ic.map((r) => r.integrity_check).join("; "),
+    );
+    const was = new Set(before.fkBefore ?? []);
+    const added = (await fkViolations(db)).filter((v) => !was.has(v));
+    check(
+      "sqlite foreign_key_check: no new violations",
+      added.length === 0,
+      added.length ? `${added.length} new: ${added.slice(0, 5).join(", ")}` : "none new",
+    );
+  }
+  return checks;
 }

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBValue, listValue } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import type { Engine } from "./escape.ts";
 
@@ -17,8 +17,8 @@ export interface Db {
    * `table` and `exprs` are SQL text (quote identifiers first).
    */
   scan(table: string, exprs: string[]): AsyncGenerator<unknown[][]>;
-  /** All rows as objects (small results only). */
-  all(sql: string): Promise<Record<string, unknown>[]>;
+  /** All rows as objects (small results only); `params` bind `?` / `$1` (arrays: DuckDB lists). */
+  all(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   /** Runs a script of several statements; stops at and throws the first error. */
   execScript(sql: string): Promise<void>;
   /** Rolls back an open transaction, if any (after a failed script). */
@@ -57,6 +57,13 @@ export function explainDbError(engine: Engine, path: string, e: unknown): unknow
   }
   return e;
 }
+
+/**
+ * SQLite page cache for applying files, in KiB: key rewrites touch index pages all over (legacy
+ * IDs are random), and 64 MB instead of the default 2 MB took a 100k-job backfill from 6.9 s to
+ * 4.7 s and its rollback from 7.6 s to 3.0 s.
+ */
+export const APPLY_CACHE = -65536;
 
 /** Rows per page of a SQLite scan. */
 const PAGE = 2000;
@@ -120,8 +127,8 @@ export function sqliteDb(db: Database.Database, path: string): Db {
         if (own && db.inTransaction) db.exec("COMMIT");
       }
     },
-    async all(sql) {
-      return db.prepare(sql).all() as Record<string, unknown>[];
+    async all(sql, params = []) {
+      return db.prepare(sql).all(...params) as Record<string, unknown>[];
     },
     async execScript(sql) {
       db.exec(sql);
@@ -158,8 +165,11 @@ async function openDuck(path: string, readOnly: boolean): Promise<Db> {
     // One query: DuckDB streams it from one snapshot.
     scan: (table, exprs) =>
       batches(`SELECT ${["rowid", ...exprs].join(", ")} FROM ${table} ORDER BY rowid`),
-    async all(sql) {
-      const r = await conn.runAndReadAll(sql);
+    async all(sql, params) {
+      const values = params?.map((p) => (Array.isArray(p) ? listValue(p) : p)) as
+        | DuckDBValue[]
+        | undefined;
+      const r = values ? await conn.runAndReadAll(sql, values) : await conn.runAndReadAll(sql);
       return r.getRowObjectsJS() as Record<string, unknown>[];
     },
     async execScript(sql) {

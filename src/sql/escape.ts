@@ -7,6 +7,11 @@ const UNSAFE =
   /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSAFE_G = new RegExp(UNSAFE.source, "g");
 
+/** True when `s` can sit in a plain quoted literal: no control characters, no lone surrogates. */
+export function isPlainText(s: string): boolean {
+  return !UNSAFE.test(s);
+}
+
 /**
  * SQL text literal for `s` that round-trips exactly on the engine: quotes doubled (neither
  * engine treats backslash specially), control characters spliced in with char()/chr().

@@ -10,6 +10,18 @@ export interface ColumnInfo {
 export interface TableInfo {
   name: string;
   columns: ColumnInfo[];
+  /** SQLite `WITHOUT ROWID` tables have no rowid to name rows by. */
+  withoutRowid?: boolean;
+}
+
+/** A user-created index (not a PRIMARY KEY/UNIQUE constraint's own). */
+export interface IndexInfo {
+  table: string;
+  name: string;
+  /** The catalog's CREATE INDEX text: what recreating it runs. */
+  sql: string | null;
+  unique: boolean;
+  columns: string[];
 }
 
 export interface ForeignKey {
@@ -29,6 +41,14 @@ export interface SchemaInfo {
   indexes: Map<string, string[]>;
   /** `table.column` (lower case) that lead some index, so lookups by them are cheap. */
   leading: Set<string>;
+  /** Every user-created index, by table then name. */
+  tableIndexes: IndexInfo[];
+}
+
+/** The user-created indexes on `table`, in name order. */
+export function indexesOn(schema: SchemaInfo, table: string): IndexInfo[] {
+  const t = table.toLowerCase();
+  return schema.tableIndexes.filter((ix) => ix.table.toLowerCase() === t);
 }
 
 export function findTable(schema: SchemaInfo, name: string): TableInfo | undefined {
@@ -61,6 +81,15 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
   const unique = new Set<string>();
   const indexes = new Map<string, string[]>();
   const leading = new Set<string>();
+  const tableIndexes: IndexInfo[] = [];
+  const sqlOf = new Map(
+    (
+      (await db.all("SELECT name, sql FROM sqlite_schema WHERE type IN ('table', 'index')")) as {
+        name: string;
+        sql: string | null;
+      }[]
+    ).map((r) => [r.name, r.sql]),
+  );
   for (const name of names) {
     const lit = sqlString(name, "sqlite");
     const cols = (await db.all(
@@ -70,7 +99,12 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
       type: string;
       pk: number;
     }[];
-    tables.push({ name, columns: cols.map((c) => ({ name: c.name, type: c.type })) });
+    const withoutRowid = /\bWITHOUT\s+ROWID\b/i.test(sqlOf.get(name) ?? "");
+    tables.push({
+      name,
+      columns: cols.map((c) => ({ name: c.name, type: c.type })),
+      ...(withoutRowid ? { withoutRowid } : {}),
+    });
     const pks = cols.filter((c) => c.pk > 0);
     if (pks.length === 1) unique.add(colKey(name, (pks[0] as { name: string }).name));
     const fks = (await db.all(
@@ -94,6 +128,15 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
         `SELECT name FROM pragma_index_info(${sqlString(ix.name, "sqlite")}) ORDER BY seqno`,
       )) as { name: string | null }[];
       if (ixCols[0]?.name) leading.add(colKey(name, ixCols[0].name));
+      if (ix.origin === "c") {
+        tableIndexes.push({
+          table: name,
+          name: ix.name,
+          sql: sqlOf.get(ix.name) ?? null,
+          unique: !!ix.uq,
+          columns: ixCols.map((c) => c.name ?? "<expression>"),
+        });
+      }
       for (const c of ixCols) {
         if (c.name === null) continue;
         if (ix.uq && ixCols.length === 1) unique.add(colKey(name, c.name));
@@ -112,7 +155,8 @@ async function readSqliteSchema(db: Db): Promise<SchemaInfo> {
       fk.refColumn = pk?.name ?? "";
     }
   }
-  return { tables, foreignKeys, unique, indexes, leading };
+  tableIndexes.sort((a, b) => a.table.localeCompare(b.table) || a.name.localeCompare(b.name));
+  return { tables, foreignKeys, unique, indexes, leading, tableIndexes };
 }
 
 async function readDuckSchema(db: Db): Promise<SchemaInfo> {
@@ -158,16 +202,35 @@ async function readDuckSchema(db: Db): Promise<SchemaInfo> {
     }
   }
   const idx = (await db.all(
-    `SELECT index_name, table_name, expressions FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = current_schema()`,
-  )) as { index_name: string; table_name: string; expressions: string | string[] }[];
+    `SELECT index_name, table_name, expressions, sql, is_unique FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = current_schema() ORDER BY table_name, index_name`,
+  )) as {
+    index_name: string;
+    table_name: string;
+    expressions: string | string[];
+    sql: string | null;
+    is_unique: boolean;
+  }[];
   const indexes = new Map<string, string[]>();
+  const tableIndexes: IndexInfo[] = [];
   for (const ix of idx) {
-    const exprs = Array.isArray(ix.expressions) ? ix.expressions : [ix.expressions];
-    for (const e of exprs) {
-      const col = e.replace(/^\[?'?"?|"?'?\]?$/g, "");
+    const exprs = duckExpressions(ix.expressions);
+    for (const col of exprs) {
       const k = colKey(ix.table_name, col);
       indexes.set(k, [...(indexes.get(k) ?? []), ix.index_name]);
     }
+    tableIndexes.push({
+      table: ix.table_name,
+      name: ix.index_name,
+      sql: ix.sql,
+      unique: !!ix.is_unique,
+      columns: exprs,
+    });
   }
-  return { tables, foreignKeys, unique, indexes, leading: new Set(indexes.keys()) };
+  return { tables, foreignKeys, unique, indexes, leading: new Set(indexes.keys()), tableIndexes };
+}
+
+/** `duckdb_indexes().expressions` is a list, or its text `[a, "b c"]` on some versions. */
+function duckExpressions(e: string | string[]): string[] {
+  const list = Array.isArray(e) ? e : e.replace(/^\[|\]$/g, "").split(/,\s*/);
+  return list.map((x) => x.replace(/^'?"?|"?'?$/g, "")).filter((x) => x !== "");
 }

@@ -8,7 +8,7 @@ const body = new MapBody(workerData as MapBodyArgs);
 port.on("message", (m: { ms: Float64Array; legacy: string[] } | "close") => {
   try {
     if (m === "close") {
-      port.postMessage({ files: body.close() });
+      port.postMessage({ result: body.close() });
       return;
     }
     for (let i = 0; i < m.legacy.length; i++) body.add(m.ms[i] as number, m.legacy[i] as string);

@@ -1,5 +1,6 @@
+import { createHash, type Hash } from "node:crypto";
 import { startWorker } from "../util/worker.ts";
-import { type Engine, ident, sqlString } from "./escape.ts";
+import { type Engine, ident, isPlainText, sqlString } from "./escape.ts";
 import { SqlFile } from "./sql-file.ts";
 import { MAP_TABLE } from "./sqltext.ts";
 import { UlidDeriver } from "./ulid.ts";
@@ -19,6 +20,12 @@ export interface MapBodyArgs {
 /**
  * The mapping table's INSERT statements, ULIDs derived in feed order, in files of `partRows`
  * rows each (0: one file). Statements hold `batchSize` rows and never span two files.
+ *
+ * SQLite gets `INSERT ... VALUES` rows. DuckDB spends some 40 µs binding each row of a VALUES
+ * list, so there the batch's rows travel in one string literal, a `legacy<TAB>ULID` line each,
+ * split apart in SQL (about 3-7 µs a row); rows whose legacy ID holds a control character
+ * (a tab or newline among them) go in a VALUES statement after it. Every line of that literal
+ * ends with a ULID character, so `;` + newline still only ever ends a statement.
  */
 export class MapBody {
   private readonly files: string[] = [];
@@ -26,36 +33,54 @@ export class MapBody {
   private rows = 0;
   private inBatch = 0;
   private stmt = "";
+  /** DuckDB: the batch's plain rows, `legacy<TAB>ULID` lines, quotes doubled. */
+  private packed = "";
   private readonly deriver: UlidDeriver;
   private readonly insert: string;
+  private readonly packedStart: string;
+  private readonly packedEnd: string;
   private readonly rowStart: string;
+  /** Of every statement, over all files: what the committed manifest records of the data. */
+  private readonly hash: Hash = createHash("sha256");
 
   constructor(private readonly args: MapBodyArgs) {
     this.deriver = new UlidDeriver(args.salt);
-    this.insert = `INSERT INTO ${ident(MAP_TABLE)} ("table_name", "legacy_id", "ulid") VALUES\n`;
-    this.rowStart = `(${sqlString(args.table, args.engine)}, `;
+    const columns = `${ident(MAP_TABLE)} ("table_name", "legacy_id", "ulid")`;
+    const table = sqlString(args.table, args.engine);
+    this.insert = `INSERT INTO ${columns} VALUES\n`;
+    this.packedStart = `INSERT INTO ${columns} SELECT ${table}, r[1], r[2] FROM (SELECT string_split(unnest(string_split('`;
+    this.packedEnd = `', chr(10))), chr(9)) AS r);\n`;
+    this.rowStart = `(${table}, `;
   }
 
   add(ms: number, legacy: string): void {
     if (!this.out || this.rows === this.args.partRows) this.nextFile();
-    const row = `${this.rowStart}${sqlString(legacy, this.args.engine)}, '${this.deriver.next(ms, legacy)}')`;
+    const ulid = this.deriver.next(ms, legacy);
     // A statement is built as one string and written once: far fewer UTF-8 encoder calls.
-    this.stmt = this.inBatch === 0 ? this.insert + row : `${this.stmt},\n${row}`;
+    if (this.args.engine === "duckdb" && isPlainText(legacy)) {
+      const line = `${legacy.includes("'") ? legacy.replaceAll("'", "''") : legacy}\t${ulid}`;
+      this.packed = this.packed === "" ? line : `${this.packed}\n${line}`;
+    } else {
+      const row = `${this.rowStart}${sqlString(legacy, this.args.engine)}, '${ulid}')`;
+      this.stmt = this.stmt === "" ? this.insert + row : `${this.stmt},\n${row}`;
+    }
     this.rows++;
     if (++this.inBatch === this.args.batchSize) this.endStatement();
   }
 
   private endStatement(): void {
     if (this.inBatch === 0) return;
-    this.out?.write(`${this.stmt};\n`);
+    if (this.packed !== "") this.out?.write(this.packedStart + this.packed + this.packedEnd);
+    if (this.stmt !== "") this.out?.write(`${this.stmt};\n`);
     this.stmt = "";
+    this.packed = "";
     this.inBatch = 0;
   }
 
-  /** Ends the last statement; returns the files in order. */
-  close(): string[] {
+  /** Ends the last statement; returns the files in order and the statements' SHA-256. */
+  close(): MapBodyResult {
     this.endFile();
-    return this.files;
+    return { files: this.files, sha256: this.hash.digest("hex") };
   }
 
   /** After a failure or an abandoned stream: closes the open file, if any. */
@@ -67,7 +92,7 @@ export class MapBody {
   private nextFile(): void {
     this.endFile();
     const file = `${this.args.stem}-${this.files.length}.sql`;
-    this.out = new SqlFile(file);
+    this.out = new SqlFile(file, this.hash);
     this.files.push(file);
     this.rows = 0;
   }
@@ -80,13 +105,18 @@ export class MapBody {
   }
 }
 
+export interface MapBodyResult {
+  files: string[];
+  sha256: string;
+}
+
 /** Where a table's mapping rows go, fed in (time, rowid) order. */
 export interface MapBodySink {
   add(ms: number, legacy: string): void;
   /** Resolves once the writer has caught up enough: call it every few thousand rows. */
   drain(): Promise<void>;
   /** Ends the last statement; the files in order. */
-  close(): Promise<string[]>;
+  close(): Promise<MapBodyResult>;
   /** After a failure or an abandoned read: stops writing; a no-op after close. */
   discard(): Promise<void>;
 }
@@ -110,14 +140,14 @@ export function openMapBody(args: MapBodyArgs, onThread: boolean): MapBodySink {
 export const THREAD_BATCH = 4096;
 const MAX_IN_FLIGHT = 4;
 
-type FromWorker = { done: true } | { files: string[] } | { error: string };
+type FromWorker = { done: true } | { result: MapBodyResult } | { error: string };
 
 class ThreadSink implements MapBodySink {
   private readonly worker;
   private ms = new Float64Array(THREAD_BATCH);
   private legacy: string[] = [];
   private inFlight = 0;
-  private files?: string[];
+  private result?: MapBodyResult;
   private failure?: Error;
   private wake?: () => void;
 
@@ -130,7 +160,7 @@ class ThreadSink implements MapBodySink {
     });
     this.worker.on("message", (m: FromWorker) => {
       if ("done" in m) this.inFlight--;
-      else if ("files" in m) this.files = m.files;
+      else if ("result" in m) this.result = m.result;
       else this.failure = new Error(m.error);
       this.wake?.();
     });
@@ -139,7 +169,7 @@ class ThreadSink implements MapBodySink {
       this.wake?.();
     });
     this.worker.on("exit", (code) => {
-      this.failure ??= this.files
+      this.failure ??= this.result
         ? undefined
         : new Error(`mapping-row writer thread exited (${code})`);
       this.wake?.();
@@ -157,13 +187,13 @@ class ThreadSink implements MapBodySink {
     if (this.failure) throw this.failure;
   }
 
-  async close(): Promise<string[]> {
+  async close(): Promise<MapBodyResult> {
     this.send();
     this.worker.postMessage("close");
-    while (!this.failure && !this.files) await this.next();
+    while (!this.failure && !this.result) await this.next();
     await this.worker.terminate();
     if (this.failure) throw this.failure;
-    return this.files as string[];
+    return this.result as MapBodyResult;
   }
 
   async discard(): Promise<void> {

@@ -1,19 +1,56 @@
 // Stage 1 of `sql generate`: what migrating one configured table means in this database — its key
-// and ULID columns, the child columns that reference it (foreign keys, the plan), likely references,
-// the indexes the contract step drops, and the file names.
+// and ULID columns, the child columns that reference it (foreign keys, the plan), the columns that
+// may reference it without saying so (to be sampled), the indexes the column changes must work
+// around, and the file names.
 import type { DatabaseConfig, TableConfig } from "../plan/database.ts";
 import { ulidColumnFor } from "../plan/database.ts";
-import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts";
-import type { ChildRef, TablePlan } from "./manifest.ts";
+import type { Engine } from "./escape.ts";
+import {
+  type ColumnInfo,
+  colKey,
+  findColumn,
+  findTable,
+  indexesOn,
+  type SchemaInfo,
+} from "./introspect.ts";
+import {
+  APPLY_DIR,
+  type ChildRef,
+  CONTRACT_DIR,
+  type RecreatedIndex,
+  ROLLBACK_DIR,
+  type TablePlan,
+} from "./manifest.ts";
 import { MAP_TABLE } from "./sqltext.ts";
+
+/** A column whose values are sampled and looked up among the key's (see references.ts). */
+export interface ProbeColumn {
+  table: string;
+  column: string;
+  /** It has the key's name. */
+  byName: boolean;
+}
+
+/** True when a column of this declared type can hold a text legacy ID. */
+export function holdsText(engine: Engine, type: string): boolean {
+  const t = type.toUpperCase();
+  if (engine === "duckdb") return t === "VARCHAR" || t.startsWith("VARCHAR(");
+  // SQLite's affinity rules: INTEGER, REAL and NUMERIC columns store numbers; TEXT and none text.
+  if (t.includes("INT")) return false;
+  if (t.includes("CHAR") || t.includes("CLOB") || t.includes("TEXT")) return true;
+  if (t === "" || t.includes("BLOB")) return true;
+  return false;
+}
 
 export function planTable(
   t: TableConfig,
   schema: SchemaInfo,
   cfg: DatabaseConfig,
-  nnnn: string,
+  pos: { nnnn: string; undo: string },
   report: string[],
-): TablePlan {
+  /** The expand step already ran (a catch-up backfill): the ULID columns exist. */
+  opts: { expanded?: boolean } = {},
+): { plan: TablePlan; probes: ProbeColumn[] } {
   const where = `${cfg.path} (${cfg.engine})`;
   const parent = findTable(schema, t.table);
   if (!parent) throw new Error(`table ${t.table} not found in ${where}`);
@@ -26,7 +63,7 @@ export function planTable(
   const ulidColumn = addColumn ? (t.ulidColumn ?? ulidColumnFor(key.name)) : key.name;
   const newColumn = (table: string, col: string) => {
     const info = findTable(schema, table);
-    if (addColumn && info && findColumn(info, col)) {
+    if (addColumn && !opts.expanded && info && findColumn(info, col)) {
       throw new Error(
         `column ${table}.${col} already exists in ${where}: was the expand step already applied?`,
       );
@@ -36,8 +73,10 @@ export function planTable(
   newColumn(parent.name, ulidColumn);
 
   const children: ChildRef[] = [];
+  const isChild = (table: string, column: string) =>
+    children.some((c) => colKey(c.table, c.column) === colKey(table, column));
   const addChild = (table: string, column: string, source: ChildRef["source"]) => {
-    if (children.some((c) => colKey(c.table, c.column) === colKey(table, column))) return;
+    if (isChild(table, column)) return;
     const ulid = !addColumn
       ? column
       : colKey(table, column) === colKey(parent.name, key.name)
@@ -53,6 +92,7 @@ export function planTable(
       ulidColumn: addColumn ? newColumn(table, ulid) : ulid,
       source,
       ...(tempIndex ? { tempIndex } : {}),
+      ...(findTable(schema, table)?.withoutRowid ? { withoutRowid: true } : {}),
     });
   };
   for (const fk of schema.foreignKeys) {
@@ -74,17 +114,47 @@ export function planTable(
     }
     addChild(child.name, col.name, "config");
   }
-  const likelyReferences: { table: string; column: string }[] = [];
-  for (const other of schema.tables) {
-    if (other.name === parent.name || other.name === MAP_TABLE) continue;
-    const c = findColumn(other, key.name);
-    if (!c || c.type.toLowerCase() !== key.type.toLowerCase()) continue;
-    if (children.some((ch) => colKey(ch.table, ch.column) === colKey(other.name, c.name))) continue;
-    likelyReferences.push({ table: other.name, column: c.name });
-    report.push(
-      `${parent.name}.${key.name}: ${other.name}.${c.name} has the same name and type but no foreign key; likely a reference (add it to references to migrate it)`,
-    );
+
+  const ignoredReferences: TablePlan["ignoredReferences"] = [];
+  for (const ig of t.ignoreReferences) {
+    const tbl = findTable(schema, ig.table);
+    const col = tbl && findColumn(tbl, ig.column);
+    if (!tbl || !col) {
+      report.push(
+        `${parent.name}.${key.name}: ignoreReferences entry ${ig.table}.${ig.column} does not exist in ${where}; skipped`,
+      );
+    } else if (isChild(tbl.name, col.name)) {
+      report.push(
+        `${parent.name}.${key.name}: ${tbl.name}.${col.name} is in ignoreReferences but is a reference (${children.find((c) => colKey(c.table, c.column) === colKey(tbl.name, col.name))?.source}); it is rewritten`,
+      );
+    } else {
+      ignoredReferences.push({ table: tbl.name, column: col.name, reason: ig.reason });
+    }
   }
+  const ignored = (table: string, column: string) =>
+    ignoredReferences.some((r) => colKey(r.table, r.column) === colKey(table, column));
+
+  // Every other column that can hold a legacy ID is sampled: by name alone a reference called
+  // `job_ref` (or one in a schema without foreign keys) would be missed.
+  const probes: ProbeColumn[] = [];
+  for (const other of schema.tables) {
+    if (other.name === MAP_TABLE) continue;
+    for (const c of other.columns) {
+      if (
+        other.name === parent.name &&
+        colKey(other.name, c.name) === colKey(parent.name, key.name)
+      )
+        continue;
+      if (isChild(other.name, c.name) || ignored(other.name, c.name)) continue;
+      if (!holdsText(cfg.engine, c.type)) continue;
+      probes.push({
+        table: other.name,
+        column: c.name,
+        byName: other.name !== parent.name && sameName(c, key),
+      });
+    }
+  }
+
   const legacyCols = [...children, { table: parent.name, column: key.name, source: "key" }];
   const legacyIndexes = [
     ...new Set(legacyCols.flatMap((c) => schema.indexes.get(colKey(c.table, c.column)) ?? [])),
@@ -104,8 +174,27 @@ export function planTable(
       );
     }
   }
-  const base = `${nnnn}_${t.table.replace(/[^A-Za-z0-9_]/g, "_")}`;
-  return {
+
+  // DuckDB refuses ALTER TABLE ... DROP COLUMN while any index is on the table: the rollback
+  // and contract drop these first and recreate them from the catalog's own SQL afterwards.
+  const recreatedIndexes: RecreatedIndex[] = [];
+  if (addColumn && cfg.engine === "duckdb") {
+    const altered = [...new Set([parent.name, ...children.map((c) => c.table)])];
+    for (const table of altered) {
+      for (const ix of indexesOn(schema, table)) {
+        if (!ix.sql) {
+          throw new Error(
+            `index ${ix.name} on ${table} in ${where}: duckdb_indexes() has no SQL for it, so it could not be recreated after the column change; drop it before migrating and recreate it after`,
+          );
+        }
+        recreatedIndexes.push({ table: ix.table, name: ix.name, sql: ix.sql });
+      }
+    }
+  }
+
+  const safe = t.table.replace(/[^A-Za-z0-9_]/g, "_");
+  const base = `${APPLY_DIR}/${pos.nnnn}_${safe}`;
+  const plan: TablePlan = {
     table: parent.name,
     key: key.name,
     strategy: t.strategy,
@@ -114,16 +203,29 @@ export function planTable(
     legacyIndexes,
     contractBlockedBy,
     children,
-    likelyReferences,
+    undeclaredReferences: [],
+    ignoredReferences,
+    recreatedIndexes,
     rowCount: 0,
     sha256: "",
+    mapSha256: "",
     rowsWithoutTime: 0,
     files: {
-      expand: `${base}_expand.sql`,
-      parts: [],
-      backfill: `${base}_backfill.sql`,
-      rollback: `${base}_rollback.sql`,
-      contract: `${base}_contract.sql`,
+      map: [],
+      expand: `${base}_2_expand.sql`,
+      backfill: `${base}_3_backfill.sql`,
+      rollback: `${ROLLBACK_DIR}/${pos.undo}_${safe}_rollback.sql`,
+      contract: `${CONTRACT_DIR}/${pos.nnnn}_${safe}_contract.sql`,
     },
   };
+  return { plan, probes };
+}
+
+/** The stem of the data files: `apply/NNNN_<table>_1_map`. */
+export function mapStem(plan: TablePlan): string {
+  return plan.files.expand.replace(/_2_expand\.sql$/, "_1_map");
+}
+
+function sameName(a: ColumnInfo, b: ColumnInfo): boolean {
+  return a.name.toLowerCase() === b.name.toLowerCase();
 }

@@ -12,6 +12,7 @@ import { colKey, findColumn, findTable, type SchemaInfo } from "./introspect.ts"
 import type { TablePlan } from "./manifest.ts";
 import { type MapBodySink, openMapBody, THREAD_BATCH } from "./map-body.ts";
 import { Utf8Buffer } from "./sql-file.ts";
+import { SMALL_CACHE } from "./sqltext.ts";
 import {
   checkRange,
   compileKeyPattern,
@@ -27,9 +28,6 @@ export interface TablePass {
   /** Where ULIDs were derived and the mapping rows written. */
   writer: "thread" | "main";
 }
-
-/** SQLite page cache for generation, in KiB (negative = size, not pages): memory stays flat. */
-export const SMALL_CACHE = -2000;
 
 /** Rows without a usable time listed one by one in the report; the rest are counted. */
 const MAX_ROW_REPORTS = 50;
@@ -227,7 +225,9 @@ export async function mapTable(
     plan.rowsWithoutTime = read.rowsWithoutTime;
     plan.sha256 = read.sha256;
     report.push(...read.report);
-    return { bodies: await out.close(), pass: { table: plan.table, read: how, writer } as const };
+    const body = await out.close();
+    plan.mapSha256 = body.sha256;
+    return { bodies: body.files, pass: { table: plan.table, read: how, writer } as const };
   };
 
   if (keyUnique) {

@@ -2,13 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { SqlFileError } from "../errors.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
-import { copyDatabase, type Db, openDb } from "./db.ts";
+import { APPLY_CACHE, copyDatabase, type Db, openDb } from "./db.ts";
 import type { Engine } from "./escape.ts";
+import { explainGuardFailure } from "./sqltext.ts";
 
 /** Opens a database for applying generated files (SQLite with foreign keys enforced). */
 export async function openForApply(engine: Engine, dbPath: string): Promise<Db> {
   const db = await openDb(engine, dbPath, { readOnly: false });
-  if (engine === "sqlite") await db.execScript("PRAGMA foreign_keys = ON;");
+  if (engine === "sqlite")
+    await db.execScript(`PRAGMA foreign_keys = ON; PRAGMA cache_size = ${APPLY_CACHE};`);
   return db;
 }
 
@@ -24,8 +26,9 @@ export async function applySqlFiles(db: Db, files: string[]): Promise<void> {
     try {
       await db.execScript(sql);
     } catch (e) {
+      const why = db.engine === "sqlite" ? await explainGuardFailure((q) => db.all(q), e) : e;
       await db.rollbackIfOpen();
-      throw new SqlFileError(file, e);
+      throw new SqlFileError(file, why);
     }
   }
 }

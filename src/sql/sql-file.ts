@@ -1,3 +1,4 @@
+import type { Hash } from "node:crypto";
 import fs from "node:fs";
 
 /**
@@ -34,12 +35,18 @@ function writeAll(fd: number, b: Uint8Array): void {
 export class SqlFile {
   private readonly fd: number;
   private readonly out: Utf8Buffer;
-  constructor(readonly file: string) {
+  /** `hash`, if given, is fed every byte written (not those of `append`). */
+  constructor(
+    readonly file: string,
+    hash?: Hash,
+  ) {
     const fd = fs.openSync(file, "w");
     this.fd = fd;
-    this.out = new Utf8Buffer((chunk) =>
-      writeAll(fd, typeof chunk === "string" ? Buffer.from(chunk) : chunk),
-    );
+    this.out = new Utf8Buffer((chunk) => {
+      const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      hash?.update(b);
+      writeAll(fd, b);
+    });
   }
   write(s: string): void {
     this.out.write(s);

@@ -6,14 +6,12 @@ import path from "node:path";
 import { InterruptedError, SqlFileError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { testPause } from "../util/test-pause.ts";
-import { scalar } from "./catalog.ts";
 import { captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
 import { copyDatabase, type Db } from "./db.ts";
-import { ident } from "./escape.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import { applyRollback, applySqlFiles, openForApply } from "./run-files.ts";
-import { snapshotTable, type TableSnapshot } from "./snapshot.ts";
-import { MAP_TABLE } from "./sqltext.ts";
+import { schemaSnapshot, snapshotTable, type TableSnapshot } from "./snapshot.ts";
+import { inFolder } from "./sql-folder.ts";
 
 export type { VerifyCheck } from "./checks.ts";
 
@@ -50,20 +48,25 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     check("files", false, (e as Error).message);
     return done();
   }
-  const abs = (f: string) => path.join(opts.outDir, f);
-  const missing = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
+  const abs = (f: string) => inFolder(opts.outDir, f);
+  const data = new Set(manifest.data.map((d) => d.file));
+  const missingAll = [...manifest.apply, ...manifest.rollback, ...manifest.contract].filter(
     (f) => !fs.existsSync(abs(f)),
   );
+  const missingData = missingAll.filter((f) => data.has(f));
+  const missing = missingAll.filter((f) => !data.has(f));
   const cfgTables = opts.database.tables.map((t) => t.table.toLowerCase()).join(",");
   const fileTables = manifest.tables.map((t) => t.table.toLowerCase()).join(",");
   const problem =
     missing.length > 0
       ? `missing: ${missing.join(", ")}`
-      : manifest.engine !== engine
-        ? `files are for ${manifest.engine}, database is ${engine}`
-        : manifest.salt !== opts.database.salt || fileTables !== cfgTables
-          ? "files were generated from another config (salt or tables differ); run generate again"
-          : undefined;
+      : missingData.length > 0
+        ? `mapping data not here (it is not committed): ${missingData.join(", ")}; \`ulid-codemod sql export --system ${opts.system}\` writes it`
+        : manifest.engine !== engine
+          ? `files are for ${manifest.engine}, database is ${engine}`
+          : manifest.salt !== opts.database.salt || fileTables !== cfgTables
+            ? "files were generated from another config (salt or tables differ); run generate again"
+            : undefined;
   const filesOk = check(
     "files",
     problem === undefined,
@@ -79,7 +82,9 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     await copyDatabase(engine, opts.database.path, copy);
     await testPause("verify:copied");
     db = await openForApply(engine, copy);
-    const { tables, before, refsBefore } = await captureBefore(db, manifest);
+    const schemaBefore = await schemaSnapshot(db);
+    const state = await captureBefore(db, manifest);
+    const { tables, before } = state;
 
     try {
       await applySqlFiles(db, manifest.apply.map(abs));
@@ -92,7 +97,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     }
 
     // Kept whole: the checks' figures feed the metrics.
-    checks.push(...(await validateApplied(db, manifest, { tables, before, refsBefore })));
+    checks.push(...(await validateApplied(db, manifest, state)));
 
     try {
       await applyRollback(db, manifest.rollback.map(abs));
@@ -114,8 +119,19 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
           : `columns [${a.columns.join(", ")}] -> [${b.columns.join(", ")}], rows ${a.rows} -> ${b.rows}, content ${a.sha256 === b.sha256 ? "same" : "differs"}`,
       );
     }
-    const left = await scalar(db, `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}`);
-    check("mapping rows removed by rollback", left === 0, `${left} left`);
+    const schemaAfter = await schemaSnapshot(db);
+    const gone = schemaBefore.filter((l) => !schemaAfter.includes(l));
+    const left = schemaAfter.filter((l) => !schemaBefore.includes(l));
+    check(
+      "schema restored: tables, columns, indexes, sequences; nothing of ours left",
+      gone.length === 0 && left.length === 0,
+      gone.length === 0 && left.length === 0
+        ? `${schemaAfter.length} objects as before`
+        : [
+            ...left.map((l) => `left behind: ${l}`),
+            ...gone.map((l) => `missing or changed: ${l}`),
+          ].join("; "),
+    );
   } catch (e) {
     // Stopped by a signal: the scratch copy goes (finally) and the run stops, not a failed check.
     if (e instanceof InterruptedError) throw e;

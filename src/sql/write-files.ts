@@ -1,10 +1,13 @@
-// Stage 4 of `sql generate`: one table's files — expand, backfill (with its part files), rollback and
-// contract — each with a header saying what it does, in which order, and how to check it.
+// Stage 4 of `sql generate`: one table's files — the mapping data, expand and backfill (in apply/,
+// in that name order), rollback and contract — each with a header saying what it does, what it
+// does to indexes and constraints, in which order it runs, and how to check it.
 import path from "node:path";
 import type { DatabaseConfig, TableConfig } from "../plan/database.ts";
 import { isUlidSql } from "./catalog.ts";
 import { commentText, ident, sqlString } from "./escape.ts";
 import type { TablePlan } from "./manifest.ts";
+import { mapStem } from "./plan-table.ts";
+import { orphanLine, undeclaredLine } from "./references.ts";
 import { SqlFile } from "./sql-file.ts";
 import {
   beginTx,
@@ -25,39 +28,113 @@ export interface WriteCtx {
   time: TableConfig["time"];
   /** The mapping rows' INSERT statements: one file per part (see mapTable). */
   bodies: string[];
+  /** This table's rollback runs last (the first table's): it also drops the mapping table. */
+  lastUndo: boolean;
 }
 
-function header(ctx: WriteCtx, step: string, what: string, order: string): string {
+type Step = "map" | "expand" | "backfill" | "rollback" | "contract";
+
+function header(ctx: WriteCtx, step: Step, title: string, what: string): string {
   const { cfg, plan, time } = ctx;
   const lines = [
-    `ulid-codemod ${ctx.toolVersion}: ${step} step for ${ctx.system} ${plan.table}.${plan.key} (${plan.strategy})`,
+    `ulid-codemod ${ctx.toolVersion}: ${title} for ${ctx.system} ${plan.table}.${plan.key} (${plan.strategy})`,
     what,
     `source database: ${path.basename(cfg.path)} (${cfg.engine})`,
     `table: ${plan.table}  key: ${plan.key}  rows: ${plan.rowCount}`,
     `ULID time: ${time.column !== undefined ? `column ${time.column}` : `legacy ID pattern ${time.fromKey}`}, naive times in ${time.zone}; rows without a usable time take the nearest earlier row's time (${plan.rowsWithoutTime} rows)`,
     `salt: ${cfg.salt}`,
     `sha256 of (rowid, key, time) data generated from: ${plan.sha256}`,
-    ...(plan.children.length > 0
-      ? [
-          `references: ${plan.children.map((c) => `${c.table}.${c.column} (${c.source})`).join(", ")}`,
-        ]
-      : []),
-    order,
-    cfg.engine === "sqlite"
-      ? "Runs in one transaction; a guard aborts it if the row count differs from the one above."
-      : "One transaction for the data; DuckDB index changes get their own (it cannot change an index and its columns together). A guard aborts if the row count differs from the one above.",
-    ...(cfg.engine === "sqlite"
-      ? [
-          "Apply with `sqlite3 -bail DB < FILE` (without -bail the sqlite3 shell runs on after an error).",
-        ]
-      : []),
+    `mapping data: ${plan.files.map.join(", ")} (${plan.rowCount} rows; sha256 of its INSERT statements: ${plan.mapSha256}). It is data derived from the database, not committed for review: \`ulid-codemod sql export --system ${ctx.system}\` writes it and checks that sha256.`,
   ];
+  if (step !== "map") {
+    if (plan.children.length > 0) {
+      lines.push(
+        `references: ${plan.children.map((c) => `${c.table}.${c.column} (${c.source})`).join(", ")}`,
+      );
+    }
+    for (const c of plan.children) {
+      const o = orphanLine(plan, c);
+      if (o) lines.push(`before the migration: ${o}`);
+    }
+    if (plan.undeclaredReferences.length > 0) {
+      lines.push(
+        `NOT in the plan, so NOT rewritten: ${plan.undeclaredReferences.map((u) => undeclaredLine(plan, u)).join("; ")}. List each under references (rewritten like the others) or ignoreReferences (with a reason); migrate --apply refuses until then.`,
+      );
+    }
+    for (const r of plan.ignoredReferences) {
+      lines.push(`ignored by the plan (not a reference): ${r.table}.${r.column}: ${r.reason}`);
+    }
+  }
+  lines.push(`indexes and constraints: ${touches(ctx, step)}`);
+  lines.push(orderLine(plan));
+  lines.push(
+    cfg.engine === "sqlite"
+      ? "Runs in one transaction; a guard aborts it if a count differs from the one it was generated against."
+      : step === "rollback" || step === "contract" || (step === "backfill" && plan.uniqueIndex)
+        ? "Transactions as marked below (DuckDB cannot change an index and its table's columns in one); each is all-or-nothing, and the file can be run again after a stop between them. A guard aborts if a count differs from the one it was generated against."
+        : "Runs in one transaction; a guard aborts it if a count differs from the one it was generated against.",
+  );
+  if (cfg.engine === "sqlite") {
+    lines.push(
+      "Apply with `sqlite3 -bail DB < FILE` (without -bail the sqlite3 shell runs on after an error).",
+    );
+  }
   return `${lines.map((l) => `-- ${commentText(l)}`).join("\n")}\n\n`;
 }
 
 function orderLine(plan: TablePlan): string {
   const f = plan.files;
-  return `apply order: ${[f.expand, ...f.parts, f.backfill].join(", ")}; undo with ${f.rollback}; ${f.contract} is a separate, later step`;
+  return `apply order: ${[...f.map, f.expand, f.backfill].join(", ")} (apply/ in name order); undo with ${f.rollback} (rollback/ in name order); ${f.contract} is a separate, later step`;
+}
+
+const list = (xs: string[]) => xs.join(", ");
+
+/** What a step does to indexes and constraints, for its header. */
+function touches(ctx: WriteCtx, step: Step): string {
+  const { plan, cfg } = ctx;
+  const duck = cfg.engine === "duckdb";
+  const addColumn = plan.strategy === "add-column";
+  const uq = plan.uniqueIndex
+    ? `UNIQUE INDEX ${plan.uniqueIndex} ON ${plan.table}(${plan.ulidColumn})`
+    : "";
+  const recreated = plan.recreatedIndexes.map((ix) => `${ix.name} (${ix.table})`);
+  const keyKept = `constraints on ${plan.table}.${plan.key} and its references (PRIMARY KEY, UNIQUE, FOREIGN KEY) are kept`;
+  const temp = plan.children.filter((c) => c.tempIndex);
+  const tempNote =
+    temp.length > 0
+      ? `; temporary indexes ${list(temp.map((c) => `${c.tempIndex} ON ${c.table}(${c.column})`))} exist only inside the transaction (with foreign keys on, each key change scans unindexed child columns)`
+      : "";
+  switch (step) {
+    case "map":
+      return `creates ${MAP_TABLE}${duck ? "" : " (PRIMARY KEY table_name, legacy_id; UNIQUE INDEX ulid_migration_map_ulid)"} if missing; touches no table of yours`;
+    case "expand":
+      if (!addColumn) return `none of yours change (${MAP_TABLE} only)`;
+      return duck
+        ? `adds the ULID columns; existing indexes and ${keyKept}; ${uq} comes after the backfill (DuckDB cannot index a column with uncommitted updates)`
+        : `adds the ULID columns and ${uq}; ${keyKept}`;
+    case "backfill":
+      if (!addColumn) {
+        return `rewrites ${plan.table}.${plan.key} and its references in place: their PRIMARY KEY/UNIQUE/FOREIGN KEY constraints stay (foreign keys checked at COMMIT, deferred)${tempNote}`;
+      }
+      return duck
+        ? `fills the ULID columns, then creates ${uq} in its own transaction; ${keyKept}`
+        : `fills the ULID columns (${uq} from the expand step checks them); ${keyKept}`;
+    case "rollback":
+      if (!addColumn) return `restores the legacy values in place; constraints kept${tempNote}`;
+      if (duck) {
+        return `the first transaction drops ${uq}${recreated.length ? ` and ${list(recreated)}` : ""} (DuckDB cannot drop a column while its table has indexes); the second drops the added columns${recreated.length ? `, recreates ${list(recreated)} from their catalog SQL exactly as they were` : ""} and removes the mapping rows${ctx.lastUndo ? ` and ${MAP_TABLE}` : ""}`;
+      }
+      return `drops ${uq} and the added columns; other indexes and ${keyKept}${ctx.lastUndo ? `; drops ${MAP_TABLE} and its index` : ""}`;
+    case "contract": {
+      if (!addColumn) return `deletes this table's rows of ${MAP_TABLE}; nothing of yours changes`;
+      const legacy = plan.legacyIndexes.length
+        ? `drops ${list(plan.legacyIndexes)} (indexes on the legacy columns) for good`
+        : "no index covers the legacy columns";
+      if (!duck) return `${legacy}, then the legacy columns`;
+      const others = plan.recreatedIndexes.filter((ix) => !plan.legacyIndexes.includes(ix.name));
+      return `${legacy}; drops ${uq}${others.length ? ` and ${list(others.map((ix) => ix.name))}` : ""} first (DuckDB cannot drop a column while its table has indexes), then the legacy columns, then recreates ${list([...others.map((ix) => ix.name), plan.uniqueIndex as string])}`;
+    }
+  }
 }
 
 function validationComment(ctx: WriteCtx): string {
@@ -66,6 +143,7 @@ function validationComment(ctx: WriteCtx): string {
   const p = ident(plan.table);
   const u = ident(plan.ulidColumn);
   const fmt = `NOT ${isUlidSql(e, u)}`;
+  const orphans = plan.children.reduce((n, c) => n + (c.orphans?.count ?? 0), 0);
   const q = [
     `SELECT COUNT(*) FROM ${p};  -- expect ${plan.rowCount}`,
     `SELECT COUNT(*) FROM ${p} WHERE ${u} IS NULL;  -- expect 0`,
@@ -78,7 +156,10 @@ function validationComment(ctx: WriteCtx): string {
         : `SELECT COUNT(*) FROM ${ident(c.table)} AS c JOIN ${ident(MAP_TABLE)} AS m ON m."table_name" = ${sqlString(plan.table, e)} AND m."legacy_id" = c.${ident(c.column)};  -- expect 0 (no legacy reference left)`,
     ),
     ...(e === "sqlite"
-      ? ["PRAGMA integrity_check;  -- expect ok", "PRAGMA foreign_key_check;  -- expect no rows"]
+      ? [
+          "PRAGMA integrity_check;  -- expect ok",
+          `PRAGMA foreign_key_check;  -- expect ${orphans === 0 ? "no rows" : `only the ${orphans} rows that pointed at no parent before (listed in the header)`}`,
+        ]
       : []),
   ];
   return `\n-- Validation queries (run after the backfill):\n${q.map((l) => `--   ${commentText(l)}`).join("\n")}\n`;
@@ -91,25 +172,66 @@ export function writeTableFiles(ctx: WriteCtx): void {
   const parentLit = sqlString(plan.table, e);
   const rowsGuard = guard(e, `row count of ${plan.table}`, p, plan.rowCount);
   const addColumn = plan.strategy === "add-column";
-  // More than one body means the mapping rows are split into part files.
-  const partBodies = ctx.bodies.length > 1 ? ctx.bodies : [];
-  const nParts = partBodies.length;
-  const stem = plan.files.backfill.replace(/\.sql$/, "");
-  plan.files.parts = partBodies.map((_, i) => `${stem}_part${String(i + 1).padStart(4, "0")}.sql`);
-  const order = orderLine(plan);
+  // One data file, or one per part; a table without rows still gets one (it creates the map).
+  const stem = mapStem(plan);
+  const bodies = ctx.bodies.length > 0 ? ctx.bodies : [null];
+  plan.files.map =
+    bodies.length === 1
+      ? [`${stem}.sql`]
+      : bodies.map((_, i) => `${stem}_part${String(i + 1).padStart(4, "0")}.sql`);
   const open = (name: string) => new SqlFile(path.join(ctx.staging, name));
+  const mapRowsGuard = guard(
+    e,
+    `mapping rows for ${plan.table} (loaded by ${plan.files.map.length === 1 ? plan.files.map[0] : `${stem}_part*.sql`}, data not committed: \`ulid-codemod sql export\` writes it)`,
+    `${ident(MAP_TABLE)} WHERE "table_name" = ${parentLit}`,
+    plan.rowCount,
+  );
 
-  // expand
+  // 1: the mapping data
+  const partRows = cfg.partRows;
+  for (const [i, name] of plan.files.map.entries()) {
+    const out = open(name);
+    const n =
+      bodies.length === 1 ? plan.rowCount : Math.min(partRows, plan.rowCount - i * partRows);
+    out.write(
+      header(
+        ctx,
+        "map",
+        bodies.length === 1 ? "mapping data" : `mapping data, part ${i + 1} of ${bodies.length}`,
+        `Loads ${n} rows of the mapping table (legacy ID -> ULID); changes no ${plan.table} rows.`,
+      ),
+    );
+    out.write(beginTx(e) + guardSetup(e) + rowsGuard + mapDdl(e));
+    // Loaded once, after the parts before it: a second run stops here instead of doubling rows.
+    out.write(
+      guard(
+        e,
+        `mapping rows for ${plan.table} before ${name} (each data file loads once, in name order)`,
+        `${ident(MAP_TABLE)} WHERE "table_name" = ${parentLit}`,
+        i * partRows,
+      ),
+    );
+    const body = bodies[i];
+    if (body) out.append(body);
+    out.write("COMMIT;\n");
+    out.close();
+  }
+
+  // 2: expand
   const ex = open(plan.files.expand);
   ex.write(
     header(
       ctx,
       "expand",
-      "Adds the mapping table (and, for add-column, the new ULID columns).",
-      order,
+      "expand step",
+      addColumn
+        ? "Adds the new ULID columns, once the mapping data is loaded; changes no values."
+        : "Checks the mapping data is loaded; changes nothing else (rewrite-in-place adds no columns).",
     ),
   );
-  ex.write(beginTx(e) + guardSetup(e) + rowsGuard + mapDdl(e));
+  // The map's DDL again (a no-op then) so the reviewed files show it, and so a missing data
+  // file stops here, before any change, with the guard's message instead of "no such table".
+  ex.write(beginTx(e) + guardSetup(e) + rowsGuard + mapDdl(e) + mapRowsGuard);
   if (addColumn) {
     ex.write(`ALTER TABLE ${p} ADD COLUMN ${ident(plan.ulidColumn)} ${textType(e)};\n`);
     for (const c of plan.children) {
@@ -122,92 +244,74 @@ export function writeTableFiles(ctx: WriteCtx): void {
   ex.write("COMMIT;\n");
   ex.close();
 
-  {
-    const partRows = ctx.cfg.partRows;
-    for (const [i, name] of plan.files.parts.entries()) {
-      const part = open(name);
-      const n = Math.min(partRows, plan.rowCount - i * partRows);
-      part.write(
-        header(
-          ctx,
-          `backfill part ${i + 1} of ${nParts}`,
-          `Loads ${n} rows of the mapping table; changes no ${plan.table} rows.`,
-          order,
-        ),
-      );
-      part.write(beginTx(e) + guardSetup(e) + rowsGuard);
-      part.append(partBodies[i] as string);
-      part.write("COMMIT;\n");
-      part.close();
-    }
-    const bf = open(plan.files.backfill);
-    bf.write(
-      header(
-        ctx,
-        "backfill",
-        addColumn
-          ? `Fills ${plan.table}.${plan.ulidColumn} and every reference's ULID column from the mapping table.`
-          : `Rewrites ${plan.table}.${plan.key} and every reference to it to ULIDs, via the mapping table (kept for rollback).`,
-        order,
-      ),
-    );
-    bf.write(beginTx(e));
-    // Children are rewritten before the parent, so FK checks (deferred) and RESTRICT both hold.
-    if (!addColumn) bf.write("PRAGMA defer_foreign_keys = ON;\n");
-    bf.write(guardSetup(e) + rowsGuard);
-    if (nParts === 0 && ctx.bodies[0]) bf.append(ctx.bodies[0]);
-    bf.write(
-      guard(
-        e,
-        `mapping rows for ${plan.table}`,
-        `${ident(MAP_TABLE)} WHERE "table_name" = ${parentLit}`,
-        plan.rowCount,
-      ),
-    );
-    bf.write(tempIndexes(plan, "create"));
-    for (const c of plan.children) {
-      bf.write(updateFromMap(c.table, c.ulidColumn, c.column, plan.table, "legacy_id", "ulid", e));
-    }
-    bf.write(
-      updateFromMap(plan.table, plan.ulidColumn, plan.key, plan.table, "legacy_id", "ulid", e),
-    );
+  // 3: backfill
+  const bf = open(plan.files.backfill);
+  bf.write(
+    header(
+      ctx,
+      "backfill",
+      "backfill step",
+      addColumn
+        ? `Fills ${plan.table}.${plan.ulidColumn} and every reference's ULID column from the mapping table.`
+        : `Rewrites ${plan.table}.${plan.key} and every reference to it to ULIDs, via the mapping table (kept for rollback).`,
+    ),
+  );
+  bf.write(beginTx(e));
+  // Children are rewritten before the parent, so FK checks (deferred) and RESTRICT both hold.
+  if (!addColumn) bf.write("PRAGMA defer_foreign_keys = ON;\n");
+  bf.write(guardSetup(e) + rowsGuard + mapRowsGuard);
+  bf.write(tempIndexes(plan, "create"));
+  for (const c of plan.children) {
+    bf.write(updateFromMap(c.table, c.ulidColumn, c.column, plan.table, "legacy_id", "ulid", e));
+  }
+  bf.write(
+    updateFromMap(plan.table, plan.ulidColumn, plan.key, plan.table, "legacy_id", "ulid", e),
+  );
+  bf.write(
+    guard(
+      e,
+      `rows of ${plan.table} without a mapped ULID`,
+      `${p} WHERE NOT EXISTS (SELECT 1 FROM ${ident(MAP_TABLE)} AS m WHERE m."table_name" = ${parentLit} AND m."ulid" = ${p}.${ident(plan.ulidColumn)})`,
+      0,
+    ),
+  );
+  bf.write(tempIndexes(plan, "drop"));
+  if (addColumn && e === "duckdb") {
+    // Checked here so the index transaction below cannot fail on duplicates.
     bf.write(
       guard(
         e,
-        `rows of ${plan.table} without a mapped ULID`,
-        `${p} WHERE NOT EXISTS (SELECT 1 FROM ${ident(MAP_TABLE)} AS m WHERE m."table_name" = ${parentLit} AND m."ulid" = ${p}.${ident(plan.ulidColumn)})`,
+        `duplicate ULIDs in ${plan.table}`,
+        `(SELECT 1 FROM ${p} GROUP BY ${ident(plan.ulidColumn)} HAVING COUNT(*) > 1)`,
         0,
       ),
     );
-    bf.write(tempIndexes(plan, "drop"));
-    if (addColumn && e === "duckdb") {
-      // Checked here so the index transaction below cannot fail on duplicates.
-      bf.write(
-        guard(
-          e,
-          `duplicate ULIDs in ${plan.table}`,
-          `(SELECT 1 FROM ${p} GROUP BY ${ident(plan.ulidColumn)} HAVING COUNT(*) > 1)`,
-          0,
-        ),
-      );
-      // DuckDB cannot index a column with uncommitted updates: own transaction, after the data.
-      bf.write(`COMMIT;\n${beginTx(e)}${uniqueIndexSql(plan)}`);
-    }
-    bf.write("COMMIT;\n");
-    bf.write(validationComment(ctx));
-    bf.close();
+    // DuckDB cannot index a column with uncommitted updates: own transaction, after the data.
+    bf.write(
+      `COMMIT;\n-- next transaction: the unique index\n${beginTx(e)}${uniqueIndexSql(plan)}`,
+    );
   }
+  bf.write("COMMIT;\n");
+  bf.write(validationComment(ctx));
+  bf.close();
 
-  // rollback
-  const rb = open(plan.files.rollback);
+  writeRollback(ctx, open(plan.files.rollback), rowsGuard);
+  writeContract(ctx, open(plan.files.contract), rowsGuard);
+}
+
+function writeRollback(ctx: WriteCtx, rb: SqlFile, rowsGuard: string): void {
+  const { cfg, plan } = ctx;
+  const e = cfg.engine;
+  const p = ident(plan.table);
+  const addColumn = plan.strategy === "add-column";
   rb.write(
     header(
       ctx,
       "rollback",
+      "rollback step",
       addColumn
-        ? "Drops the added ULID columns and index and this table's mapping rows."
-        : `Restores the legacy ${plan.key} values from the mapping table, then removes this table's mapping rows.`,
-      order,
+        ? `Drops the added ULID columns and index and this table's mapping rows${ctx.lastUndo ? ", then the mapping table" : ""}: the tables are as before the expand step.`
+        : `Restores the legacy ${plan.key} values from the mapping table, then removes this table's mapping rows${ctx.lastUndo ? " and the mapping table" : ""}.`,
     ),
   );
   rb.write(beginTx(e));
@@ -216,13 +320,17 @@ export function writeTableFiles(ctx: WriteCtx): void {
   if (addColumn) {
     rb.write(`DROP INDEX IF EXISTS ${ident(plan.uniqueIndex as string)};\n`);
     if (e === "duckdb") {
-      // DuckDB cannot drop an index and its column in one transaction; the first one only
-      // drops the index, so stopping between the two leaves consistent, re-runnable data.
-      rb.write(`COMMIT;\n${beginTx(e)}${rowsGuard}`);
+      // DuckDB refuses to drop a column while its table has any index, and to drop an index
+      // and a column in one transaction: indexes here, columns (and the indexes back) next.
+      for (const ix of plan.recreatedIndexes) rb.write(`DROP INDEX IF EXISTS ${ident(ix.name)};\n`);
+      rb.write(
+        `COMMIT;\n-- next transaction: the columns, and the indexes back\n${beginTx(e)}${rowsGuard}`,
+      );
     }
     for (const c of plan.children)
       rb.write(`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.ulidColumn)};\n`);
     rb.write(`ALTER TABLE ${p} DROP COLUMN ${ident(plan.ulidColumn)};\n`);
+    if (e === "duckdb") for (const ix of plan.recreatedIndexes) rb.write(indexSql(ix.sql));
   } else {
     rb.write(tempIndexes(plan, "create"));
     for (const c of plan.children) {
@@ -231,15 +339,34 @@ export function writeTableFiles(ctx: WriteCtx): void {
     rb.write(updateFromMap(plan.table, plan.key, plan.key, plan.table, "ulid", "legacy_id", e));
     rb.write(tempIndexes(plan, "drop"));
   }
-  rb.write(`DELETE FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${parentLit};\n`);
+  rb.write(`DELETE FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${sqlString(plan.table, e)};\n`);
+  if (ctx.lastUndo) {
+    // Nothing of ours stays behind; other tables' rows mean their rollback has not run yet.
+    rb.write(
+      guard(
+        e,
+        `rows of ${MAP_TABLE} other tables still need (run their rollback files first: rollback/ in name order)`,
+        ident(MAP_TABLE),
+        0,
+      ),
+    );
+    rb.write(`DROP TABLE ${ident(MAP_TABLE)};\n`);
+  }
   rb.write("COMMIT;\n");
   rb.close();
-
-  writeContract(ctx, open(plan.files.contract), order, rowsGuard);
 }
 
 function uniqueIndexSql(plan: TablePlan): string {
   return `CREATE UNIQUE INDEX ${ident(plan.uniqueIndex as string)} ON ${ident(plan.table)} (${ident(plan.ulidColumn)});\n`;
+}
+
+/** A catalog CREATE INDEX, as one statement on one line. */
+function indexSql(sql: string): string {
+  const s = sql
+    .trim()
+    .replace(/;$/, "")
+    .replace(/\s*\n\s*/g, " ");
+  return `${s};\n`;
 }
 
 /** Indexes that exist only inside the backfill / rollback transaction (see ChildRef.tempIndex). */
@@ -262,7 +389,7 @@ function tempIndexes(plan: TablePlan, op: "create" | "drop"): string {
   );
 }
 
-function writeContract(ctx: WriteCtx, out: SqlFile, order: string, rowsGuard: string): void {
+function writeContract(ctx: WriteCtx, out: SqlFile, rowsGuard: string): void {
   const { cfg, plan } = ctx;
   const e = cfg.engine;
   const p = ident(plan.table);
@@ -271,10 +398,10 @@ function writeContract(ctx: WriteCtx, out: SqlFile, order: string, rowsGuard: st
     header(
       ctx,
       "contract",
+      "contract step",
       addColumn
         ? `Drops the legacy ${plan.key} columns once every reader uses ${plan.ulidColumn}. NOT part of the backfill: apply separately, after review. No rollback file undoes it.`
         : "Deletes this table's mapping rows, which the rollback needs. NOT part of the backfill: apply separately, after review.",
-      order,
     ),
   );
   out.write(beginTx(e) + guardSetup(e) + rowsGuard);
@@ -299,15 +426,22 @@ function writeContract(ctx: WriteCtx, out: SqlFile, order: string, rowsGuard: st
     const drops = plan.children.map((c) => ({ table: c.table, column: c.column }));
     drops.push({ table: plan.table, column: plan.key });
     if (e === "duckdb") {
-      // DuckDB refuses to drop a column while an index covers it or any later column, and to
-      // drop an index and such a column in one transaction: indexes, columns, index again.
-      for (const ix of [...plan.legacyIndexes, plan.uniqueIndex as string]) {
-        out.write(`DROP INDEX IF EXISTS ${ident(ix)};\n`);
-      }
-      out.write(`COMMIT;\n${beginTx(e)}${rowsGuard}`);
+      // DuckDB refuses to drop a column while its table has any index, and to drop an index and
+      // a column in one transaction: indexes, columns, then the indexes that stay, back.
+      const kept = plan.recreatedIndexes.filter((ix) => !plan.legacyIndexes.includes(ix.name));
+      const dropped = new Set([
+        ...plan.legacyIndexes,
+        plan.uniqueIndex as string,
+        ...kept.map((ix) => ix.name),
+      ]);
+      for (const ix of dropped) out.write(`DROP INDEX IF EXISTS ${ident(ix)};\n`);
+      out.write(
+        `COMMIT;\n-- next transaction: the columns, and the indexes that stay\n${beginTx(e)}${rowsGuard}`,
+      );
       for (const c of drops)
         out.write(`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.column)};\n`);
-      out.write(`COMMIT;\n${beginTx(e)}${uniqueIndexSql(plan)}`);
+      for (const ix of kept) out.write(indexSql(ix.sql));
+      out.write(uniqueIndexSql(plan));
     } else {
       for (const ix of plan.legacyIndexes) out.write(`DROP INDEX IF EXISTS ${ident(ix)};\n`);
       for (const c of drops)
