@@ -307,7 +307,7 @@ describe("metrics of sql verify", () => {
     expect(sampleOf(good, "ulid_codemod_ulids_invalid", labels)).toBe(0);
     expect(sampleOf(good, "ulid_codemod_success", { system: "crackerjack" })).toBe(1);
 
-    const backfill = path.join(dir, "sql", "0001_jobs_backfill.sql");
+    const backfill = path.join(dir, "sql", "apply", "0001_jobs_1_map.sql");
     fs.writeFileSync(
       backfill,
       fs.readFileSync(backfill, "utf8").replace(/'(0[0-7][0-9A-Z]{23})[0-9A-Z]'\)/, "'$1')"),
