@@ -3,14 +3,28 @@
  * Results go to bench/results.json. Never part of `npm test`.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import Database from "better-sqlite3";
+import { lookupSql, traceId } from "../src/live/trace.ts";
+import { parseConfig } from "../src/plan/load.ts";
 import { textTable } from "../src/report/table.ts";
+import { openDb } from "../src/sql/db.ts";
+import { mapDdl } from "../src/sql/sqltext.ts";
 import { UlidDeriver } from "../src/sql/ulid.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
 import { copyPythonInstallation, writeRealisticCorpus } from "./corpus.ts";
 import { crackerjackDb } from "./databases.ts";
-import { alternate } from "./measure.ts";
+import { alternate, measure, median } from "./measure.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WORK = path.join(ROOT, "bench/.corpus");
@@ -292,6 +306,148 @@ function benchDerivation(rows: Row[], results: Record<string, unknown>) {
   );
 }
 
+/**
+ * `trace ID` on mapping tables of 1M rows (the generated map DDL, so the same indexes): one
+ * lookup per call, legacy ID or ULID in turn, each call opening the database as the command does.
+ */
+async function benchTrace(rows: Row[], results: Record<string, unknown>) {
+  const n = Number(process.env.BENCH_TRACE_ROWS ?? 1_000_000);
+  const sqlite = path.join(WORK, `trace-${n}.sqlite`);
+  if (!existsSync(sqlite)) {
+    const tmp = `${sqlite}.building`;
+    copyFileSync(crackerjackDb(path.join(WORK, `crackerjack-${n}.sqlite`), n), tmp);
+    const db = new Database(tmp);
+    db.exec(mapDdl("sqlite"));
+    // ULID-shaped, distinct, in row order like a backfill's (real ones are derived from time).
+    db.exec(
+      `INSERT INTO ulid_migration_map SELECT 'jobs', job_id, printf('01J%023d', id) FROM jobs`,
+    );
+    db.close();
+    renameSync(tmp, sqlite);
+  }
+  const duck = path.join(WORK, `trace-${n}.duckdb`);
+  if (!existsSync(duck)) {
+    const tmp = `${duck}.building`;
+    rmSync(tmp, { force: true });
+    const inst = await DuckDBInstance.create(tmp);
+    const conn = await inst.connect();
+    await conn.run(`CREATE TABLE sessions (session_id VARCHAR PRIMARY KEY, started TIMESTAMP);
+      INSERT INTO sessions SELECT 'project-' || i, TIMESTAMP '2024-03-01' + INTERVAL (i) SECOND FROM range(${n}) t(i);
+      ${mapDdl("duckdb")}
+      INSERT INTO ulid_migration_map SELECT 'sessions', session_id, printf('01J%023d', row_number() OVER (ORDER BY started)) FROM sessions;
+      CHECKPOINT;`);
+    conn.closeSync();
+    inst.closeSync();
+    renameSync(tmp, duck);
+  }
+  const plan = path.join(WORK, `plan-trace-${n}.yaml`);
+  writeFileSync(
+    plan,
+    [
+      "version: 1",
+      "systems:",
+      "  crackerjack:",
+      "    repo: .",
+      "    transforms: [uuid4-to-ulid]",
+      "    database:",
+      "      engine: sqlite",
+      `      path: ${path.basename(sqlite)}`,
+      "      salt: bench-salt",
+      "      tables:",
+      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+      "  session-buddy:",
+      "    repo: .",
+      "    transforms: [fstring-id-to-ulid]",
+      "    fstringRules: [{ target: session_id, templates: ['{}-{}'] }]",
+      "    database:",
+      "      engine: duckdb",
+      `      path: ${path.basename(duck)}`,
+      "      salt: bench-salt",
+      "      tables:",
+      "        - { table: sessions, key: session_id, strategy: add-column, time: { column: started } }",
+      "",
+    ].join("\n"),
+  );
+  const systems = parseConfig(readFileSync(plan, "utf8"), plan).systems;
+  const sample = new Database(sqlite, { readonly: true });
+  const jobs = sample
+    .prepare("SELECT legacy_id, ulid FROM ulid_migration_map WHERE rowid % ? = 0 LIMIT 100")
+    .raw(true)
+    .all(Math.floor(n / 100) || 1) as [string, string][];
+  sample.close();
+  const perEngine: Record<string, unknown> = {};
+  for (const system of systems) {
+    const ids: string[] =
+      system.name === "crackerjack"
+        ? jobs.flat()
+        : Array.from({ length: 100 }, (_, i) => {
+            const k = Math.floor(((i + 0.5) * n) / 100);
+            return i % 2 ? `project-${k}` : `01J${String(k + 1).padStart(23, "0")}`;
+          });
+    const cfg = system.database as NonNullable<typeof system.database>;
+    const tables = cfg.tables.map((t) => t.table);
+    // The lookups alone, on an open database: what the target is about.
+    const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
+    const lookup: number[] = [];
+    try {
+      for (const [i, id] of ids.entries()) {
+        const by = /^01J/.test(id) ? "ulid" : "legacy_id";
+        const t = performance.now();
+        let found = 0;
+        for (const sql of lookupSql(cfg.engine, tables, by, id))
+          found += (await db.all(sql)).length;
+        if (i > 2) lookup.push(performance.now() - t);
+        if (found !== 1) throw new Error(`lookup ${id} in ${system.name}: ${found} rows`);
+      }
+    } finally {
+      db.close();
+    }
+    // A whole `traceId` call: opening the database, both directions, the references counted.
+    const call: number[] = [];
+    for (const [i, id] of ids.slice(0, 40).entries()) {
+      const t = performance.now();
+      const r = await traceId(id, [system]);
+      if (i > 2) call.push(performance.now() - t);
+      if (r.hits.length !== 1)
+        throw new Error(`trace ${id} in ${system.name}: ${r.hits.length} hits`);
+    }
+    const p95 = (xs: number[]) =>
+      [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] as number;
+    perEngine[system.name] = {
+      lookups: lookup.length,
+      lookupMedianMs: median(lookup),
+      lookupP95Ms: p95(lookup),
+      callMedianMs: median(call),
+      callP95Ms: p95(call),
+    };
+    const label = `trace, ${n.toLocaleString("en")}-row map (${cfg.engine})`;
+    rows.push(
+      {
+        what: `${label}: index lookup`,
+        figure: `${median(lookup).toFixed(1)} ms median, ${p95(lookup).toFixed(1)} ms p95`,
+        target: "< 100 ms",
+        pass: p95(lookup) < 100,
+      },
+      {
+        what: `${label}: one call (open, look up, count references)`,
+        figure: `${median(call).toFixed(1)} ms median, ${p95(call).toFixed(1)} ms p95`,
+      },
+    );
+  }
+  const one = jobs[0]?.[1] as string;
+  const cliMs = median(
+    Array.from(
+      { length: RUNS },
+      () => measure([node, ...cli, "trace", one, "--config", plan]).wallMs,
+    ),
+  );
+  rows.push({
+    what: "trace: the whole command (Node start-up, both databases)",
+    figure: `${cliMs.toFixed(0)} ms`,
+  });
+  results.trace = { rows: n, ...perEngine, cliMs };
+}
+
 async function main() {
   mkdirSync(WORK, { recursive: true });
   // Measure what users run: the bundle, rebuilt from the current sources.
@@ -305,6 +461,7 @@ async function main() {
   if (!only || only.includes("codemod")) benchCodemod(rows, results);
   if (!only || only.includes("backfill")) benchBackfill(rows, results);
   if (!only || only.includes("derivation")) benchDerivation(rows, results);
+  if (!only || only.includes("trace")) await benchTrace(rows, results);
   const table = textTable(
     ["measure", "figure", "target", ""],
     rows.map((r) => [

@@ -39,6 +39,22 @@ export interface CheckOutcome {
   name: string;
   ok: boolean;
   detail: string;
+  /** What the check counted, for the metrics: the table and its figures. */
+  table?: string;
+  figures?: CheckFigures;
+}
+
+/** Counts a check measured (each one only where that check counts it). */
+export interface CheckFigures {
+  rowsBefore?: number;
+  rowsAfter?: number;
+  /** Rows whose ULID was checked, and how many of them are NULL or malformed. */
+  ulidsChecked?: number;
+  ulidsInvalid?: number;
+  /** ULIDs held by more than one row (collisions). */
+  duplicates?: number;
+  /** References that no longer resolve to their parent row. */
+  orphans?: number;
 }
 
 /** Applying SQL to a live database stopped; `backup` is where the verified backup is kept. */

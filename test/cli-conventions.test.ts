@@ -28,7 +28,17 @@ describe("help and usage errors", () => {
   });
 
   test("every command's --help carries examples; transform's does not print the current directory", async () => {
-    for (const cmd of [["transform"], ["migrate"], ["rollback"], ["status"], ["sql", "generate"]]) {
+    for (const cmd of [
+      ["transform"],
+      ["migrate"],
+      ["rollback"],
+      ["status"],
+      ["sql", "generate"],
+      ["sql", "verify"],
+      ["sql", "export"],
+      ["trace"],
+      ["ci", "github-actions"],
+    ]) {
       const r = await cliCapture([...cmd, "--help"]);
       expect(r.code, cmd.join(" ")).toBe(0);
       expect(r.out, cmd.join(" ")).toContain("Examples:\n  $ ulid-codemod ");

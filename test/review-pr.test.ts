@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { webUrl } from "../src/repo/github.ts";
 import { reportSchema } from "../src/report/schema.ts";
 import { startFakeGitHub } from "./helpers/github-server.ts";
+import { parsePrometheusText, sampleOf } from "./helpers/prom-text.ts";
 import { crackerjackFiles, git, makeRepo, migrateCli, tempDir } from "./helpers/repos.ts";
 
 const TOKEN = "ghp_reviewPRtoken0123456789abcdefSECRET";
@@ -333,8 +334,15 @@ describe("blocking means blocking", () => {
   });
 
   test("the PR opens as a draft with the blocking items first; migrate exits 1 unless --allow-blocking", async () => {
-    const r = await migrate(["--open-pr", "--github-api-url", gh.url]);
+    const prom = join(tmp.dir, "blocked.prom");
+    const r = await migrate(["--open-pr", "--github-api-url", gh.url, "--metrics", prom]);
     expect(r.code).toBe(1);
+    // The metrics say so too: outcome blocked, not a success.
+    const families = parsePrometheusText(readFileSync(prom, "utf8"));
+    const labels = { system: "crackerjack", command: "migrate" };
+    expect(sampleOf(families, "ulid_codemod_outcome", { ...labels, outcome: "blocked" })).toBe(1);
+    expect(sampleOf(families, "ulid_codemod_outcome", { ...labels, outcome: "done" })).toBe(0);
+    expect(sampleOf(families, "ulid_codemod_success", labels)).toBe(0);
     expect(r.err.trim().split("\n").at(-1)).toBe(
       "error: migrate: crackerjack: 1 blocking site(s): the rewrite breaks them (the PR is a draft); resolve them, or rerun with --allow-blocking to accept",
     );

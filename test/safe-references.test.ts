@@ -337,6 +337,9 @@ tables:
   expect(after.schema.filter((l) => l.startsWith("index"))).toEqual([
     ...before.schema.filter((l) => l.startsWith("index")),
     "index sessions_session_ulid_key on sessions: CREATE UNIQUE INDEX sessions_session_ulid_key ON sessions(session_ulid);",
+    // The mapping table's, for trace.
+    "index ulid_migration_map_legacy_id on ulid_migration_map: CREATE INDEX ulid_migration_map_legacy_id ON ulid_migration_map(legacy_id);",
+    "index ulid_migration_map_ulid on ulid_migration_map: CREATE INDEX ulid_migration_map_ulid ON ulid_migration_map(ulid);",
   ]);
   const rb = await cliCapture(["rollback", "--yes", "--config", config, "--system", "svc"]);
   expect(rb.code).toBe(0);

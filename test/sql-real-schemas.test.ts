@@ -138,6 +138,8 @@ describe("DuckDB: Session-Buddy's sessions with secondary indexes, a PRIMARY KEY
       "index idx_sessions_project on sessions: CREATE INDEX idx_sessions_project ON sessions(project);",
       "index idx_sessions_started on sessions: CREATE INDEX idx_sessions_started ON sessions(started_at);",
       "index sessions_session_ulid_key on sessions: CREATE UNIQUE INDEX sessions_session_ulid_key ON sessions(session_ulid);",
+      "index ulid_migration_map_legacy_id on ulid_migration_map: CREATE INDEX ulid_migration_map_legacy_id ON ulid_migration_map(legacy_id);",
+      "index ulid_migration_map_ulid on ulid_migration_map: CREATE INDEX ulid_migration_map_ulid ON ulid_migration_map(ulid);",
     ]);
     expect(schema.find((l) => l.startsWith("table sessions"))).toBe(
       "table sessions: CREATE TABLE sessions(project VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, tags VARCHAR[], session_ulid VARCHAR);",

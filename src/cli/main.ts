@@ -3,6 +3,7 @@ import { exitCodeFor, InterruptedError, UsageError } from "../errors.ts";
 import { installSignalHandlers } from "../util/interrupt.ts";
 import { errorMessage, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
+import { registerCiCommand } from "./ci-command.ts";
 import { registerDemoCommand } from "./demo-command.ts";
 import { registerInitCommand } from "./init-command.ts";
 import type { CliDeps } from "./io.ts";
@@ -10,6 +11,7 @@ import { registerMigrateCommand } from "./migrate-command.ts";
 import { registerRollbackCommand } from "./rollback-command.ts";
 import { registerSqlCommands } from "./sql-command.ts";
 import { registerStatusCommand } from "./status-command.ts";
+import { registerTraceCommand } from "./trace-command.ts";
 import { registerTransformCommand } from "./transform-command.ts";
 
 export function buildProgram(deps: CliDeps = {}): Command {
@@ -35,6 +37,8 @@ export function buildProgram(deps: CliDeps = {}): Command {
   registerDemoCommand(program, deps);
   registerSqlCommands(program, deps);
   registerStatusCommand(program, deps);
+  registerTraceCommand(program, deps);
+  registerCiCommand(program, deps);
   // Subcommands (and theirs: `sql generate`) report usage errors to runCli, not process.exit; a
   // usage error shows its hint and one line pointing at the command's help, not the whole page.
   const override = (c: Command) => {

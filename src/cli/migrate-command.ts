@@ -1,8 +1,9 @@
 import { type Command, Option } from "commander";
 import type { CliDeps } from "./io.ts";
+import { type MetricsFlags, metricsJsonOption, metricsOption } from "./metrics-options.ts";
 import { outputFor } from "./output.ts";
 
-export interface MigrateFlags {
+export interface MigrateFlags extends MetricsFlags {
   config?: string;
   system?: string;
   all?: boolean;
@@ -55,6 +56,8 @@ export function registerMigrateCommand(program: Command, deps: CliDeps = {}): vo
     .option("--json", "the migrateJsonSchema document on stdout; the rest goes to stderr")
     .option("--sarif <file>", "write every system's review items as SARIF 2.1.0 to FILE")
     .option("--github-api-url <url>", "GitHub API base URL (GitHub Enterprise)")
+    .addOption(metricsOption())
+    .addOption(metricsJsonOption())
     .addHelpText(
       "after",
       `

@@ -7,12 +7,15 @@ import { JSON_FORMAT, toJson } from "../report/json-format.ts";
 import { sarifLog } from "../report/sarif.ts";
 import type { MigrateJson } from "../report/schema.ts";
 import { countsLine } from "../report/summary.ts";
+import { migrateFigures } from "../run/metrics.ts";
 import { type PhasesResult, runPhases } from "../run/phases.ts";
+import { describeServices, servicesReport } from "../run/services.ts";
 import { summaryTable } from "../run/summary-table.ts";
 import type { SqlProgress } from "../sql/progress.ts";
 import { redact, secretsFromEnv } from "../util/redact.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import type { CliDeps } from "./io.ts";
+import { emitMetrics, metricsTargets } from "./metrics-options.ts";
 import type { MigrateFlags } from "./migrate-command.ts";
 import { colorDiff, colorOutcomes, type Output, outputOf } from "./output.ts";
 import { makeConfirm } from "./prompt.ts";
@@ -55,6 +58,7 @@ export async function runMigrate(
     );
   }
   const { config, systems } = selectSystems("migrate", flags, env);
+  const metrics = metricsTargets(flags);
   const confirm = flags.dryRun ? async () => true : makeConfirm("migrate", !!flags.yes, deps);
   const apiUrl = resolveApiUrl(flags.githubApiUrl, config.github.apiUrl, env);
   const progress = await applyProgress(deps, io.info, io.quiet);
@@ -86,6 +90,7 @@ export async function runMigrate(
     command: commandLine(flags),
   });
   progress.stop();
+  await emitMetrics(metrics, "migrate", migrateFigures(run), !run.ok, io.err);
   if (run.problems.length > 0) {
     if (flags.json) io.out(redact(toJson(migrateJson(run, flags)), secrets));
     throw new Error(
@@ -99,6 +104,10 @@ export async function runMigrate(
     if (r.status === "dry-run") {
       const diff = o.diff ? colorDiff(o.diff, io.style) : `(no source changes in ${o.system})\n`;
       say(`${diff}\n${o.report}\n`);
+      const system = systems.find((s) => s.name === o.system);
+      for (const l of system?.database ? describeServices(system) : []) {
+        say(`${o.system}: with --apply, ${l}\n`);
+      }
       continue;
     }
     if (o.dryRun) continue;
@@ -133,6 +142,11 @@ export async function runMigrate(
     writeFileSync(flags.sarif, toJson(sarifLog(runs)));
   }
   say(`\n${colorOutcomes(summaryTable(run), io.style)}`);
+  say(
+    servicesReport(
+      run.results.flatMap((r) => (r.services ?? []).map((s) => ({ system: r.system, run: s }))),
+    ),
+  );
   if (flags.json) io.out(redact(toJson(migrateJson(run, flags)), secrets));
   if (!run.ok) {
     const r = run.results.find((x) => x.system === run.stoppedAt);
@@ -181,6 +195,7 @@ function migrateJson(run: PhasesResult, flags: MigrateFlags): MigrateJson {
         validation: r.validation ?? null,
         backup: r.backup ?? null,
         size: r.size ?? null,
+        services: r.services ?? [],
         error: r.error ?? null,
         done: r.done,
         report: o?.reportData ?? null,

@@ -1,8 +1,9 @@
 import { type Command, Option } from "commander";
 import type { CliDeps } from "./io.ts";
+import { type MetricsFlags, metricsJsonOption, metricsOption } from "./metrics-options.ts";
 import { outputFor } from "./output.ts";
 
-export interface RollbackFlags {
+export interface RollbackFlags extends MetricsFlags {
   config?: string;
   system?: string;
   all?: boolean;
@@ -45,6 +46,8 @@ export function registerRollbackCommand(program: Command, deps: CliDeps = {}): v
       "restore the backup even when rows written since would be lost or it is not the one taken before this migration (never implied by --yes)",
     )
     .option("--json", "the rollbackJsonSchema document on stdout; the rest goes to stderr")
+    .addOption(metricsOption())
+    .addOption(metricsJsonOption())
     .addHelpText(
       "after",
       `

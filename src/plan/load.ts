@@ -165,6 +165,7 @@ export function parseConfig(text: string, path: string): MigrationConfig {
       transforms: s.transforms,
       options: optionsOf(s),
       ...(s.github ? { github: s.github } : {}),
+      ...(s.services ? { services: s.services } : {}),
       ...(database
         ? {
             database: {

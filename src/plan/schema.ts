@@ -60,6 +60,16 @@ const prSchema = z.strictObject({
 
 export type PrSettings = z.infer<typeof prSchema>;
 
+// Shell commands run around the data step (`migrate --apply`, `rollback`), e.g. `session-buddy mcp stop`.
+const servicesSchema = z.strictObject({
+  stop: z.array(z.string().trim().min(1)).default([]),
+  start: z.array(z.string().trim().min(1)).default([]),
+  /** Per command; a command still running then is killed (its process group) and counts as failed. */
+  timeoutSeconds: z.number().positive().max(86_400).default(120),
+});
+
+export type ServicesConfig = z.infer<typeof servicesSchema>;
+
 const transformName = z.enum(TRANSFORM_NAMES as [string, ...string[]]);
 
 const systemSchema = z
@@ -92,8 +102,16 @@ const systemSchema = z
       .max(24 * 60)
       .default(10),
     pr: prSchema.default({ draft: false, labels: [], reviewers: [], assignees: [] }),
+    services: servicesSchema.optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.services && !s.database) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["services"],
+        message: "services run around the data step, and this system has no database",
+      });
+    }
     const seen = new Set<string>();
     s.transforms.forEach((t, i) => {
       if (seen.has(t))
@@ -164,6 +182,8 @@ export interface SystemConfig {
   github?: { owner: string; repo: string };
   /** With `path` (and `backupDir`) absolute. */
   database?: DatabaseConfig;
+  /** Stopped before the data step changes the database, started after it (see src/run/services.ts). */
+  services?: ServicesConfig;
   /** The config file this system came from. */
   configPath: string;
   /** Shell commands run in a worktree of the migration branch before it is pushed. */

@@ -76,6 +76,11 @@ systems:
           references:
             - { table: reflections, column: session_id }
             - { table: conversations, column: session_id }
+    # Run around the data step (migrate --apply, rollback): stop before the backup, start after.
+    # services:
+    #   stop: ["session-buddy mcp stop"]
+    #   start: ["session-buddy mcp start"]
+    #   timeoutSeconds: 120
 
   # Phase 3: entity IDs; no database (state is in memory).
   akosha:

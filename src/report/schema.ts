@@ -198,6 +198,21 @@ export type DatabaseReport = z.infer<typeof databaseReportSchema>;
 export type ReferenceNotes = z.infer<typeof referenceNotesSchema>;
 export type Report = z.infer<typeof reportSchema>;
 
+/** A service command of the plan (`services.stop`/`start`) as it ran around the data step. */
+export const serviceRunSchema = z.object({
+  phase: z.enum(["stop", "start"]),
+  command: z.string(),
+  ok: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
+  /** Killed because the run was interrupted (stop commands only). */
+  interrupted: z.boolean(),
+  durationMs: z.number(),
+  /** stdout and stderr as they arrived (the last 16 KB). */
+  output: z.string(),
+});
+
 const toolKeys = {
   format: z.literal(JSON_FORMAT),
   tool: z.string(),
@@ -239,6 +254,8 @@ export const migrateJsonSchema = z.object({
       size: z
         .object({ before: z.number().int(), after: z.number().int(), reclaimed: z.string() })
         .nullable(),
+      /** The plan's service commands, as they ran around the data step. */
+      services: z.array(serviceRunSchema),
       error: z.string().nullable(),
       done: z.array(z.string()),
       /** The system's report (as committed, or as a dry run would commit it). */
@@ -259,6 +276,8 @@ export const rollbackJsonSchema = z.object({
       /** What was (or, with --dry-run, would be) done to the database and to the branch. */
       database: z.string(),
       branch: z.string(),
+      /** The plan's service commands, as they ran around the restore. */
+      services: z.array(serviceRunSchema),
     }),
   ),
 });
@@ -345,7 +364,43 @@ export const sqlExportJsonSchema = z.object({
   rows: z.number().int(),
 });
 
+/** `trace ID --json`: the ID in every system's mapping table (see src/live/trace.ts). */
+export const traceJsonSchema = z.object({
+  ...toolKeys,
+  command: z.literal("trace"),
+  id: z.string(),
+  /** The ID read as a ULID (normalized), or null. */
+  ulid: z.string().nullable(),
+  /** The time the ULID encodes, when the ID is one (ISO-8601). */
+  time: z.string().nullable(),
+  hits: z.array(
+    z.object({
+      system: z.string(),
+      table: z.string(),
+      legacyId: z.string(),
+      ulid: z.string(),
+      time: z.string(),
+      /** The ID given is this row's legacy ID or its ULID. */
+      matched: z.enum(["legacy", "ulid"]),
+      /** Child rows referencing it; `indexed: false` when the count scanned the table. */
+      children: z.array(
+        z.object({
+          table: z.string(),
+          column: z.string(),
+          count: z.number().int(),
+          indexed: z.boolean(),
+        }),
+      ),
+    }),
+  ),
+  /** Systems whose mapping tables were asked. */
+  searched: z.array(z.string()),
+  /** Systems that could not be asked, and why. */
+  notes: z.array(z.object({ system: z.string(), reason: z.string() })),
+});
+
 export type MigrateJson = z.infer<typeof migrateJsonSchema>;
 export type RollbackJson = z.infer<typeof rollbackJsonSchema>;
 export type StatusJson = z.infer<typeof statusJsonSchema>;
+export type TraceJson = z.infer<typeof traceJsonSchema>;
 export type PrStatus = z.infer<typeof prStatusSchema>;

@@ -7,6 +7,7 @@ import type { RunTransforms } from "../../transforms/index.ts";
 import type { PlannedTable } from "../codemod/options.ts";
 import {
   ApplyFailure,
+  type CheckOutcome,
   ChecksFailedError,
   DeclinedError,
   InterruptedError,
@@ -23,6 +24,7 @@ import type { SqlProgress } from "../sql/progress.ts";
 import type { ReferenceFindings } from "../sql/references.ts";
 import { checkInterrupted, interruption } from "../util/interrupt.ts";
 import { preflight } from "./preflight.ts";
+import { type CommandRun, describeServices, withServices } from "./services.ts";
 
 export type Confirm = (question: string, details: string[]) => Promise<boolean>;
 
@@ -82,6 +84,13 @@ export interface SystemResult {
   sqlFiles?: string[];
   /** The plan's checks: `pass (2)`, `FAIL: ruff check . (exit 1)`, `-` without any. */
   checks?: string;
+  /** The checks of `sql verify` on the scratch copy, and of the apply on the real database. */
+  verifyChecks?: CheckOutcome[];
+  applyChecks?: CheckOutcome[];
+  /** The plan's service commands as they ran around the data step. */
+  services?: CommandRun[];
+  /** Milliseconds per step (sql, code, data, apply), also for the step that failed. */
+  durations?: Record<string, number>;
   /** What the SQL step found about references (undeclared ones, orphaned rows, ignored ones). */
   references?: ReferenceFindings;
   /** Database file size in bytes before and after the apply, and what reclaimed space. */
@@ -135,6 +144,7 @@ export async function runPhases(
       if (e instanceof ApplyFailure) {
         r.backup = e.backup;
         r.validation = "FAIL";
+        if (e.checks.length) r.applyChecks = [...e.checks];
       }
       if (e instanceof ChecksFailedError) r.done.push("committed locally, checks failed");
       // The reason is said once, at the end of the run (see summaryTable and the CLI).
@@ -180,9 +190,11 @@ async function runPhase(
   r.branch = system.branch;
   r.validation = system.database ? "-" : "- (no database)";
   r.checks = system.checks.length ? "not run" : "-";
-  const sql = await sqlStep(system, r, scratch, opts, say);
+  const sql = await timed(r, "sql", () => sqlStep(system, r, scratch, opts, say));
   // The code checks (sql-consumers) see the tables as the SQL changes them, foreign keys too.
-  await codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say);
+  await timed(r, "code", () =>
+    codeStep(sql.tables ? withTables(system, sql.tables) : system, r, sql, opts, say),
+  );
   if (r.status === "dry-run") return;
   if (r.blocking && !opts.allowBlocking) {
     // The code is not ready to merge: its database change waits for it.
@@ -196,8 +208,18 @@ async function runPhase(
     r.status = "blocked";
     return;
   }
-  await dataStep(system, r, sql, opts, say);
+  await timed(r, "data", () => dataStep(system, r, sql, opts, say));
   r.status = "done";
+}
+
+/** Runs a step, keeping its duration in `r.durations` (also when it throws). */
+async function timed<T>(r: SystemResult, step: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    r.durations = { ...r.durations, [step]: performance.now() - t };
+  }
 }
 
 /** What the SQL step produced for the code and data steps. */
@@ -276,6 +298,7 @@ async function sqlStep(
     const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
   }
+  r.verifyChecks = v.checks;
   r.validation = `verified on a copy (${v.checks.length} checks)`;
   const { referenceFindings } = await import("../sql/references.ts");
   const refs = referenceFindings(gen.tables);
@@ -449,6 +472,7 @@ async function dataStep(
       : db.engine === "sqlite"
         ? "afterwards: WAL checkpoint if in WAL mode (database.vacuum: true also VACUUMs)"
         : "afterwards: CHECKPOINT",
+    ...describeServices(system),
   ];
   const question = catchUp
     ? `${system.name}: apply a catch-up backfill for ${catchUp.rows} new rows to ${db.path}?`
@@ -458,17 +482,32 @@ async function dataStep(
       `${catchUp ? "catch-up backfill" : "apply"} to ${db.path} not confirmed`,
     );
   }
-  say(`${catchUp ? "catch-up backfill of" : "applying SQL to"} ${db.path}`);
-  const applied = await applyDatabase({
-    system: system.name,
-    database: db,
-    sqlDir: sql.dir ?? "",
-    ...(catchUp ? { catchUp: true } : {}),
-    ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
-    onProgress: (p) => opts.onApplyProgress?.(system.name, p),
-    log: say,
-  });
+  const sqlDir = sql.dir ?? "";
+  // Stopped before the backup, started after the apply (also after a failed one: it restored).
+  const { value: applied, startFailed } = await withServices(
+    system,
+    {
+      log: say,
+      onRun: (run) => {
+        r.services = [...(r.services ?? []), run];
+      },
+    },
+    () =>
+      timed(r, "apply", () => {
+        say(`${catchUp ? "catch-up backfill of" : "applying SQL to"} ${db.path}`);
+        return applyDatabase({
+          system: system.name,
+          database: db,
+          sqlDir,
+          ...(catchUp ? { catchUp: true } : {}),
+          ...(opts.busyTimeoutMs ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+          onProgress: (p) => opts.onApplyProgress?.(system.name, p),
+          log: say,
+        });
+      }),
+  );
   r.backup = applied.backup;
+  r.applyChecks = applied.checks;
   if (applied.size) {
     r.size = { ...applied.size, reclaimed: applied.reclaimed ?? "" };
     say(
@@ -485,6 +524,11 @@ async function dataStep(
       applied.status === "caught-up"
         ? `caught up ${applied.rows} rows`
         : `applied ${applied.rows} rows`,
+    );
+  }
+  if (startFailed) {
+    throw new Error(
+      `${system.name}: the database is migrated (${applied.status === "already-applied" ? "already applied" : `${applied.rows} rows backfilled, backup ${applied.backup}`}), but the service is down: starting it failed: ${startFailed}`,
     );
   }
 }

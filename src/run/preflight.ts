@@ -6,6 +6,7 @@ import type { SystemConfig } from "../plan/schema.ts";
 import { repositoryProblems } from "../repo/branch.ts";
 import { checkCommandProblem } from "../repo/checks.ts";
 import { currentLogin } from "../repo/github.ts";
+import { serviceProblems } from "./services.ts";
 
 export interface PreflightOptions {
   apply?: boolean;
@@ -71,6 +72,10 @@ export async function preflight(
         apply: !!opts.apply && !opts.dryRun,
       });
       problems.push(...db.map((p) => `${system.name}: ${p}`));
+      // The services run only around an apply.
+      if (opts.apply && !opts.dryRun) {
+        problems.push(...serviceProblems(system).map((p) => `${system.name}: ${p}`));
+      }
     }
   }
   return problems;

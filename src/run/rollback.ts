@@ -11,11 +11,13 @@ import {
   verifyBackup,
 } from "../live/backup.ts";
 import { assessRestore, describeLosses, restoreBySql } from "../live/restore.ts";
-import { inspectDatabase } from "../live/state.ts";
+import { inspectDatabase, tableCounts } from "../live/state.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import type { SystemConfig } from "../plan/schema.ts";
 import { branchTip, gitAt, notOursReason } from "../repo/git.ts";
+import { openDb } from "../sql/db.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
+import { type CommandRun, withServices } from "./services.ts";
 
 export interface RollbackOptions {
   dryRun?: boolean;
@@ -38,6 +40,12 @@ export interface RollbackResult {
   /** What happened to the branch, one line. */
   branch: string;
   ok: boolean;
+  /** The plan's service commands as they ran around the restore. */
+  services?: CommandRun[];
+  /** Row count per table just before and after the restore (when one ran). */
+  tableRows?: { before: Record<string, number>; after: Record<string, number> };
+  /** Milliseconds per step (database, restore, branch). */
+  durations?: Record<string, number>;
 }
 
 /** Systems are undone in reverse phase order. Every problem is reported; none stops the others. */
@@ -59,23 +67,69 @@ export async function rollbackSystem(
 ): Promise<RollbackResult> {
   const log = opts.log ?? (() => {});
   const res: RollbackResult = { system: system.name, database: "-", branch: "-", ok: true };
+  const durations: Record<string, number> = {};
+  let t = performance.now();
   if (system.database) {
     try {
-      const { line, ok } = await rollbackDatabase(system, system.database, opts, log);
+      const { line, ok } = await rollbackDatabase(system, system.database, opts, log, res);
       res.database = line;
       res.ok &&= ok;
     } catch (e) {
       res.ok = false;
       res.database = `NOT restored: ${(e as Error).message}`;
     }
+    durations.database = performance.now() - t;
   }
+  t = performance.now();
   try {
     res.branch = await deleteBranch(system, !!opts.dryRun, log);
   } catch (e) {
     res.ok = false;
     res.branch = `NOT deleted: ${(e as Error).message}`;
   }
+  durations.branch = performance.now() - t;
+  if (!opts.dryRun) res.durations = { ...durations, ...res.durations };
   return res;
+}
+
+async function countsOf(cfg: DatabaseConfig): Promise<Record<string, number>> {
+  const db = await openDb(cfg.engine, cfg.path, { readOnly: true });
+  try {
+    return await tableCounts(db);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The restore between the plan's service commands (stop first: a failing stop leaves the
+ * database as it is); the row counts around it for the metrics. Returns what to add to the line
+ * when the restore went through but a start failed.
+ */
+async function aroundRestore(
+  system: SystemConfig,
+  cfg: DatabaseConfig,
+  res: RollbackResult,
+  log: (line: string) => void,
+  restore: () => Promise<void>,
+): Promise<string> {
+  const { startFailed } = await withServices(
+    system,
+    {
+      log: (l) => log(`${system.name}: ${l}`),
+      onRun: (run) => {
+        res.services = [...(res.services ?? []), run];
+      },
+    },
+    async () => {
+      const before = await countsOf(cfg);
+      const t = performance.now();
+      await restore();
+      res.durations = { ...res.durations, restore: performance.now() - t };
+      res.tableRows = { before, after: await countsOf(cfg) };
+    },
+  );
+  return startFailed ? `; but the service is down: starting it failed: ${startFailed}` : "";
 }
 
 /** The backup rollback would use: the one named, else the newest this tool made and did not restore. */
@@ -105,6 +159,7 @@ async function rollbackDatabase(
   cfg: DatabaseConfig,
   opts: RollbackOptions,
   log: (line: string) => void,
+  res: RollbackResult,
 ): Promise<{ line: string; ok: boolean }> {
   const dry = !!opts.dryRun;
   const picked = pickBackup(cfg, opts.backup);
@@ -167,10 +222,12 @@ async function rollbackDatabase(
       ? `; LOSES ${lost}`
       : "; nothing written since the migration is lost";
     if (dry) return { line: `would restore ${cfg.path} from ${taken}${loses}`, ok: true };
-    log(`${system.name}: restoring ${cfg.path} from ${marker.backup}`);
-    await restoreBackup(marker);
-    markRestored(marker, "backup");
-    return { line: `restored ${cfg.path} from ${taken}${loses}`, ok: true };
+    const down = await aroundRestore(system, cfg, res, log, async () => {
+      log(`${system.name}: restoring ${cfg.path} from ${marker.backup}`);
+      await restoreBackup(marker);
+      markRestored(marker, "backup");
+    });
+    return { line: `restored ${cfg.path} from ${taken}${loses}${down}`, ok: !down };
   }
   const keeps = a.losses.length ? `, keeping what was written since (${lost})` : "";
   if (dry) {
@@ -179,12 +236,14 @@ async function rollbackDatabase(
       ok: true,
     };
   }
-  log(`${system.name}: putting the legacy keys of ${cfg.path} back by SQL`);
-  await restoreBySql(cfg, marker);
-  markRestored(marker, "sql");
+  const down = await aroundRestore(system, cfg, res, log, async () => {
+    log(`${system.name}: putting the legacy keys of ${cfg.path} back by SQL`);
+    await restoreBySql(cfg, marker);
+    markRestored(marker, "sql");
+  });
   return {
-    line: `put the legacy keys of ${cfg.path} back by SQL from the mapping table${keeps}`,
-    ok: true,
+    line: `put the legacy keys of ${cfg.path} back by SQL from the mapping table${keeps}${down}`,
+    ok: !down,
   };
 }
 

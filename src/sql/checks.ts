@@ -2,7 +2,7 @@
 // SQLite integrity and foreign keys): on a scratch copy for `sql verify`, on the real database
 // inside its transaction for `migrate --apply`.
 import { createHash } from "node:crypto";
-import type { CheckOutcome } from "../errors.ts";
+import type { CheckFigures, CheckOutcome } from "../errors.ts";
 import { isUlidSql, scalar } from "./catalog.ts";
 import type { CatchUpTable } from "./catch-up.ts";
 import type { Db } from "./db.ts";
@@ -96,8 +96,8 @@ export async function validateApplied(
   state: BeforeState,
 ): Promise<VerifyCheck[]> {
   const checks: VerifyCheck[] = [];
-  const check = (name: string, ok: boolean, detail = "") => {
-    checks.push({ name, ok, detail });
+  const check: CheckFn = (name, ok, detail = "", measured) => {
+    checks.push({ name, ok, detail, ...measured });
     return ok;
   };
   for (const p of manifest.tables) {
@@ -136,6 +136,13 @@ export async function validateApplied(
   }
   return checks;
 }
+
+type CheckFn = (
+  name: string,
+  ok: boolean,
+  detail?: string,
+  measured?: { table: string; figures: CheckFigures },
+) => boolean;
 
 function affectedTables(plans: TablePlan[]): string[] {
   return [...new Set(plans.flatMap((p) => [p.table, ...p.children.map((c) => c.table)]))];
@@ -187,26 +194,40 @@ async function checkTable(
   p: TablePlan,
   before: Map<string, TableSnapshot>,
   refsBefore: Map<string, RefState>,
-  check: (name: string, ok: boolean, detail?: string) => boolean,
+  check: CheckFn,
 ): Promise<void> {
   const e = db.engine;
   const t = ident(p.table);
   const u = ident(p.ulidColumn);
   const where = `${p.table}.${p.ulidColumn}`;
+  let rows = 0;
   for (const name of [p.table, ...p.children.map((c) => c.table)]) {
     const n = await scalar(db, `SELECT COUNT(*) FROM ${ident(name)}`);
+    if (name === p.table) rows = n;
     const was = before.get(name)?.rows;
-    check(`${name}: row count before = after`, n === was, `${was} -> ${n}`);
+    check(`${name}: row count before = after`, n === was, `${was} -> ${n}`, {
+      table: name,
+      figures: { ...(was === undefined ? {} : { rowsBefore: was }), rowsAfter: n },
+    });
   }
   const nulls = await scalar(db, `SELECT COUNT(*) FROM ${t} WHERE ${u} IS NULL`);
-  check(`${where}: no NULL ULID`, nulls === 0, `${nulls} NULL`);
+  check(`${where}: no NULL ULID`, nulls === 0, `${nulls} NULL`, {
+    table: p.table,
+    figures: { ulidsInvalid: nulls },
+  });
   const badN = await scalar(
     db,
     `SELECT COUNT(*) FROM ${t} WHERE ${u} IS NOT NULL AND NOT ${isUlidSql(e, u)}`,
   );
-  check(`${where}: 26-char Crockford base32`, badN === 0, `${badN} malformed`);
+  check(`${where}: 26-char Crockford base32`, badN === 0, `${badN} malformed`, {
+    table: p.table,
+    figures: { ulidsChecked: rows, ulidsInvalid: badN },
+  });
   const dup = await scalar(db, `SELECT COUNT(${u}) - COUNT(DISTINCT ${u}) FROM ${t}`);
-  check(`${where}: unique`, dup === 0, `${dup} duplicates`);
+  check(`${where}: unique`, dup === 0, `${dup} duplicates`, {
+    table: p.table,
+    figures: { duplicates: dup },
+  });
   const mapped = await scalar(
     db,
     `SELECT COUNT(*) FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${sqlString(p.table, e)}`,
@@ -234,6 +255,10 @@ async function checkTable(
       `${name}: child ULID equals parent's`,
       same && unresolved === 0,
       `${now.joined} of ${was.joined} references resolve to the same parent row${unresolved ? `, ${unresolved} dangling` : ""}`,
+      {
+        table: c.table,
+        figures: { orphans: Math.max(0, was.joined - now.joined) + unresolved },
+      },
     );
   }
 }

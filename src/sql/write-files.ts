@@ -106,7 +106,7 @@ function touches(ctx: WriteCtx, step: Step): string {
       : "";
   switch (step) {
     case "map":
-      return `creates ${MAP_TABLE}${duck ? "" : " (PRIMARY KEY table_name, legacy_id; UNIQUE INDEX ulid_migration_map_ulid)"} if missing; touches no table of yours`;
+      return `creates ${MAP_TABLE}${duck ? " (INDEX ulid_migration_map_ulid, ulid_migration_map_legacy_id, for trace)" : " (PRIMARY KEY table_name, legacy_id; UNIQUE INDEX ulid_migration_map_ulid)"} if missing; touches no table of yours`;
     case "expand":
       if (!addColumn) return `none of yours change (${MAP_TABLE} only)`;
       return duck
