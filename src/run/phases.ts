@@ -227,10 +227,15 @@ async function sqlStep(
   const { verifySql } = await import("../sql/verify.ts");
   out.dir = path.join(scratch, "sql");
   say(`generating SQL from ${db.path}`);
-  const gen = await generateSql({ system: system.name, database: db, outDir: out.dir });
+  const dir = out.dir;
+  const gen = await timed(r, "generate", () =>
+    generateSql({ system: system.name, database: db, outDir: dir }),
+  );
   out.rows = gen.tables.reduce((n, t) => n + t.rowCount, 0);
   say(`verifying SQL on a scratch copy (${out.rows} rows)`);
-  const v = await verifySql({ system: system.name, database: db, outDir: out.dir });
+  const v = await timed(r, "verify", () =>
+    verifySql({ system: system.name, database: db, outDir: dir }),
+  );
   if (!v.ok) {
     const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
@@ -397,6 +402,7 @@ async function dataStep(
   );
   r.backup = applied.backup;
   r.applyChecks = applied.checks;
+  r.durations = { ...r.durations, ...applied.timings };
   if (applied.size) {
     r.size = { ...applied.size, reclaimed: applied.reclaimed ?? "" };
     say(
