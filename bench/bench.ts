@@ -22,6 +22,7 @@ import { openDb } from "../src/sql/db.ts";
 import { mapDdl } from "../src/sql/sqltext.ts";
 import { UlidDeriver } from "../src/sql/ulid.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
+import { benchApplyAt } from "./apply.ts";
 import { copyPythonInstallation, writeRealisticCorpus } from "./corpus.ts";
 import { crackerjackDb } from "./databases.ts";
 import { alternate, measure, median } from "./measure.ts";
@@ -272,6 +273,39 @@ function benchBackfill(rows: Row[], results: Record<string, unknown>) {
   results.backfill = per;
 }
 
+/** `migrate --apply` against the hand-written floor, at 200k jobs (+600k children) and 1M. */
+function benchApply(rows: Row[], results: Record<string, unknown>) {
+  const sizes = (process.env.BENCH_APPLY_SIZES ?? "200000,1000000").split(",").map(Number);
+  const per: Record<string, unknown> = {};
+  const rss: Record<number, number> = {};
+  for (const n of sizes) {
+    const source = crackerjackDb(path.join(WORK, `crackerjack-${n}.sqlite`), n);
+    // A million rows take minutes per round: fewer rounds there.
+    const r = benchApplyAt(source, WORK, n >= 1_000_000 ? 1 : Math.min(RUNS, 3), [node, ...cli]);
+    rss[n] = r.ours.peakRssKb;
+    per[n] = r;
+    const ratio = r.ours.wallMs / r.floor.wallMs;
+    rows.push({
+      what: `migrate --apply, ${n.toLocaleString("en")} jobs + ${(3 * n).toLocaleString("en")} children`,
+      figure: `${(r.ours.wallMs / 1000).toFixed(1)} s vs floor ${(r.floor.wallMs / 1000).toFixed(1)} s = ${ratio.toFixed(2)}x, ${(r.ours.peakRssKb / 1024).toFixed(0)} MB`,
+      ...(n === 200_000
+        ? { target: "<= 1.0x, <= 300 MB", pass: ratio <= 1 && r.ours.peakRssKb <= 300 * 1024 }
+        : {}),
+    });
+  }
+  const small = rss[200_000];
+  const large = rss[1_000_000];
+  if (small && large) {
+    rows.push({
+      what: "migrate --apply: peak RSS 1M / 200k",
+      figure: `${(large / small).toFixed(2)}x`,
+      target: "<= 1.3x",
+      pass: large / small <= 1.3,
+    });
+  }
+  results.apply = per;
+}
+
 function benchDerivation(rows: Row[], results: Record<string, unknown>) {
   const n = 1_000_000;
   const ids = Array.from(
@@ -460,6 +494,7 @@ async function main() {
   const only = process.env.BENCH_ONLY?.split(",");
   if (!only || only.includes("codemod")) benchCodemod(rows, results);
   if (!only || only.includes("backfill")) benchBackfill(rows, results);
+  if (!only || only.includes("apply")) benchApply(rows, results);
   if (!only || only.includes("derivation")) benchDerivation(rows, results);
   if (!only || only.includes("trace")) await benchTrace(rows, results);
   const table = textTable(

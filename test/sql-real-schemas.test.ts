@@ -195,6 +195,52 @@ describe("SQLite: Crackerjack's database with what unenforced foreign keys colle
     }
   });
 
+  test("the references' indexes are dropped around their rewrite and recreated exactly as they were, before the parent's keys change", async () => {
+    const file = `${fresh("cj")}.db`;
+    makeCrackerjackReal(file, 60, { orphans: 2 });
+    const cfg = crackerjackRealConfig(file);
+    const r = await generateSql({ system: "crackerjack", database: cfg, outDir: fresh("out") });
+    const rebuilt = (readManifest(r.outDir).tables[0]?.rebuiltIndexes ?? []).map((ix) => ix.name);
+    expect(rebuilt).toEqual(
+      expect.arrayContaining([
+        "idx_errors_job_id",
+        "idx_hook_executions_job_id",
+        "idx_test_executions_job_id",
+      ]),
+    );
+    // Not the parent's own (its UNIQUE constraint) nor one that does not cover a reference.
+    expect(rebuilt).not.toContain("idx_jobs_start_time");
+    const backfill = fs.readFileSync(fileOf(r, "backfill"), "utf8");
+    expect(backfill).toMatch(
+      /^-- indexes and constraints: .*drops idx_errors_job_id \(errors\).* before rewriting the references and recreates them from their own SQL before the parent's keys change/m,
+    );
+    // Order: dropped, the children rewritten, recreated, then the parent.
+    const at = (needle: string) => backfill.indexOf(needle);
+    expect(at('DROP INDEX "idx_errors_job_id";')).toBeGreaterThan(-1);
+    expect(at('DROP INDEX "idx_errors_job_id";')).toBeLessThan(at('UPDATE "errors"'));
+    expect(at('UPDATE "errors"')).toBeLessThan(at("CREATE INDEX idx_errors_job_id"));
+    expect(at("CREATE INDEX idx_errors_job_id")).toBeLessThan(at('UPDATE "jobs"'));
+
+    const copy = `${fresh("copy")}.db`;
+    fs.copyFileSync(file, copy);
+    const db = await openForApply("sqlite", copy);
+    const userIndexes = async () =>
+      (await schemaSnapshot(db)).filter(
+        (l) => l.startsWith("index") && !l.includes(" on ulid_migration_map:"),
+      );
+    const before = await userIndexes();
+    await applySqlFiles(db, r.files);
+    expect(await userIndexes()).toEqual(before);
+    // Still used for lookups by the (now ULID) references.
+    const plan = await db.all(
+      "EXPLAIN QUERY PLAN SELECT * FROM errors WHERE job_id = '01ARZ3NDEKTSV4RRFFQ69G5FAV'",
+    );
+    expect(plan.map((p) => String(p.detail)).join("; ")).toContain("USING INDEX idx_errors_job_id");
+    await applySqlFiles(db, r.rollbackFiles);
+    expect(await userIndexes()).toEqual(before);
+    db.close();
+  });
+
   test("a new violation fails validation, naming the row", async () => {
     const file = `${fresh("cj")}.db`;
     makeCrackerjackReal(file, 40, { orphans: 1 });
@@ -208,10 +254,14 @@ describe("SQLite: Crackerjack's database with what unenforced foreign keys colle
       fs.readFileSync(bf, "utf8").replace(/^UPDATE "agent_executions" .*$/m, ""),
     );
     const v = await verifySql({ system: "crackerjack", database: cfg, outDir });
-    expect(failed(v.checks)).toEqual(["apply"]);
-    expect(v.checks.find((c) => c.name === "apply")?.detail).toMatch(
-      /FOREIGN KEY constraint failed/,
-    );
+    // Foreign keys are not enforced while the files run; validation compares foreign_key_check.
+    expect(failed(v.checks)).toEqual([
+      "agent_executions.job_id -> jobs.job_id: child ULID equals parent's",
+      "sqlite foreign_key_check: no new violations",
+    ]);
+    expect(
+      v.checks.find((c) => c.name === "sqlite foreign_key_check: no new violations")?.detail,
+    ).toMatch(/^8 new: agent_executions rowid 1 -> jobs \(fk 0\), agent_executions rowid 2 /);
   });
 
   test("orphans: refuse stops generate before anything is written, naming the database, table, column, rows and values", async () => {

@@ -290,10 +290,15 @@ async function sqlStep(
   out.dir = path.join(scratch, "sql");
   say(`generating SQL from ${db.path}`);
   const onProgress = (p: SqlProgress) => opts.onSqlProgress?.(system.name, p);
-  const gen = await generateSql({ system: system.name, database: db, outDir: out.dir, onProgress });
+  const dir = out.dir;
+  const gen = await timed(r, "generate", () =>
+    generateSql({ system: system.name, database: db, outDir: dir, onProgress }),
+  );
   out.rows = gen.tables.reduce((n, t) => n + t.rowCount, 0);
   say(`verifying SQL on a scratch copy (${out.rows} rows)`);
-  const v = await verifySql({ system: system.name, database: db, outDir: out.dir, onProgress });
+  const v = await timed(r, "verify", () =>
+    verifySql({ system: system.name, database: db, outDir: dir, onProgress }),
+  );
   if (!v.ok) {
     const bad = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new Error(`${system.name}: SQL verification failed on a scratch copy: ${bad.join("; ")}`);
@@ -325,7 +330,6 @@ async function sqlStep(
     })),
   }));
   const rel = sqlDirFor(system);
-  const dir = out.dir;
   for (const name of folderFiles(readManifest(dir)).sort()) {
     const file = `${rel}/${name}`;
     out.extraFiles.push({ file, content: fs.readFileSync(inFolder(dir, name), "utf8") });
@@ -508,6 +512,7 @@ async function dataStep(
   );
   r.backup = applied.backup;
   r.applyChecks = applied.checks;
+  r.durations = { ...r.durations, ...applied.timings };
   if (applied.size) {
     r.size = { ...applied.size, reclaimed: applied.reclaimed ?? "" };
     say(

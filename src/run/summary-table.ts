@@ -5,6 +5,13 @@ import type { PhasesResult } from "./phases.ts";
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** The summary table, one row per system; where the run stopped, and what was done. */
+/** The steps a summary times, in the order they run (see SystemResult.durations). */
+const STEPS = ["generate", "verify", "code", "backup", "sql files", "validate", "reclaim"];
+
+function seconds(ms: number | undefined): string {
+  return `${((ms ?? 0) / 1000).toFixed(1)} s`;
+}
+
 export function summaryTable(run: PhasesResult): string {
   const header = [
     "system",
@@ -51,6 +58,13 @@ export function summaryTable(run: PhasesResult): string {
       out.push(
         `${r.system}: database ${mb(r.size.before)} -> ${mb(r.size.after)}; afterwards: ${r.size.reclaimed}`,
       );
+  }
+  // Where the time went, for systems with a database (the steps that take long).
+  for (const r of run.results) {
+    const d = r.durations;
+    if (!d || d.generate === undefined) continue;
+    const steps = STEPS.filter((s) => d[s] !== undefined).map((s) => `${s} ${seconds(d[s])}`);
+    out.push(`${r.system}: time: ${steps.join(", ")}`);
   }
   for (const r of run.results.filter((x) => x.blocking && x.migrate)) {
     const failing = run.failOn.some((l) => l.startsWith(`${r.system}:`));

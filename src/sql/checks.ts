@@ -94,6 +94,12 @@ export async function validateApplied(
   db: Db,
   manifest: Manifest,
   state: BeforeState,
+  /**
+   * SQLite: `integrity_check` (also every index against its table) on verify's scratch copy;
+   * the apply, which runs the same files on the same data afterwards, takes `quick_check`
+   * (page and constraint structure: 0.3 s instead of 1.9 s at 200k jobs + 600k children).
+   */
+  integrity: "integrity_check" | "quick_check" = "integrity_check",
 ): Promise<VerifyCheck[]> {
   const checks: VerifyCheck[] = [];
   const check: CheckFn = (name, ok, detail = "", measured) => {
@@ -114,12 +120,9 @@ export async function validateApplied(
     }
   }
   if (db.engine === "sqlite") {
-    const ic = (await db.all("PRAGMA integrity_check")) as { integrity_check: string }[];
-    check(
-      "sqlite integrity_check",
-      ic[0]?.integrity_check === "ok",
-      ic.map((r) => r.integrity_check).join("; "),
-    );
+    const ic = (await db.all(`PRAGMA ${integrity}`)) as Record<string, string>[];
+    const lines = ic.map((r) => String(Object.values(r)[0]));
+    check(`sqlite ${integrity}`, lines[0] === "ok", lines.join("; "));
     // Violations that were there before are the data's, not the migration's: only new ones fail.
     const fk = await fkViolations(db);
     const was = new Set(state.fkBefore ?? []);
@@ -180,11 +183,12 @@ async function refState(
   }
   const hash = createHash("sha256");
   let joined = 0;
-  for await (const batch of db.batches(`SELECT c.rowid, p.rowid ${from} ORDER BY 1, 2`)) {
-    for (const row of batch) {
-      joined++;
-      hash.update(`${String(row[0])}|${String(row[1])}\n`);
-    }
+  for await (const batch of db.batches(`SELECT c.rowid, p.rowid ${from} ORDER BY 1, 2`, 10_000)) {
+    // One update per batch: the same bytes as one per row, far fewer calls.
+    let text = "";
+    for (const row of batch) text += `${String(row[0])}|${String(row[1])}\n`;
+    joined += batch.length;
+    hash.update(text);
   }
   return { joined, pairs: hash.digest("hex") };
 }

@@ -88,6 +88,13 @@ export interface TablePlan {
   ignoredReferences: { table: string; column: string; reason: string }[];
   /** DuckDB: secondary indexes on the altered tables, dropped and recreated around column drops. */
   recreatedIndexes: RecreatedIndex[];
+  /**
+   * SQLite rewrite-in-place: the indexes on the reference columns, dropped before the children
+   * are rewritten and recreated from their own SQL after (building an index once is cheaper than
+   * updating it row by row: 200k jobs + 600k children, 16.3 -> 9.7 s), before the parent's keys
+   * change, so a run with foreign keys enforced still finds children by index.
+   */
+  rebuiltIndexes?: RecreatedIndex[];
   rowCount: number;
   sha256: string;
   /** SHA-256 of the mapping rows' INSERT statements (the data files' bodies, in order). */

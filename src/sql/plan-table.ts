@@ -192,6 +192,17 @@ export function planTable(
     }
   }
 
+  const rebuiltIndexes: RecreatedIndex[] = [];
+  if (!addColumn && cfg.engine === "sqlite") {
+    for (const c of children) {
+      for (const ix of indexesOn(schema, c.table)) {
+        const covers = ix.columns.some((col) => col.toLowerCase() === c.column.toLowerCase());
+        if (!covers || !ix.sql || rebuiltIndexes.some((r) => r.name === ix.name)) continue;
+        rebuiltIndexes.push({ table: ix.table, name: ix.name, sql: ix.sql });
+      }
+    }
+  }
+
   const safe = t.table.replace(/[^A-Za-z0-9_]/g, "_");
   const base = `${APPLY_DIR}/${pos.nnnn}_${safe}`;
   const plan: TablePlan = {
@@ -206,6 +217,7 @@ export function planTable(
     undeclaredReferences: [],
     ignoredReferences,
     recreatedIndexes,
+    ...(rebuiltIndexes.length ? { rebuiltIndexes } : {}),
     rowCount: 0,
     sha256: "",
     mapSha256: "",

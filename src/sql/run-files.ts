@@ -6,11 +6,14 @@ import { APPLY_CACHE, copyDatabase, type Db, openDb } from "./db.ts";
 import type { Engine } from "./escape.ts";
 import { explainGuardFailure } from "./sqltext.ts";
 
-/** Opens a database for applying generated files (SQLite with foreign keys enforced). */
+/**
+ * Opens a database for applying generated files. SQLite: foreign keys not enforced, as in the
+ * apply (see live/apply.ts); validation's foreign_key_check before/after finds new violations.
+ */
 export async function openForApply(engine: Engine, dbPath: string): Promise<Db> {
   const db = await openDb(engine, dbPath, { readOnly: false });
   if (engine === "sqlite")
-    await db.execScript(`PRAGMA foreign_keys = ON; PRAGMA cache_size = ${APPLY_CACHE};`);
+    await db.execScript(`PRAGMA foreign_keys = OFF; PRAGMA cache_size = ${APPLY_CACHE};`);
   return db;
 }
 

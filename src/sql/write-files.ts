@@ -99,10 +99,14 @@ function touches(ctx: WriteCtx, step: Step): string {
     : "";
   const recreated = plan.recreatedIndexes.map((ix) => `${ix.name} (${ix.table})`);
   const keyKept = `constraints on ${plan.table}.${plan.key} and its references (PRIMARY KEY, UNIQUE, FOREIGN KEY) are kept`;
+  const rebuilt = (plan.rebuiltIndexes ?? []).map((ix) => `${ix.name} (${ix.table})`);
+  const rebuiltNote = rebuilt.length
+    ? `; drops ${list(rebuilt)} before rewriting the references and recreates them from their own SQL before the parent's keys change`
+    : "";
   const temp = plan.children.filter((c) => c.tempIndex);
   const tempNote =
     temp.length > 0
-      ? `; temporary indexes ${list(temp.map((c) => `${c.tempIndex} ON ${c.table}(${c.column})`))} exist only inside the transaction (with foreign keys on, each key change scans unindexed child columns)`
+      ? `; temporary indexes ${list(temp.map((c) => `${c.tempIndex} ON ${c.table}(${c.column})`))} exist only inside the transaction (with foreign keys enforced, each key change scans unindexed child columns)`
       : "";
   switch (step) {
     case "map":
@@ -114,13 +118,14 @@ function touches(ctx: WriteCtx, step: Step): string {
         : `adds the ULID columns and ${uq}; ${keyKept}`;
     case "backfill":
       if (!addColumn) {
-        return `rewrites ${plan.table}.${plan.key} and its references in place: their PRIMARY KEY/UNIQUE/FOREIGN KEY constraints stay (foreign keys checked at COMMIT, deferred)${tempNote}`;
+        return `rewrites ${plan.table}.${plan.key} and its references in place: their PRIMARY KEY/UNIQUE/FOREIGN KEY constraints stay (foreign keys checked at COMMIT, deferred)${rebuiltNote}${tempNote}`;
       }
       return duck
         ? `fills the ULID columns, then creates ${uq} in its own transaction; ${keyKept}`
         : `fills the ULID columns (${uq} from the expand step checks them); ${keyKept}`;
     case "rollback":
-      if (!addColumn) return `restores the legacy values in place; constraints kept${tempNote}`;
+      if (!addColumn)
+        return `restores the legacy values in place; constraints kept${rebuiltNote}${tempNote}`;
       if (duck) {
         return `the first transaction drops ${uq}${recreated.length ? ` and ${list(recreated)}` : ""} (DuckDB cannot drop a column while its table has indexes); the second drops the added columns${recreated.length ? `, recreates ${list(recreated)} from their catalog SQL exactly as they were` : ""} and removes the mapping rows${ctx.lastUndo ? ` and ${MAP_TABLE}` : ""}`;
       }
@@ -261,9 +266,11 @@ export function writeTableFiles(ctx: WriteCtx): void {
   if (!addColumn) bf.write("PRAGMA defer_foreign_keys = ON;\n");
   bf.write(guardSetup(e) + rowsGuard + mapRowsGuard);
   bf.write(tempIndexes(plan, "create"));
+  bf.write(rebuiltIndexes(plan, "drop"));
   for (const c of plan.children) {
     bf.write(updateFromMap(c.table, c.ulidColumn, c.column, plan.table, "legacy_id", "ulid", e));
   }
+  bf.write(rebuiltIndexes(plan, "create"));
   bf.write(
     updateFromMap(plan.table, plan.ulidColumn, plan.key, plan.table, "legacy_id", "ulid", e),
   );
@@ -333,9 +340,11 @@ function writeRollback(ctx: WriteCtx, rb: SqlFile, rowsGuard: string): void {
     if (e === "duckdb") for (const ix of plan.recreatedIndexes) rb.write(indexSql(ix.sql));
   } else {
     rb.write(tempIndexes(plan, "create"));
+    rb.write(rebuiltIndexes(plan, "drop"));
     for (const c of plan.children) {
       rb.write(updateFromMap(c.table, c.column, c.column, plan.table, "ulid", "legacy_id", e));
     }
+    rb.write(rebuiltIndexes(plan, "create"));
     rb.write(updateFromMap(plan.table, plan.key, plan.key, plan.table, "ulid", "legacy_id", e));
     rb.write(tempIndexes(plan, "drop"));
   }
@@ -361,6 +370,16 @@ function uniqueIndexSql(plan: TablePlan): string {
 }
 
 /** A catalog CREATE INDEX, as one statement on one line. */
+/** See TablePlan.rebuiltIndexes: dropped before the children's rewrite, recreated after it. */
+function rebuiltIndexes(plan: TablePlan, op: "create" | "drop"): string {
+  const ixs = plan.rebuiltIndexes ?? [];
+  if (ixs.length === 0) return "";
+  if (op === "drop") {
+    return `-- The references' indexes: built again after their rewrite (cheaper than updating them).\n${ixs.map((ix) => `DROP INDEX ${ident(ix.name)};\n`).join("")}`;
+  }
+  return `-- The references' indexes back, exactly as they were, before the parent's keys change.\n${ixs.map((ix) => indexSql(ix.sql)).join("")}`;
+}
+
 function indexSql(sql: string): string {
   const s = sql
     .trim()
