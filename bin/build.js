@@ -17,7 +17,6 @@ try {
       // Worker threads load their entry by file name, next to the chunk that starts them.
       "map-body-worker": `${root}src/sql/map-body-worker.ts`,
       "orphans-worker": `${root}src/sql/orphans-worker.ts`,
-      "ruff-worker": `${root}src/codemod/python/ruff-worker.ts`,
     },
     outdir,
     outExtension: { ".js": ".mjs" },

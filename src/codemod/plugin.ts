@@ -68,11 +68,6 @@ export interface Language<Ctx extends ParsedFile = ParsedFile> {
   /** File extensions a directory walk picks up for this language (`.py`). */
   extensions: readonly string[];
   /** `abs`: the file on disk, when there is one (its repository's settings may apply). */
-  /**
-   * Optional: called when a run starts, before any file is read, to start slow work later steps
-   * need (Python: ruff's load, on a thread of its own). Not called under jscodeshift.
-   */
-  prepare?(): void | Promise<void>;
   parse(path: string, text: string, newline: string, abs?: string): Ctx | { error: string };
   /**
    * Edits to add to the transforms' edits (the import changes they asked for). Throws an Error

@@ -78,8 +78,6 @@ interface Group {
  */
 export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   const groups = groupByLanguage(opts.plugins);
-  // Slow set-up a language needs later starts now, alongside the walk and the reads.
-  for (const g of groups) await g.language.prepare?.();
   const walked = collectRooted(opts.paths, opts.root, {
     include: opts.include,
     exclude: opts.exclude,

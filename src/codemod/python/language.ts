@@ -14,8 +14,6 @@ export interface PyFile extends ParsedFile {
   abs?: string;
 }
 
-let ruffThread: Promise<void> | undefined;
-
 export const python: Language<PyFile> = {
   name: "python",
   extensions: [".py"],
@@ -31,11 +29,6 @@ export const python: Language<PyFile> = {
     return { path, source, tree, imports, newline, ...(abs ? { abs } : {}) };
   },
   // Imports where the repository's isort settings want them (ruff decides; see import-order.ts).
-  // ruff compiles on its own thread while the run reads and parses (only the runner asks this).
-  prepare() {
-    ruffThread ??= import("./ruff-thread.ts").then((m) => m.startRuffThread());
-    return ruffThread;
-  },
   finalize: (ctx, edits) => orderImports(ctx, edits, ctx.imports.plan(edits)),
   check(output) {
     const problem = firstSyntaxProblem(parsePython(output));

@@ -34,24 +34,9 @@ interface Workspace {
 
 const workspaces = new Map<string, Workspace>();
 
-/** Where checks run: in this thread (the default), or on ruff's own thread (ruff-thread.ts). */
-interface RuffBackend {
-  version(): string;
-  /** Diagnostics for `text` under the settings (JSON); throws with ruff's message. */
-  check(settings: string, text: string): unknown;
-}
-
-let backend: RuffBackend | undefined;
-
-/** Routes every later check to `b` (a run's own ruff thread). */
-export function useRuffBackend(b: RuffBackend): void {
-  backend = b;
-  workspaces.clear();
-}
-
 /** The ruff version checks run with (for reports and messages). */
 export function ruffVersion(): string {
-  return backend ? backend.version() : loadRuff().Workspace.version();
+  return loadRuff().Workspace.version();
 }
 
 /**
@@ -61,11 +46,6 @@ export function ruffVersion(): string {
 function workspace(settings: RuffSettings): Workspace {
   const key = JSON.stringify(settings);
   let ws = workspaces.get(key);
-  if (!ws && backend) {
-    const remote = backend;
-    ws = { check: (text) => remote.check(key, text) as RuffDiagnostic[] };
-    workspaces.set(key, ws);
-  }
   if (!ws) {
     const ruff = loadRuff();
     try {
