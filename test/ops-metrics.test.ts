@@ -190,7 +190,17 @@ describe("metrics of a migration", () => {
       }
       expect(sampleOf(families, "ulid_codemod_success", { system })).toBe(1);
     }
-    for (const step of ["sql", "code", "data", "apply"]) {
+    for (const step of [
+      "sql",
+      "generate",
+      "verify",
+      "code",
+      "data",
+      "apply",
+      "backup",
+      "sql files",
+      "validate",
+    ]) {
       expect(
         sampleOf(families, "ulid_codemod_step_duration_seconds", { ...cj, step }),
       ).toBeGreaterThan(0);
