@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { crackerjackSystem } from "./databases.ts";
 import { measure, median, type Sample } from "./measure.ts";
 
 /** The floor: what a DBA would write by hand. ULIDs from the row's time and random bits. */
@@ -59,16 +60,9 @@ function crackerjackRepo(dir: string, db: string): string {
     [
       "version: 1",
       "systems:",
-      "  crackerjack:",
-      "    repo: .",
-      "    transforms: [uuid4-to-ulid]",
-      "    database:",
-      "      engine: sqlite",
-      `      path: ${JSON.stringify(db)}`,
-      `      backupDir: ${JSON.stringify(path.join(path.dirname(db), "backups"))}`,
-      "      salt: bench-salt",
-      "      tables:",
-      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+      ...crackerjackSystem(JSON.stringify(db), [
+        `      backupDir: ${JSON.stringify(path.join(path.dirname(db), "backups"))}`,
+      ]),
       "",
     ].join("\n"),
   );

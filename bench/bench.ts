@@ -24,7 +24,7 @@ import { UlidDeriver } from "../src/sql/ulid.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
 import { benchApplyAt } from "./apply.ts";
 import { copyPythonInstallation, writeRealisticCorpus } from "./corpus.ts";
-import { crackerjackDb } from "./databases.ts";
+import { crackerjackDb, crackerjackSystem } from "./databases.ts";
 import { alternate, measure, median } from "./measure.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -190,20 +190,7 @@ function crackerjackConfig(dir: string, db: string): string {
   const file = path.join(dir, `plan-${path.basename(db, ".sqlite")}.yaml`);
   writeFileSync(
     file,
-    [
-      "version: 1",
-      "systems:",
-      "  crackerjack:",
-      "    repo: .",
-      "    transforms: [uuid4-to-ulid]",
-      "    database:",
-      "      engine: sqlite",
-      `      path: ${path.basename(db)}`,
-      "      salt: bench-salt",
-      "      tables:",
-      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
-      "",
-    ].join("\n"),
+    ["version: 1", "systems:", ...crackerjackSystem(path.basename(db)), ""].join("\n"),
   );
   return file;
 }
@@ -380,15 +367,7 @@ async function benchTrace(rows: Row[], results: Record<string, unknown>) {
     [
       "version: 1",
       "systems:",
-      "  crackerjack:",
-      "    repo: .",
-      "    transforms: [uuid4-to-ulid]",
-      "    database:",
-      "      engine: sqlite",
-      `      path: ${path.basename(sqlite)}`,
-      "      salt: bench-salt",
-      "      tables:",
-      "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+      ...crackerjackSystem(path.basename(sqlite)),
       "  session-buddy:",
       "    repo: .",
       "    transforms: [fstring-id-to-ulid]",

@@ -48,3 +48,19 @@ export function crackerjackDb(file: string, jobs: number): string {
   renameSync(tmp, file);
   return file;
 }
+
+/** The plan's `crackerjack` system over a database at `dbPath` (as written in the YAML). */
+export function crackerjackSystem(dbPath: string, extra: string[] = []): string[] {
+  return [
+    "  crackerjack:",
+    "    repo: .",
+    "    transforms: [uuid4-to-ulid]",
+    "    database:",
+    "      engine: sqlite",
+    `      path: ${dbPath}`,
+    ...extra,
+    "      salt: bench-salt",
+    "      tables:",
+    "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+  ];
+}
