@@ -18,6 +18,7 @@ import {
 } from "../sql/checks.ts";
 import { APPLY_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
+import { countStatements, fileChunks } from "../sql/run-files.ts";
 import { explainGuardFailure } from "../sql/sqltext.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { testPause } from "../util/test-pause.ts";
@@ -120,17 +121,6 @@ function stopped(cause: unknown, message: string, backup: string): Error {
   return new ApplyFailure(message, backup, cause instanceof ApplyFailure ? cause.checks : []);
 }
 
-/**
- * Generated files end every statement at a line end, and `;` + newline occurs nowhere else (a
- * newline in a legacy ID is spliced in as char(10); DuckDB's packed mapping rows put raw
- * newlines only after a ULID character), so it splits them into statements, run in chunks.
- */
-function statements(sql: string): string[] {
-  return sql.split(/(?<=;)\n/).filter((s) => s.trim() !== "");
-}
-
-const CHUNK = 40;
-
 async function runFiles(
   opts: ApplyOptions,
   job: Pick<Job, "dir" | "files" | "rows">,
@@ -139,12 +129,13 @@ async function runFiles(
   explain: (e: unknown) => Promise<unknown> = async (e) => e,
 ): Promise<void> {
   const { files, rows } = job;
-  const texts = files.map((f) => statements(fs.readFileSync(path.join(job.dir, f), "utf8")));
-  const total = texts.reduce((n, t) => n + t.length, 0);
+  // Files are read a slice at a time (see fileStatements), twice: once to count for progress.
+  const paths = files.map((f) => path.join(job.dir, f));
+  const total = paths.reduce((n, p) => n + countStatements(p), 0);
   let done = 0;
   for (const [i, f] of files.entries()) {
-    const stmts = texts[i] as string[];
-    for (let at = 0; at < stmts.length; at += CHUNK) {
+    let fileStart = true;
+    for (const chunk of fileChunks(paths[i] as string)) {
       checkInterrupted(`the apply of ${f}`);
       opts.onProgress?.({
         file: f,
@@ -153,15 +144,16 @@ async function runFiles(
         rows,
         done,
         statements: total,
-        fileStart: at === 0,
+        fileStart,
       });
+      fileStart = false;
       try {
-        await exec(stmts.slice(at, at + CHUNK).join("\n"));
+        await exec(chunk.sql);
       } catch (e) {
         const why = await explain(e);
         throw new Error(`${f}: ${why instanceof Error ? why.message : String(why)}`);
       }
-      done += Math.min(CHUNK, stmts.length - at);
+      done += chunk.statements;
     }
     // A test can kill or signal the run here, inside the open transaction.
     await testPause(`apply:after-file:${i + 1}`);

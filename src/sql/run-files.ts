@@ -18,6 +18,64 @@ export async function openForApply(engine: Engine, dbPath: string): Promise<Db> 
 }
 
 /**
+ * A generated file's statements, read a slice at a time: a 1M-row mapping file is 80 MB, and held
+ * whole (with its statements and their chunks) it was most of a 1M-row apply's peak RSS. Every
+ * statement of a generated file ends at `;` + newline, which occurs nowhere else (a newline in a
+ * legacy ID is spliced in as char(10); DuckDB's packed mapping rows put raw newlines only after a
+ * ULID character), so the split is the same as over the whole text. Bytes are split, then
+ * decoded: `;` and newline never occur inside a multi-byte UTF-8 character.
+ */
+export function* fileStatements(file: string, sliceBytes = 1 << 20): Generator<string> {
+  const fd = fs.openSync(file, "r");
+  try {
+    const slice = Buffer.alloc(sliceBytes);
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const n = fs.readSync(fd, slice, 0, sliceBytes, null);
+      if (n === 0) break;
+      const data = carry.length
+        ? Buffer.concat([carry, slice.subarray(0, n)])
+        : slice.subarray(0, n);
+      let start = 0;
+      for (let end = data.indexOf(";\n", start); end >= 0; end = data.indexOf(";\n", start)) {
+        const stmt = data.toString("utf8", start, end + 1);
+        if (stmt.trim() !== "") yield stmt;
+        start = end + 2;
+      }
+      // A copy: `slice` is read into again.
+      carry = Buffer.from(data.subarray(start));
+    }
+    const last = carry.toString("utf8");
+    if (last.trim() !== "") yield last;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** How many statements `fileStatements` yields (for progress), without holding the file. */
+export function countStatements(file: string): number {
+  let n = 0;
+  for (const _ of fileStatements(file)) n++;
+  return n;
+}
+
+/** Statements per engine call: few calls, and a chunk stays small. */
+export const STATEMENT_CHUNK = 40;
+
+/** `fileStatements` in chunks of `STATEMENT_CHUNK`, each joined into one script. */
+export function* fileChunks(file: string): Generator<{ sql: string; statements: number }> {
+  let chunk: string[] = [];
+  for (const s of fileStatements(file)) {
+    chunk.push(s);
+    if (chunk.length === STATEMENT_CHUNK) {
+      yield { sql: chunk.join("\n"), statements: chunk.length };
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield { sql: chunk.join("\n"), statements: chunk.length };
+}
+
+/**
  * Applies SQL files in order. Each file is its own transaction; on the first error the open
  * transaction is rolled back and an SqlFileError names the file. Files already applied stay
  * applied (each is complete on its own).
@@ -30,9 +88,9 @@ export async function applySqlFiles(
 ): Promise<void> {
   for (const file of files) {
     checkInterrupted(`the SQL file ${path.basename(file)}`);
-    const sql = fs.readFileSync(file, "utf8");
     try {
-      await db.execScript(sql);
+      // A chunk at a time (see fileStatements); the file's own BEGIN/COMMIT span the chunks.
+      for (const chunk of fileChunks(file)) await db.execScript(chunk.sql);
     } catch (e) {
       const why = db.engine === "sqlite" ? await explainGuardFailure((q) => db.all(q), e) : e;
       await db.rollbackIfOpen();
