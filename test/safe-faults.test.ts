@@ -85,11 +85,11 @@ async function generated(): Promise<string> {
 
 const database = () => system.database as NonNullable<SystemConfig["database"]>;
 
-test("apply reports statement progress per file and ends at the total; a rerun is already applied", async () => {
+test("apply reports progress per file (bytes of SQL) and ends at the total; a rerun is already applied", async () => {
   const db = { ...database(), batchSize: 20 };
   const sqlDir = path.join(tmp.dir, "sql");
   await generateSql({ system: "crackerjack", database: db, outDir: sqlDir });
-  const seen: { file: string; done: number; statements: number; fileStart: boolean }[] = [];
+  const seen: { file: string; done: number; bytes: number; fileStart: boolean }[] = [];
   const sizeBefore = fs.statSync(dbPath).size;
   const r = await applyDatabase({
     system: "crackerjack",
@@ -110,7 +110,9 @@ test("apply reports statement progress per file and ends at the total; a rerun i
   expect(r.size?.after).toBeGreaterThan(sizeBefore);
   expect(r.reclaimed).toBe("nothing to reclaim: no WAL (database.vacuum: true runs VACUUM)");
   const last = seen.at(-1);
-  expect(last?.done).toBe(last?.statements);
+  expect(last?.done).toBe(last?.bytes);
+  const files = ["1_map", "2_expand", "3_backfill"].map((f) => `apply/0001_jobs_${f}.sql`);
+  expect(last?.bytes).toBe(files.reduce((n, f) => n + fs.statSync(path.join(sqlDir, f)).size, 0));
   expect(seen.map((p) => p.done)).toEqual([...seen.map((p) => p.done)].sort((a, b) => a - b));
   const again = await applyDatabase({ system: "crackerjack", database: db, sqlDir });
   expect(again).toMatchObject({ status: "already-applied", backup: null });

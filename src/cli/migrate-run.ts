@@ -204,7 +204,7 @@ function migrateJson(run: PhasesResult, flags: MigrateFlags): MigrateJson {
   };
 }
 
-/** A bar over the statements on a terminal; a line per file otherwise (logs, CI, tests). */
+/** A bar over the SQL's bytes on a terminal; a line per file otherwise (logs, CI, tests). */
 async function applyProgress(deps: CliDeps, info: (t: string) => void, quiet: boolean) {
   const tty = !deps.err && !!process.stderr.isTTY && !quiet;
   if (!tty) {
@@ -233,10 +233,10 @@ async function applyProgress(deps: CliDeps, info: (t: string) => void, quiet: bo
           },
           Presets.shades_classic,
         );
-        bar.start(p.statements, 0, { file: p.file });
+        bar.start(p.bytes, 0, { file: p.file });
       }
       bar.update(p.done, { file: p.file });
-      if (p.done === p.statements) stop();
+      if (p.done === p.bytes) stop();
     },
     stop,
   };

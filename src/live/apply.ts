@@ -18,7 +18,7 @@ import {
 } from "../sql/checks.ts";
 import { APPLY_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
-import { countStatements, fileChunks } from "../sql/run-files.ts";
+import { fileChunks } from "../sql/run-files.ts";
 import { explainGuardFailure } from "../sql/sqltext.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { testPause } from "../util/test-pause.ts";
@@ -39,9 +39,9 @@ export interface ApplyProgress {
   total: number;
   /** Rows of the keyed tables being backfilled. */
   rows: number;
-  /** Statements run so far over all files, and how many there are: the progress bar's unit. */
+  /** Bytes of SQL run so far over all files, and their total size: the progress bar's unit. */
   done: number;
-  statements: number;
+  bytes: number;
   /** True on the first report for a file. */
   fileStart: boolean;
 }
@@ -129,9 +129,9 @@ async function runFiles(
   explain: (e: unknown) => Promise<unknown> = async (e) => e,
 ): Promise<void> {
   const { files, rows } = job;
-  // Files are read a slice at a time (see fileStatements), twice: once to count for progress.
+  // Files are read a slice at a time (see fileStatements); progress counts their bytes.
   const paths = files.map((f) => path.join(job.dir, f));
-  const total = paths.reduce((n, p) => n + countStatements(p), 0);
+  const total = paths.reduce((n, p) => n + fs.statSync(p).size, 0);
   let done = 0;
   for (const [i, f] of files.entries()) {
     let fileStart = true;
@@ -143,7 +143,7 @@ async function runFiles(
         total: files.length,
         rows,
         done,
-        statements: total,
+        bytes: total,
         fileStart,
       });
       fileStart = false;
@@ -153,18 +153,19 @@ async function runFiles(
         const why = await explain(e);
         throw new Error(`${f}: ${why instanceof Error ? why.message : String(why)}`);
       }
-      done += chunk.statements;
+      done += chunk.bytes;
     }
     // A test can kill or signal the run here, inside the open transaction.
     await testPause(`apply:after-file:${i + 1}`);
   }
+  // All of it ran (blank lines between statements are not in the chunks' bytes).
   opts.onProgress?.({
     file: files.at(-1) ?? "",
     index: files.length - 1,
     total: files.length,
     rows,
-    done,
-    statements: total,
+    done: total,
+    bytes: total,
     fileStart: false,
   });
 }

@@ -52,27 +52,27 @@ export function* fileStatements(file: string, sliceBytes = 1 << 20): Generator<s
   }
 }
 
-/** How many statements `fileStatements` yields (for progress), without holding the file. */
-export function countStatements(file: string): number {
-  let n = 0;
-  for (const _ of fileStatements(file)) n++;
-  return n;
-}
-
 /** Statements per engine call: few calls, and a chunk stays small. */
 export const STATEMENT_CHUNK = 40;
 
-/** `fileStatements` in chunks of `STATEMENT_CHUNK`, each joined into one script. */
-export function* fileChunks(file: string): Generator<{ sql: string; statements: number }> {
+/** `fileStatements` in chunks of `STATEMENT_CHUNK`, each joined into one script, with its size. */
+export function* fileChunks(
+  file: string,
+): Generator<{ sql: string; statements: number; bytes: number }> {
   let chunk: string[] = [];
+  const done = () => {
+    const sql = chunk.join("\n");
+    // Each statement's newline in the file, the last one's too.
+    return { sql, statements: chunk.length, bytes: Buffer.byteLength(sql) + 1 };
+  };
   for (const s of fileStatements(file)) {
     chunk.push(s);
     if (chunk.length === STATEMENT_CHUNK) {
-      yield { sql: chunk.join("\n"), statements: chunk.length };
+      yield done();
       chunk = [];
     }
   }
-  if (chunk.length > 0) yield { sql: chunk.join("\n"), statements: chunk.length };
+  if (chunk.length > 0) yield done();
 }
 
 /**
