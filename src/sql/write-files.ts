@@ -369,7 +369,6 @@ function uniqueIndexSql(plan: TablePlan): string {
   return `CREATE UNIQUE INDEX ${ident(plan.uniqueIndex as string)} ON ${ident(plan.table)} (${ident(plan.ulidColumn)});\n`;
 }
 
-/** A catalog CREATE INDEX, as one statement on one line. */
 /** See TablePlan.rebuiltIndexes: dropped before the children's rewrite, recreated after it. */
 function rebuiltIndexes(plan: TablePlan, op: "create" | "drop"): string {
   const ixs = plan.rebuiltIndexes ?? [];
@@ -380,6 +379,7 @@ function rebuiltIndexes(plan: TablePlan, op: "create" | "drop"): string {
   return `-- The references' indexes back, exactly as they were, before the parent's keys change.\n${ixs.map((ix) => indexSql(ix.sql)).join("")}`;
 }
 
+/** A catalog CREATE INDEX, as one statement on one line. */
 function indexSql(sql: string): string {
   const s = sql
     .trim()
