@@ -33,6 +33,7 @@ import {
   entryAt,
   type FileResult,
   identifiersNamed,
+  insideImport,
   jscodeshiftAdapter,
   type PyFile,
   python,
@@ -182,14 +183,6 @@ function uuidTypeRefs(ctx: PyFile): SyntaxNode[] {
     }
   }
   return out;
-}
-
-function insideImport(node: SyntaxNode): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.type === "import_statement" || p.type === "import_from_statement") return true;
-    if (p.type.endsWith("statement") || p.type === "block") return false;
-  }
-  return false;
 }
 
 /** Calls of the ULID generator already in the code (`dhruva.generate()`, `generate()`). */

@@ -12,6 +12,7 @@ import {
   type ImportBinding,
   identifiersNamed,
   importBindings,
+  insideImport,
   jscodeshiftAdapter,
   type PyFile,
   python,
@@ -68,14 +69,6 @@ function uuidFunction(ctx: PyFile, node: SyntaxNode): UuidRef | undefined {
     }
   }
   return undefined;
-}
-
-function insideImport(node: SyntaxNode): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.type === "import_statement" || p.type === "import_from_statement") return true;
-    if (p.type.endsWith("statement") || p.type === "block") return false;
-  }
-  return false;
 }
 
 /** Skip parentheses around an expression when looking at how it is used. */

@@ -22,7 +22,7 @@ export type {
   PrefilterSource,
   ReportEntry,
 } from "./plugin.ts";
-export type { ImportRequest } from "./python/imports.ts";
+export { type ImportRequest, insideImport } from "./python/imports.ts";
 export { entryAt, type PyFile, python } from "./python/language.ts";
 export type { SyntaxNode } from "./python/parse.ts";
 export { replaceNode } from "./python/replace-node.ts";

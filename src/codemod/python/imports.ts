@@ -341,3 +341,12 @@ function usesName(text: string, local: string): boolean {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** Whether the node is part of an `import` / `from ... import` statement (a name, not a use). */
+export function insideImport(node: SyntaxNode): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === "import_statement" || p.type === "import_from_statement") return true;
+    if (p.type.endsWith("statement") || p.type === "block") return false;
+  }
+  return false;
+}
