@@ -151,9 +151,17 @@ describe("metrics of a migration", () => {
     }
     const applyJobs = { ...cj, stage: "apply", table: "jobs" };
     expect(sampleOf(families, "ulid_codemod_ulids_checked", applyJobs)).toBe(jobs);
+    // SQLite under --apply: verified inside the apply's transaction, not on a copy first; the
+    // DuckDB system still verifies on a copy.
     expect(
-      sampleOf(families, "ulid_codemod_ulids_checked", { ...cj, stage: "verify", table: "jobs" }),
-    ).toBe(jobs);
+      families
+        .find((f) => f.name === "ulid_codemod_ulids_checked")
+        ?.samples.filter((s) => s.labels.stage === "verify")
+        .map((s) => s.labels.system),
+    ).toEqual(["session-buddy"]);
+    expect(
+      sampleOf(families, "ulid_codemod_checks", { ...cj, stage: "apply", result: "passed" }),
+    ).toBeGreaterThan(0);
     expect(sampleOf(families, "ulid_codemod_ulids_invalid", applyJobs)).toBe(0);
     expect(sampleOf(families, "ulid_codemod_ulid_duplicates", applyJobs)).toBe(0);
     expect(
@@ -193,18 +201,29 @@ describe("metrics of a migration", () => {
     for (const step of [
       "sql",
       "generate",
-      "verify",
       "code",
       "data",
       "apply",
       "backup",
       "sql files",
       "validate",
+      "rollback check",
     ]) {
       expect(
         sampleOf(families, "ulid_codemod_step_duration_seconds", { ...cj, step }),
       ).toBeGreaterThan(0);
     }
+    expect(
+      sampleOf(families, "ulid_codemod_step_duration_seconds", {
+        system: "session-buddy",
+        step: "verify",
+      }),
+    ).toBeGreaterThan(0);
+    expect(
+      families
+        .find((f) => f.name === "ulid_codemod_step_duration_seconds")
+        ?.samples.some((s) => s.labels.system === "crackerjack" && s.labels.step === "verify"),
+    ).toBe(false);
     // akosha has no database: no rows, no data checks.
     expect(
       families

@@ -57,6 +57,12 @@ describe("migrate --all --apply, then rollback --all", () => {
     );
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order[0]).toBeGreaterThanOrEqual(0);
+    // SQLite: verified inside the apply's transaction, not on a copy; DuckDB: on a copy.
+    expect(r.err).toContain(
+      "[1/3] crackerjack: exercising the rollback files inside the transaction (undone before COMMIT)",
+    );
+    expect(r.err).not.toContain("[1/3] crackerjack: verifying SQL on a scratch copy");
+    expect(r.err).toContain("[2/3] session-buddy: verifying SQL on a scratch copy");
     expect(r.out).toMatch(
       /crackerjack\s+done\s+4\s+3\s+0\s+400\s+pass \(\d+ checks\)\s+-\s+[\d.]+ MB -> [\d.]+ MB\s+\S+ulid-backup-\d{8}T\d{6}Z/,
     );
@@ -293,6 +299,8 @@ describe("migrate --all --apply, then rollback --all", () => {
       `crackerjack: apply the SQL to ${ws.databases[0]?.path}?`,
     ]);
     expect(declined.out).toMatch(/crackerjack\s+declined/);
+    // The apply that was to verify the committed SQL did not run: the copy verified it.
+    expect(declined.err).toContain("[1/3] crackerjack: verifying SQL on a scratch copy");
     expect(declined.out).toMatch(/session-buddy\s+not started/);
     const now = await workspaceState(ws);
     expect(now["crackerjack jobs"]).toBe(before["crackerjack jobs"]);

@@ -32,6 +32,7 @@ function commandLine(flags: MigrateFlags): string {
     ["--push", flags.push],
     ["--open-pr", flags.openPr],
     ["--apply", flags.apply],
+    ["--verify-on-copy", flags.verifyOnCopy],
     ["--no-checks", flags.checks === false],
     ["--allow-failing-checks", flags.allowFailingChecks],
     ["--allow-blocking", flags.allowBlocking],
@@ -70,6 +71,7 @@ export async function runMigrate(
   const run = await runPhases(systems, {
     runCodemod: deps.runCodemod ?? runTransforms,
     apply: !!flags.apply,
+    ...(flags.verifyOnCopy ? { verifyOnCopy: true } : {}),
     dryRun: !!flags.dryRun,
     push: !!flags.push,
     openPr: !!flags.openPr,

@@ -6,20 +6,25 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { ApplyFailure, InterruptedError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
+import { scalar } from "../sql/catalog.ts";
 import { catchUpSql } from "../sql/catch-up.ts";
 import {
   type BeforeState,
   type CatchUpBefore,
   captureBefore,
   captureCatchUp,
+  fkViolationsIn,
   type VerifyCheck,
   validateApplied,
   validateCatchUp,
 } from "../sql/checks.ts";
 import { APPLY_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
+import { ident } from "../sql/escape.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
 import { fileChunks } from "../sql/run-files.ts";
-import { explainGuardFailure } from "../sql/sqltext.ts";
+import { schemaSnapshot } from "../sql/snapshot.ts";
+import { explainGuardFailure, MAP_TABLE } from "../sql/sqltext.ts";
+import { restoredChecks } from "../sql/verify.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
 import { testPause } from "../util/test-pause.ts";
 import { TOOL_VERSION } from "../version.ts";
@@ -62,6 +67,14 @@ export interface ApplyOptions {
    * the apply (state "catch-up"; see sql/catch-up.ts). `sqlDir` is not read.
    */
   catchUp?: boolean;
+  /**
+   * SQLite: the verification `sql verify` does on a scratch copy, done here instead, inside the
+   * apply's one transaction: after validation the rollback files run in a SAVEPOINT, the tables
+   * and schema are compared with their state before the apply, and ROLLBACK TO undoes the
+   * rollback before COMMIT. The rollback files are proven on the real data before they are
+   * needed, without a second apply on a copy (see `migrate --apply`).
+   */
+  verifyRollback?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -122,7 +135,10 @@ function stopped(cause: unknown, message: string, backup: string): Error {
 }
 
 async function runFiles(
-  opts: ApplyOptions,
+  /** Absent: no progress reports (the rollback check: the bar counts the apply's files). */
+  onProgress: ApplyOptions["onProgress"],
+  /** Test pauses after each file are named `<pause>:<n>`. */
+  pause: string,
   job: Pick<Job, "dir" | "files" | "rows">,
   exec: (sql: string) => Promise<void> | void,
   /** Turns an engine error into what the user reads (SQLite guards: the count that differed). */
@@ -137,7 +153,7 @@ async function runFiles(
     let fileStart = true;
     for (const chunk of fileChunks(paths[i] as string)) {
       checkInterrupted(`the apply of ${f}`);
-      opts.onProgress?.({
+      onProgress?.({
         file: f,
         index: i,
         total: files.length,
@@ -156,10 +172,10 @@ async function runFiles(
       done += chunk.bytes;
     }
     // A test can kill or signal the run here, inside the open transaction.
-    await testPause(`apply:after-file:${i + 1}`);
+    await testPause(`${pause}:${i + 1}`);
   }
   // All of it ran (blank lines between statements are not in the chunks' bytes).
-  opts.onProgress?.({
+  onProgress?.({
     file: files.at(-1) ?? "",
     index: files.length - 1,
     total: files.length,
@@ -185,8 +201,11 @@ interface Job {
   dir: string;
   files: string[];
   rows: number;
-  capture: (db: Db) => Promise<unknown>;
+  /** `backup`: the verified backup just taken (what the database holds before the files). */
+  capture: (db: Db, backup: string) => Promise<unknown>;
   validate: (db: Db, before: unknown) => Promise<VerifyCheck[]>;
+  /** Exercised inside the transaction before COMMIT (see ApplyOptions.verifyRollback). */
+  rollback?: { files: string[]; mapRows: number };
   /** Recorded on the backup's marker for rollback (the backfill's; a catch-up has none). */
   migration?: MigrationTables;
 }
@@ -232,14 +251,21 @@ export async function applyDatabase(opts: ApplyOptions): Promise<ApplyOutcome> {
           );
         }
         const m = manifest;
+        const rollback = opts.verifyRollback && cfg.engine === "sqlite";
         return {
           kind: "backfill",
           dir: opts.sqlDir,
           files: m.apply,
-          rows: m.tables.reduce((n, t) => n + t.rowCount, 0),
-          capture: (d) => captureBefore(d, m),
+          rows: mappedRows(m),
+          // The tables' rows are kept only for the rollback check; validation counts them.
+          capture: (d, backup) =>
+            captureBefore(d, m, {
+              restorable: rollback,
+              ...(cfg.engine === "sqlite" ? { fkBefore: () => fkViolationsIn(backup) } : {}),
+            }),
           validate: (d, b) => validateApplied(d, m, b as BeforeState, "quick_check"),
           migration: migrationTables(m),
+          ...(rollback ? { rollback: { files: m.rollback, mapRows: mappedRows(m) } } : {}),
         };
       }
       if (state.state !== "catch-up") {
@@ -317,26 +343,39 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
     );
     opts.log?.(`backup ${marker.backup} verified`);
     watch.lap("backup");
-    const before = await job.capture(db);
+    const before = await job.capture(db, marker.backup);
+    const schemaBefore = job.rollback ? await schemaSnapshot(db) : [];
     watch.lap("validate");
-    await runFiles(
-      opts,
-      job,
-      (sql) => {
-        handle.exec(withoutOwnTransaction(sql));
-      },
-      (e) => explainGuardFailure((q) => handle.prepare(q).all() as Record<string, unknown>[], e),
-    );
+    const exec = (sql: string) => {
+      handle.exec(withoutOwnTransaction(sql));
+    };
+    const explain = (e: unknown) =>
+      explainGuardFailure((q) => handle.prepare(q).all() as Record<string, unknown>[], e);
+    await runFiles(opts.onProgress, "apply:after-file", job, exec, explain);
     watch.lap("sql files");
     const checks = await job.validate(db, before);
     watch.lap("validate");
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0) {
+    const failIf = (what: string) => {
+      const failed = checks.filter((c) => !c.ok);
+      if (failed.length === 0) return;
       throw new ApplyFailure(
-        `validation failed on ${cfg.path}: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
-        marker.backup,
+        `${what} on ${cfg.path}: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
+        marker?.backup ?? null,
         checks,
       );
+    };
+    failIf("validation failed");
+    if (job.rollback) {
+      opts.log?.("exercising the rollback files inside the transaction (undone before COMMIT)");
+      checks.push(
+        ...(await exerciseRollback(handle, db, job, job.rollback, before as BeforeState, {
+          schemaBefore,
+          exec,
+          explain,
+        })),
+      );
+      watch.lap("rollback check");
+      failIf("the rollback files do not restore the database");
     }
     handle.exec("COMMIT");
     watch.lap("sql files");
@@ -365,6 +404,57 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
   } finally {
     if (handle.open) handle.close();
   }
+}
+
+/** Mapping rows the apply files write: one per row of every keyed table. */
+function mappedRows(m: Manifest): number {
+  return m.tables.reduce((n, t) => n + t.rowCount, 0);
+}
+
+/**
+ * The rollback files on the applied database, inside a SAVEPOINT of the apply's transaction:
+ * the checks `sql verify` makes after its rollback (original rows, schema), then ROLLBACK TO,
+ * which puts back the applied and validated state, checked by its mapping rows.
+ */
+async function exerciseRollback(
+  handle: Database.Database,
+  db: Db,
+  job: Job,
+  rollback: NonNullable<Job["rollback"]>,
+  before: BeforeState,
+  how: {
+    schemaBefore: string[];
+    exec: (sql: string) => void;
+    explain: (e: unknown) => Promise<unknown>;
+  },
+): Promise<VerifyCheck[]> {
+  const checks: VerifyCheck[] = [];
+  handle.exec("SAVEPOINT ulid_rollback_check");
+  try {
+    // No progress reports: the bar counts the apply's files.
+    const files = { dir: job.dir, files: rollback.files, rows: job.rows };
+    await runFiles(undefined, "apply:rollback-check", files, how.exec, how.explain);
+    checks.push({
+      name: "rollback",
+      ok: true,
+      detail: `${rollback.files.length} files applied inside the transaction, then undone`,
+    });
+    checks.push(...(await restoredChecks(db, before, how.schemaBefore)));
+  } catch (e) {
+    if (e instanceof InterruptedError) throw e;
+    checks.push({ name: "rollback", ok: false, detail: (e as Error).message });
+  }
+  // An I/O or memory error can end the whole transaction; then nothing is left to commit.
+  if (!handle.inTransaction) throw new Error("the transaction ended during the rollback check");
+  handle.exec("ROLLBACK TO ulid_rollback_check");
+  handle.exec("RELEASE ulid_rollback_check");
+  const mapped = await scalar(db, `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}`);
+  checks.push({
+    name: "applied state back after the rollback check",
+    ok: mapped === rollback.mapRows,
+    detail: `${mapped} of ${rollback.mapRows} mapping rows`,
+  });
+  return checks;
 }
 
 /**
@@ -438,10 +528,10 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     fs.copyFileSync(marker.backup, work);
     watch.lap("backup");
     db = await openDb("duckdb", work, { readOnly: false });
-    const before = await job.capture(db);
+    const before = await job.capture(db, marker.backup);
     watch.lap("validate");
     const open = db;
-    await runFiles(opts, job, async (sql) => {
+    await runFiles(opts.onProgress, "apply:after-file", job, async (sql) => {
       try {
         await open.execScript(sql);
       } catch (e) {

@@ -298,6 +298,12 @@ const databaseSection: Section = (ctx) => {
       `DuckDB indexes the rollback and contract drop around their column drops and recreate after: ${indexes.map((i) => `\`${i.name}\` on \`${i.table}\``).join(", ")}.`,
     );
   }
+  if (db.verifiedInApply) {
+    out.push(
+      "",
+      `Verification: inside the transaction of \`migrate --apply\`, on the real database: the checks of \`sql verify\`, the rollback files included (run, compared with the rows and schema before, and undone before COMMIT); nothing is committed there unless every check passes. \`ulid-codemod sql verify --system ${data.system}\` runs them on a scratch copy.`,
+    );
+  }
   if (db.verification.length) {
     const checks = db.verification.map(
       (c) => `- ${c.ok ? "pass" : "**FAIL**"} ${c.name}${c.detail ? `: ${c.detail}` : ""}`,

@@ -155,6 +155,8 @@ export const databaseReportSchema = z.object({
   tables: z.array(databaseTableSchema),
   /** `sql verify` on a scratch copy. */
   verification: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  /** Not verified on a copy: `migrate --apply` runs the checks inside its transaction. */
+  verifiedInApply: z.boolean().optional(),
   /** Lines `sql generate` reported (rows without a time, skipped references, contract caveats). */
   notes: z.array(z.string()),
   references: referenceNotesSchema,

@@ -6,7 +6,16 @@ const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** The summary table, one row per system; where the run stopped, and what was done. */
 /** The steps a summary times, in the order they run (see SystemResult.durations). */
-const STEPS = ["generate", "verify", "code", "backup", "sql files", "validate", "reclaim"];
+const STEPS = [
+  "generate",
+  "verify",
+  "code",
+  "backup",
+  "sql files",
+  "validate",
+  "rollback check",
+  "reclaim",
+];
 
 function seconds(ms: number | undefined): string {
   return `${((ms ?? 0) / 1000).toFixed(1)} s`;

@@ -6,15 +6,54 @@ import path from "node:path";
 import { InterruptedError, SqlFileError } from "../errors.ts";
 import type { DatabaseConfig } from "../plan/database.ts";
 import { testPause } from "../util/test-pause.ts";
-import { captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
+import { type BeforeState, captureBefore, type VerifyCheck, validateApplied } from "./checks.ts";
 import { copyDatabase, type Db } from "./db.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import type { SqlProgress } from "./progress.ts";
 import { applyRollback, applySqlFiles, openForApply } from "./run-files.ts";
-import { schemaSnapshot, snapshotTable, type TableSnapshot } from "./snapshot.ts";
+import { type KeptTable, sameAsKept, schemaSnapshot } from "./snapshot.ts";
 import { inFolder } from "./sql-folder.ts";
 
 export type { VerifyCheck } from "./checks.ts";
+
+/**
+ * After the rollback files ran: every affected table holds its original rows again (same columns,
+ * same rows, same content) and the schema is as it was. On verify's scratch copy, and inside the
+ * real apply's transaction (`migrate --apply` on SQLite), where the rollback is then undone.
+ */
+export async function restoredChecks(
+  db: Db,
+  state: BeforeState,
+  schemaBefore: string[],
+): Promise<VerifyCheck[]> {
+  const checks: VerifyCheck[] = [];
+  for (const t of state.tables) {
+    const a = state.before.get(t) as KeptTable;
+    const b = await sameAsKept(db, t, a);
+    checks.push({
+      name: `${t}: original rows restored`,
+      ok: b.same,
+      detail: b.same
+        ? `${b.rows} rows identical`
+        : `columns [${a.columns.join(", ")}] -> [${b.columns.join(", ")}], rows ${a.rows} -> ${b.rows}, content ${b.content ? "same" : "differs"}`,
+    });
+  }
+  const schemaAfter = await schemaSnapshot(db);
+  const gone = schemaBefore.filter((l) => !schemaAfter.includes(l));
+  const left = schemaAfter.filter((l) => !schemaBefore.includes(l));
+  const same = gone.length === 0 && left.length === 0;
+  checks.push({
+    name: "schema restored: tables, columns, indexes, sequences; nothing of ours left",
+    ok: same,
+    detail: same
+      ? `${schemaAfter.length} objects as before`
+      : [
+          ...left.map((l) => `left behind: ${l}`),
+          ...gone.map((l) => `missing or changed: ${l}`),
+        ].join("; "),
+  });
+  return checks;
+}
 
 export interface VerifyResult {
   system: string;
@@ -87,7 +126,6 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
     db = await openForApply(engine, copy);
     const schemaBefore = await schemaSnapshot(db);
     const state = await captureBefore(db, manifest);
-    const { tables, before } = state;
     const total = manifest.tables.reduce((n, t) => n + t.rowCount, 0);
     let since = Date.now();
     const report = (step: SqlProgress["step"], what: string, done: boolean) => {
@@ -125,31 +163,7 @@ export async function verifySql(opts: VerifyOptions): Promise<VerifyResult> {
       check("rollback", false, e instanceof SqlFileError ? e.message : String(e));
       return done();
     }
-    for (const t of tables) {
-      const a = before.get(t) as TableSnapshot;
-      const b = await snapshotTable(db, t);
-      const same = a.sha256 === b.sha256 && a.columns.join("\0") === b.columns.join("\0");
-      check(
-        `${t}: original rows restored`,
-        same,
-        same
-          ? `${b.rows} rows identical`
-          : `columns [${a.columns.join(", ")}] -> [${b.columns.join(", ")}], rows ${a.rows} -> ${b.rows}, content ${a.sha256 === b.sha256 ? "same" : "differs"}`,
-      );
-    }
-    const schemaAfter = await schemaSnapshot(db);
-    const gone = schemaBefore.filter((l) => !schemaAfter.includes(l));
-    const left = schemaAfter.filter((l) => !schemaBefore.includes(l));
-    check(
-      "schema restored: tables, columns, indexes, sequences; nothing of ours left",
-      gone.length === 0 && left.length === 0,
-      gone.length === 0 && left.length === 0
-        ? `${schemaAfter.length} objects as before`
-        : [
-            ...left.map((l) => `left behind: ${l}`),
-            ...gone.map((l) => `missing or changed: ${l}`),
-          ].join("; "),
-    );
+    checks.push(...(await restoredChecks(db, state, schemaBefore)));
   } catch (e) {
     // Stopped by a signal: the scratch copy goes (finally) and the run stops, not a failed check.
     if (e instanceof InterruptedError) throw e;
