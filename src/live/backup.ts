@@ -60,8 +60,18 @@ function backupDirFor(cfg: DatabaseConfig): string {
   return cfg.backupDir ?? path.dirname(cfg.path);
 }
 
+/** SHA-256 of a file, read 1 MB at a time: a whole backup in memory was its size in peak RSS. */
 function fileSha(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  const h = createHash("sha256");
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = fs.openSync(file, "r");
+  try {
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf))
+      h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest("hex");
 }
 
 /** `<db>.ulid-backup-YYYYmmddTHHMMSSZ` in backupDir (or next to the database); never overwrites. */
