@@ -22,7 +22,7 @@ import { openDb } from "../src/sql/db.ts";
 import { mapDdl } from "../src/sql/sqltext.ts";
 import { UlidDeriver } from "../src/sql/ulid.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
-import { benchApplyAt } from "./apply.ts";
+import { type ApplyBench, benchApplyAt } from "./apply.ts";
 import { copyPythonInstallation, writeRealisticCorpus } from "./corpus.ts";
 import { crackerjackDb, crackerjackSystem } from "./databases.ts";
 import { alternate, measure, median } from "./measure.ts";
@@ -298,6 +298,23 @@ function benchApply(rows: Row[], results: Record<string, unknown>) {
   results.apply = per;
 }
 
+/** `sql verify` at 1M jobs against the apply floor at 1M (both from this run, when both ran). */
+function verifyAgainstFloor(rows: Row[], results: Record<string, unknown>) {
+  const n = 1_000_000;
+  const verify = (results.backfill as Record<number, { verify: { wallMs: number } }> | undefined)?.[
+    n
+  ]?.verify;
+  const floor = (results.apply as Record<number, ApplyBench> | undefined)?.[n]?.floor;
+  if (!verify || !floor) return;
+  const ratio = verify.wallMs / floor.wallMs;
+  rows.push({
+    what: "sql verify, 1,000,000 jobs: against the apply floor",
+    figure: `${(verify.wallMs / 1000).toFixed(1)} s vs ${(floor.wallMs / 1000).toFixed(1)} s = ${ratio.toFixed(2)}x`,
+    target: "<= 2x",
+    pass: ratio <= 2,
+  });
+}
+
 function benchDerivation(rows: Row[], results: Record<string, unknown>) {
   const n = 1_000_000;
   const ids = Array.from(
@@ -479,6 +496,7 @@ async function main() {
   if (!only || only.includes("codemod")) benchCodemod(rows, results);
   if (!only || only.includes("backfill")) benchBackfill(rows, results);
   if (!only || only.includes("apply")) benchApply(rows, results);
+  verifyAgainstFloor(rows, results);
   if (!only || only.includes("derivation")) benchDerivation(rows, results);
   if (!only || only.includes("trace")) await benchTrace(rows, results);
   const table = textTable(

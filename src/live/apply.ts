@@ -18,7 +18,7 @@ import {
   validateApplied,
   validateCatchUp,
 } from "../sql/checks.ts";
-import { APPLY_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
+import { APPLY_CACHE, APPLY_TEMP_CACHE, type Db, openDb, sqliteDb } from "../sql/db.ts";
 import { ident } from "../sql/escape.ts";
 import { type Manifest, readManifest } from "../sql/manifest.ts";
 import { fileChunks } from "../sql/run-files.ts";
@@ -324,6 +324,7 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
       );
     }
     handle.pragma(`cache_size = ${APPLY_CACHE}`);
+    handle.pragma(`temp.cache_size = ${APPLY_TEMP_CACHE}`);
     const job = await jobFor(db);
     if (!("kind" in job)) {
       handle.exec("ROLLBACK");

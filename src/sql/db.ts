@@ -65,6 +65,13 @@ export function explainDbError(engine: Engine, path: string, e: unknown): unknow
  */
 export const APPLY_CACHE = -65536;
 
+/**
+ * The TEMP database's page cache there, in KiB: it holds the validation's copies of the tables
+ * (see keepTable), read once in order, so the default 16 MB bought nothing but peak RSS (200k
+ * jobs + 600k children: 310 -> 279 MB, same wall time).
+ */
+export const APPLY_TEMP_CACHE = -2048;
+
 /** Rows per page of a SQLite scan. */
 const PAGE = 2000;
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { SqlFileError } from "../errors.ts";
 import { checkInterrupted } from "../util/interrupt.ts";
-import { APPLY_CACHE, copyDatabase, type Db, openDb } from "./db.ts";
+import { APPLY_CACHE, APPLY_TEMP_CACHE, copyDatabase, type Db, openDb } from "./db.ts";
 import type { Engine } from "./escape.ts";
 import { explainGuardFailure } from "./sqltext.ts";
 
@@ -13,7 +13,9 @@ import { explainGuardFailure } from "./sqltext.ts";
 export async function openForApply(engine: Engine, dbPath: string): Promise<Db> {
   const db = await openDb(engine, dbPath, { readOnly: false });
   if (engine === "sqlite")
-    await db.execScript(`PRAGMA foreign_keys = OFF; PRAGMA cache_size = ${APPLY_CACHE};`);
+    await db.execScript(
+      `PRAGMA foreign_keys = OFF; PRAGMA cache_size = ${APPLY_CACHE}; PRAGMA temp.cache_size = ${APPLY_TEMP_CACHE};`,
+    );
   return db;
 }
 
