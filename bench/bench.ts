@@ -23,8 +23,9 @@ import { mapDdl } from "../src/sql/sqltext.ts";
 import { UlidDeriver } from "../src/sql/ulid.ts";
 import { TRANSFORMS } from "../transforms/index.ts";
 import { type ApplyBench, benchApplyAt } from "./apply.ts";
+import { benchApplyDuckAt } from "./apply-duckdb.ts";
 import { copyPythonInstallation, writeRealisticCorpus } from "./corpus.ts";
-import { crackerjackDb, crackerjackSystem } from "./databases.ts";
+import { crackerjackDb, crackerjackSystem, sessionBuddyDb } from "./databases.ts";
 import { alternate, measure, median } from "./measure.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -315,6 +316,28 @@ function verifyAgainstFloor(rows: Row[], results: Record<string, unknown>) {
   });
 }
 
+/** `migrate --apply` on DuckDB against its hand-written floor, at 200k Session-Buddy sessions. */
+async function benchApplyDuck(rows: Row[], results: Record<string, unknown>) {
+  const sizes = (process.env.BENCH_DUCK_SIZES ?? "200000").split(",").map(Number);
+  const per: Record<string, unknown> = {};
+  for (const n of sizes) {
+    const source = await sessionBuddyDb(path.join(WORK, `session-buddy-${n}.duckdb`), n);
+    const r = await benchApplyDuckAt(source, WORK, Math.min(RUNS, 3), [node, ...cli]);
+    per[n] = r;
+    const ratio = r.ours.wallMs / r.floor.wallMs;
+    const children = Object.entries(r.children)
+      .map(([t, c]) => `${c.toLocaleString("en")} ${t}`)
+      .join(", ");
+    console.log(`apply (DuckDB), ${n.toLocaleString("en")} sessions: children ${children}`);
+    rows.push({
+      what: `migrate --apply (DuckDB), ${n.toLocaleString("en")} sessions + children`,
+      figure: `${(r.ours.wallMs / 1000).toFixed(1)} s vs floor ${(r.floor.wallMs / 1000).toFixed(1)} s = ${ratio.toFixed(2)}x, ${(r.ours.peakRssKb / 1024).toFixed(0)} MB`,
+      ...(n === 200_000 ? { target: "<= 1.0x", pass: ratio <= 1 } : {}),
+    });
+  }
+  results.applyDuckdb = per;
+}
+
 function benchDerivation(rows: Row[], results: Record<string, unknown>) {
   const n = 1_000_000;
   const ids = Array.from(
@@ -497,6 +520,7 @@ async function main() {
   if (!only || only.includes("backfill")) benchBackfill(rows, results);
   if (!only || only.includes("apply")) benchApply(rows, results);
   verifyAgainstFloor(rows, results);
+  if (!only || only.includes("apply-duckdb")) await benchApplyDuck(rows, results);
   if (!only || only.includes("derivation")) benchDerivation(rows, results);
   if (!only || only.includes("trace")) await benchTrace(rows, results);
   const table = textTable(

@@ -1,5 +1,9 @@
-/** Crackerjack-shaped SQLite databases for the backfill benchmark: N jobs, 3 child rows per job. */
+/**
+ * Databases for the backfill benchmarks: Crackerjack-shaped SQLite (N jobs, 3 child rows per job)
+ * and Session-Buddy-shaped DuckDB (N sessions, 2 events per session, a reflection for about half).
+ */
 import { existsSync, renameSync, rmSync } from "node:fs";
+import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import { rng } from "./corpus.ts";
 
@@ -62,5 +66,103 @@ export function crackerjackSystem(dbPath: string, extra: string[] = []): string[
     "      salt: bench-salt",
     "      tables:",
     "        - { table: jobs, key: job_id, strategy: rewrite-in-place, time: { column: start_time } }",
+  ];
+}
+
+/**
+ * Session-Buddy's DuckDB database, the shape of `makeSessionBuddyReal` (test/sql-fixtures.ts):
+ * `sessions` keyed by `{project}-{YYYYmmdd-HHMMSS}` (TIMESTAMP start, TEXT[], STRUCT, MAP,
+ * defaults, secondary indexes one of them DESC), `session_events` with a FOREIGN KEY and a
+ * sequence (2 per session, plus one without a session), `reflections` referencing sessions by
+ * value (no constraint) for about half of them. Start times are 37 s apart plus 0-29 s of jitter,
+ * so the second-resolution IDs never collide (200k sessions span about 3 months). Built once per
+ * size and reused (same rows); returns the file path.
+ */
+export async function sessionBuddyDb(file: string, n: number): Promise<string> {
+  if (existsSync(file)) return file;
+  const tmp = `${file}.building`;
+  rmSync(tmp, { force: true });
+  rmSync(`${tmp}.wal`, { force: true });
+  const inst = await DuckDBInstance.create(tmp);
+  const conn = await inst.connect();
+  try {
+    await conn.run(`
+      CREATE SEQUENCE session_events_seq START 1;
+      CREATE TABLE sessions (
+        session_id TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        ended_at TIMESTAMP,
+        tags TEXT[],
+        stats STRUCT(tool_calls INTEGER, tokens BIGINT),
+        settings MAP(TEXT, TEXT),
+        created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE INDEX idx_sessions_project ON sessions(project);
+      CREATE INDEX idx_sessions_started ON sessions(started_at DESC);
+      CREATE TABLE session_events (
+        id BIGINT PRIMARY KEY DEFAULT nextval('session_events_seq'),
+        session_id TEXT REFERENCES sessions(session_id),
+        kind TEXT NOT NULL,
+        occurred_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE INDEX idx_session_events_kind ON session_events(kind);
+      CREATE TABLE reflections (
+        id TEXT PRIMARY KEY, session_id TEXT, content TEXT NOT NULL, tags TEXT[],
+        created_at TIMESTAMP DEFAULT TIMESTAMP '2024-03-01 00:00:00'
+      );
+      CREATE TEMP TABLE spread AS
+        SELECT i, ['session-buddy', 'crackerjack', 'akosha', 'mcp-common'][i % 4 + 1] AS p,
+               TIMESTAMP '2024-03-01 08:00:00' + INTERVAL (i * 37 + hash(i) % 30) SECOND AS t
+        FROM range(${n}) r(i);
+      INSERT INTO sessions (session_id, project, started_at, ended_at, tags, stats, settings, created_at)
+        SELECT p || '-' || strftime(t, '%Y%m%d-%H%M%S'), p, t,
+               CASE WHEN i % 3 = 0 THEN NULL ELSE t + INTERVAL (600 + i % 3000) SECOND END,
+               CASE WHEN i % 2 = 0 THEN ['python', 'refactor'] ELSE [] END,
+               {'tool_calls': i % 17, 'tokens': i * 1000},
+               MAP {'model': 'opus', 'mode': CASE WHEN i % 2 = 0 THEN 'plan' ELSE 'act' END},
+               t
+        FROM spread ORDER BY i;
+      INSERT INTO session_events (session_id, kind, occurred_at)
+        SELECT session_id, kind, started_at + INTERVAL (k * 60) SECOND
+        FROM sessions, (VALUES (0, 'start'), (1, 'checkpoint')) e(k, kind) ORDER BY started_at, k;
+      INSERT INTO session_events (session_id, kind, occurred_at) VALUES (NULL, 'startup', TIMESTAMP '2024-03-01 07:59:00');
+      INSERT INTO reflections
+        SELECT 'r-' || session_id, session_id, 'learned something', ['insight'], started_at
+        FROM sessions WHERE hash(session_id) % 2 = 0 ORDER BY started_at;
+      DROP TABLE spread;
+      CHECKPOINT;
+    `);
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
+  renameSync(tmp, file);
+  return file;
+}
+
+/** The plan's `session-buddy` system over a DuckDB database at `dbPath`, as the seed plan and the demo write it. */
+export function sessionBuddySystem(dbPath: string, extra: string[] = []): string[] {
+  return [
+    "  session-buddy:",
+    "    repo: .",
+    "    importStyle: from",
+    "    transforms: [fstring-id-to-ulid, sql-consumers]",
+    "    fstringRules:",
+    "      - target: session_id",
+    '        templates: ["{}-{}"]',
+    "    database:",
+    "      engine: duckdb",
+    `      path: ${dbPath}`,
+    ...extra,
+    "      salt: bench-salt",
+    "      tables:",
+    "        - table: sessions",
+    "          key: session_id",
+    "          strategy: add-column",
+    "          ulidColumn: session_ulid",
+    "          time: { column: started_at }",
+    "          references:",
+    "            - { table: reflections, column: session_id }",
   ];
 }
