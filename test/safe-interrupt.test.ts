@@ -123,8 +123,18 @@ describe("interrupted migrate", () => {
     const before = await workspaceState(ws);
     const scratchRoot = path.join(tmp?.dir as string, "tmp");
     fs.mkdirSync(scratchRoot);
+    // --verify-on-copy: without it SQLite verifies inside the apply's transaction (next test).
     const r = await interrupted(
-      ["migrate", "--config", ws.config, "--system", "crackerjack", "--apply", "--yes"],
+      [
+        "migrate",
+        "--config",
+        ws.config,
+        "--system",
+        "crackerjack",
+        "--apply",
+        "--yes",
+        "--verify-on-copy",
+      ],
       "verify:copied",
       ["SIGINT"],
       { TMPDIR: scratchRoot },
@@ -137,6 +147,26 @@ describe("interrupted migrate", () => {
     expect(fs.readdirSync(scratchRoot).filter((f) => !f.startsWith("tsx-"))).toEqual([]);
     expect(await workspaceState(ws)).toEqual(before);
     expect(fs.existsSync(path.join(ws.dir, "backups"))).toBe(false);
+  }, 120_000);
+
+  test("Ctrl-C during the rollback check inside the SQLite apply: rolled back, the database as before, exit 130", async () => {
+    const ws = await workspace();
+    const before = await workspaceState(ws);
+    const r = await interrupted(
+      ["migrate", "--config", ws.config, "--system", "crackerjack", "--apply", "--yes"],
+      "apply:rollback-check:1",
+      ["SIGINT"],
+    );
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain("exercising the rollback files inside the transaction");
+    expect(r.stderr).toContain("The transaction was rolled back");
+    expect(r.stdout).toMatch(/crackerjack: committed [0-9a-f]{12} on ulid-migration/);
+    const after = await workspaceState(ws);
+    for (const key of Object.keys(before).filter(
+      (k) => k.startsWith("crackerjack ") && !k.endsWith("branches"),
+    )) {
+      expect(after[key], key).toBe(before[key]);
+    }
   }, 120_000);
 
   test("SIGTERM during the DuckDB apply: the working copy is discarded, the database as before, exit 143", async () => {
