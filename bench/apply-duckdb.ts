@@ -4,10 +4,10 @@
  * mapping table) in one Node process with @duckdb/node-api, on a copy of the same database. Runs
  * alternate, each on a fresh copy made outside the timed part.
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { benchRepo } from "./apply.ts";
 import { sessionBuddySystem } from "./databases.ts";
 import { measure, median, type Sample } from "./measure.ts";
 
@@ -69,47 +69,28 @@ export interface DuckApplyBench {
   children: Record<string, number>;
 }
 
-function git(cwd: string, ...args: string[]): void {
-  execFileSync("git", args, { cwd, stdio: "ignore" });
-}
-
 /**
  * A Session-Buddy-shaped repository whose plan points at `db`: the demo's sessions.py without its
  * INSERT (an INSERT that writes `session_id` but not `session_ulid` is, rightly, a blocking site,
  * and migrate then applies nothing).
  */
 function sessionBuddyRepo(dir: string, db: string): string {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, "session_buddy"), { recursive: true });
-  writeFileSync(
-    path.join(dir, "session_buddy/sessions.py"),
-    [
-      "from datetime import datetime",
-      "",
-      "",
-      "def start_session(db, project_name: str) -> str:",
-      '    timestamp = datetime.now().strftime("%Y%m%d-%H%M%S")',
-      '    session_id = f"{project_name}-{timestamp}"',
-      "    return session_id",
-      "",
-    ].join("\n"),
+  const sessions = [
+    "from datetime import datetime",
+    "",
+    "",
+    "def start_session(db, project_name: str) -> str:",
+    '    timestamp = datetime.now().strftime("%Y%m%d-%H%M%S")',
+    '    session_id = f"{project_name}-{timestamp}"',
+    "    return session_id",
+    "",
+  ].join("\n");
+  return benchRepo(
+    dir,
+    { "session_buddy/sessions.py": sessions },
+    (extra) => sessionBuddySystem(JSON.stringify(db), extra),
+    db,
   );
-  const plan = path.join(dir, "ulid-migration.yaml");
-  writeFileSync(
-    plan,
-    [
-      "version: 1",
-      "systems:",
-      ...sessionBuddySystem(JSON.stringify(db), [
-        `      backupDir: ${JSON.stringify(path.join(path.dirname(db), "backups"))}`,
-      ]),
-      "",
-    ].join("\n"),
-  );
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "add", ".");
-  git(dir, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "start");
-  return plan;
 }
 
 /** Row counts of the source (sessions, and each child table). */

@@ -46,30 +46,38 @@ function git(cwd: string, ...args: string[]): void {
   execFileSync("git", args, { cwd, stdio: "ignore" });
 }
 
-/** A Crackerjack-shaped repository whose plan points at `db` (outside the repository). */
-function crackerjackRepo(dir: string, db: string): string {
+/**
+ * A repository of `files` (path -> content) with a plan of one system (`systemLines`, from
+ * crackerjackSystem or sessionBuddySystem), committed on main; returns the plan's path.
+ */
+export function benchRepo(
+  dir: string,
+  files: Record<string, string>,
+  systemLines: (extra: string[]) => string[],
+  db: string,
+): string {
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, "jobs.py"),
-    'import uuid\n\n\ndef new_job():\n    return {"job_id": str(uuid.uuid4())}\n',
-  );
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
   const plan = path.join(dir, "ulid-migration.yaml");
-  writeFileSync(
-    plan,
-    [
-      "version: 1",
-      "systems:",
-      ...crackerjackSystem(JSON.stringify(db), [
-        `      backupDir: ${JSON.stringify(path.join(path.dirname(db), "backups"))}`,
-      ]),
-      "",
-    ].join("\n"),
-  );
+  const backups = `      backupDir: ${JSON.stringify(path.join(path.dirname(db), "backups"))}`;
+  writeFileSync(plan, ["version: 1", "systems:", ...systemLines([backups]), ""].join("\n"));
   git(dir, "init", "-q", "-b", "main");
   git(dir, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "add", ".");
   git(dir, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "start");
   return plan;
+}
+
+/** A Crackerjack-shaped repository whose plan points at `db` (outside the repository). */
+function crackerjackRepo(dir: string, db: string): string {
+  return benchRepo(
+    dir,
+    { "jobs.py": 'import uuid\n\n\ndef new_job():\n    return {"job_id": str(uuid.uuid4())}\n' },
+    (extra) => crackerjackSystem(JSON.stringify(db), extra),
+    db,
+  );
 }
 
 /**
