@@ -48,6 +48,18 @@ async function setUp(): Promise<{ file: string; cfg: DatabaseConfig; sqlDir: str
 const byName = (checks: readonly { name: string; ok: boolean; detail: string }[], name: string) =>
   checks.find((c) => c.name === name);
 
+/** The apply with the rollback check, which must fail as an ApplyFailure. */
+async function failedApply(cfg: DatabaseConfig, sqlDir: string): Promise<ApplyFailure> {
+  const err = await applyDatabase({
+    system: "crackerjack",
+    database: cfg,
+    sqlDir,
+    verifyRollback: true,
+  }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApplyFailure);
+  return err as ApplyFailure;
+}
+
 describe("the rollback check inside the apply's transaction (SQLite)", () => {
   test("passes, and leaves exactly what an apply without it leaves; the violations there before are read from the backup", async () => {
     const { file, cfg, sqlDir } = await setUp();
@@ -115,15 +127,7 @@ describe("the rollback check inside the apply's transaction (SQLite)", () => {
     expect(line).toBeDefined();
     fs.writeFileSync(rollback, sql.replace(`${line}\n`, ""));
     const before = await whole(file);
-
-    const err = await applyDatabase({
-      system: "crackerjack",
-      database: cfg,
-      sqlDir,
-      verifyRollback: true,
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApplyFailure);
-    const failure = err as ApplyFailure;
+    const failure = await failedApply(cfg, sqlDir);
     expect(failure.message).toContain(`the rollback files do not restore the database on ${file}`);
     expect(failure.message).toMatch(
       /errors: original rows restored \(columns \[[^\]]+\] -> \[[^\]]+\], rows 84 -> 84, content differs\)/,
@@ -147,14 +151,7 @@ describe("the rollback check inside the apply's transaction (SQLite)", () => {
         .replace('DROP TABLE "ulid_migration_map";', 'DROP TABLE "no_such_table";'),
     );
     const before = await whole(file);
-    const err = await applyDatabase({
-      system: "crackerjack",
-      database: cfg,
-      sqlDir,
-      verifyRollback: true,
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApplyFailure);
-    const failure = err as ApplyFailure;
+    const failure = await failedApply(cfg, sqlDir);
     expect(byName(failure.checks, "rollback")).toMatchObject({
       ok: false,
       detail: expect.stringContaining(
