@@ -3,6 +3,7 @@
 // ROLLBACK TO puts the applied state back before COMMIT. On Crackerjack's real schema (seven
 // children, never-enforced foreign keys with orphans and NULLs), in WAL mode as the service runs it.
 import fs from "node:fs";
+import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { ApplyFailure } from "../src/errors.ts";
@@ -10,9 +11,15 @@ import { applyDatabase } from "../src/live/apply.ts";
 import type { DatabaseConfig } from "../src/plan/database.ts";
 import { copyDatabase, type Db, openDb } from "../src/sql/db.ts";
 import { generateSql } from "../src/sql/generate.ts";
+import { readManifest } from "../src/sql/manifest.ts";
 import { schemaSnapshot, snapshotTable } from "../src/sql/snapshot.ts";
 import { scratch } from "./helpers.ts";
-import { crackerjackRealConfig, makeCrackerjackReal } from "./sql-fixtures.ts";
+import {
+  crackerjackRealConfig,
+  makeCrackerjackReal,
+  makeSessionBuddyReal,
+  sessionBuddyRealConfig,
+} from "./sql-fixtures.ts";
 
 const { fresh } = scratch("ulid-in-place-");
 
@@ -49,9 +56,13 @@ const byName = (checks: readonly { name: string; ok: boolean; detail: string }[]
   checks.find((c) => c.name === name);
 
 /** The apply with the rollback check, which must fail as an ApplyFailure. */
-async function failedApply(cfg: DatabaseConfig, sqlDir: string): Promise<ApplyFailure> {
+async function failedApply(
+  cfg: DatabaseConfig,
+  sqlDir: string,
+  system = "crackerjack",
+): Promise<ApplyFailure> {
   const err = await applyDatabase({
-    system: "crackerjack",
+    system,
     database: cfg,
     sqlDir,
     verifyRollback: true,
@@ -159,5 +170,51 @@ describe("the rollback check inside the apply's transaction (SQLite)", () => {
       ),
     });
     expect(await whole(file)).toEqual(before);
+  }, 60_000);
+});
+
+describe("the rollback check before the DuckDB working copy is renamed over the database", () => {
+  test("passes on Session-Buddy's schema (DESC index, PK, lists, structs, maps, a sequence, a FK child); a rollback that leaves a column fails, the database unchanged", async () => {
+    const file = `${fresh("sb")}.duckdb`;
+    await makeSessionBuddyReal(file, 120);
+    const cfg = sessionBuddyRealConfig(file, { backupDir: fresh("backups") });
+    const sqlDir = fresh("sql");
+    await generateSql({ system: "session-buddy", database: cfg, outDir: sqlDir });
+    const pristine = `${fresh("pristine")}.duckdb`;
+    fs.copyFileSync(file, pristine);
+    const rollback = `${sqlDir}/${readManifest(sqlDir).rollback[0]}`;
+    const good = fs.readFileSync(rollback, "utf8");
+    // A rollback that forgets the child's new column.
+    const line = good.split("\n").find((l) => /^ALTER TABLE "reflections" DROP COLUMN/.test(l));
+    expect(line).toBeDefined();
+    fs.writeFileSync(rollback, good.replace(`${line}\n`, ""));
+    const failure = await failedApply(cfg, sqlDir, "session-buddy");
+    expect(failure.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
+      "reflections: original rows restored",
+      "schema restored: tables, columns, indexes, sequences; nothing of ours left",
+    ]);
+    expect(failure.message).toContain("the rollback files do not restore the database");
+    expect(failure.message).toContain("The changes were made on a working copy, now discarded");
+    expect(fs.readFileSync(file).equals(fs.readFileSync(pristine))).toBe(true);
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes("ulid-apply-tmp"))).toEqual(
+      [],
+    );
+
+    fs.writeFileSync(rollback, good);
+    const r = await applyDatabase({
+      system: "session-buddy",
+      database: cfg,
+      sqlDir,
+      verifyRollback: true,
+    });
+    expect(r.status).toBe("applied");
+    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(byName(r.checks, "rollback")?.detail).toBe(
+      "1 files applied to a copy of the applied working copy",
+    );
+    expect(byName(r.checks, "sessions: original rows restored")?.detail).toBe("120 rows identical");
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes("ulid-apply-tmp"))).toEqual(
+      [],
+    );
   }, 60_000);
 });

@@ -151,14 +151,13 @@ describe("metrics of a migration", () => {
     }
     const applyJobs = { ...cj, stage: "apply", table: "jobs" };
     expect(sampleOf(families, "ulid_codemod_ulids_checked", applyJobs)).toBe(jobs);
-    // SQLite under --apply: verified inside the apply's transaction, not on a copy first; the
-    // DuckDB system still verifies on a copy.
+    // Under --apply the apply verifies (rollback files included), not a scratch copy first.
     expect(
       families
         .find((f) => f.name === "ulid_codemod_ulids_checked")
         ?.samples.filter((s) => s.labels.stage === "verify")
         .map((s) => s.labels.system),
-    ).toEqual(["session-buddy"]);
+    ).toEqual([]);
     expect(
       sampleOf(families, "ulid_codemod_checks", { ...cj, stage: "apply", result: "passed" }),
     ).toBeGreaterThan(0);
@@ -216,13 +215,13 @@ describe("metrics of a migration", () => {
     expect(
       sampleOf(families, "ulid_codemod_step_duration_seconds", {
         system: "session-buddy",
-        step: "verify",
+        step: "rollback check",
       }),
     ).toBeGreaterThan(0);
     expect(
       families
         .find((f) => f.name === "ulid_codemod_step_duration_seconds")
-        ?.samples.some((s) => s.labels.system === "crackerjack" && s.labels.step === "verify"),
+        ?.samples.some((s) => s.labels.step === "verify"),
     ).toBe(false);
     // akosha has no database: no rows, no data checks.
     expect(

@@ -27,7 +27,7 @@ export function registerMigrateCommand(program: Command, deps: CliDeps = {}): vo
   program
     .command("migrate")
     .description(
-      "per system in phase order: rewrite IDs on a branch, commit with the report and the backfill SQL (verified on a copy, or with --apply on SQLite inside the apply's transaction), run the plan's checks on the branch, optionally push, open a PR and apply the SQL",
+      "per system in phase order: rewrite IDs on a branch, commit with the report and the backfill SQL (verified on a copy, or with --apply by the apply itself), run the plan's checks on the branch, optionally push, open a PR and apply the SQL",
     )
     .option(
       "--config <file>",
@@ -44,7 +44,7 @@ export function registerMigrateCommand(program: Command, deps: CliDeps = {}): vo
     .option("--apply", "also apply the verified SQL to each system's database (after a backup)")
     .option(
       "--verify-on-copy",
-      "with --apply on SQLite: verify the SQL on a scratch copy before the commit too (one more apply), instead of only inside the apply's transaction",
+      "with --apply: verify the SQL on a scratch copy before the commit too (one more apply), not only in the apply itself",
     )
     .option("--yes", "answer yes to every confirmation (required without a terminal)")
     .option("--no-checks", "do not run the plan's checks")

@@ -68,11 +68,12 @@ export interface ApplyOptions {
    */
   catchUp?: boolean;
   /**
-   * SQLite: the verification `sql verify` does on a scratch copy, done here instead, inside the
-   * apply's one transaction: after validation the rollback files run in a SAVEPOINT, the tables
-   * and schema are compared with their state before the apply, and ROLLBACK TO undoes the
-   * rollback before COMMIT. The rollback files are proven on the real data before they are
-   * needed, without a second apply on a copy (see `migrate --apply`).
+   * The verification `sql verify` does on a scratch copy, done here instead, without a second
+   * apply: after validation the rollback files run and the tables and schema are compared with
+   * their state before the apply. SQLite: inside the apply's one transaction, in a SAVEPOINT that
+   * ROLLBACK TO undoes before COMMIT. DuckDB: on a copy of the validated working copy, before it
+   * is renamed over the database. The rollback files are proven on the real data before they
+   * are needed (see `migrate --apply`).
    */
   verifyRollback?: boolean;
 }
@@ -251,7 +252,7 @@ export async function applyDatabase(opts: ApplyOptions): Promise<ApplyOutcome> {
           );
         }
         const m = manifest;
-        const rollback = opts.verifyRollback && cfg.engine === "sqlite";
+        const rollback = !!opts.verifyRollback;
         return {
           kind: "backfill",
           dir: opts.sqlDir,
@@ -458,6 +459,57 @@ async function exerciseRollback(
   return checks;
 }
 
+/** The suffix of the DuckDB working copy's copy that the rollback check runs on. */
+const CHECK_COPY = ".rollback-check";
+
+/**
+ * DuckDB: the rollback files on a copy of the applied, validated working copy (which DuckDB
+ * cannot undo in place), compared with the state before like `sql verify` compares; the working
+ * copy itself is not touched, and the copy is removed whatever happens.
+ */
+async function rollbackOnCopy(
+  work: string,
+  job: Job,
+  rollback: NonNullable<Job["rollback"]>,
+  before: BeforeState,
+  schemaBefore: string[],
+): Promise<VerifyCheck[]> {
+  const copy = `${work}${CHECK_COPY}`;
+  const checks: VerifyCheck[] = [];
+  let db: Db | undefined;
+  try {
+    fs.copyFileSync(work, copy);
+    db = await openDb("duckdb", copy, { readOnly: false });
+    const open = db;
+    const files = { dir: job.dir, files: rollback.files, rows: job.rows };
+    try {
+      await runFiles(undefined, "apply:rollback-check", files, async (sql) => {
+        try {
+          await open.execScript(sql);
+        } catch (e) {
+          await open.rollbackIfOpen();
+          throw e;
+        }
+      });
+      checks.push({
+        name: "rollback",
+        ok: true,
+        detail: `${rollback.files.length} files applied to a copy of the applied working copy`,
+      });
+    } catch (e) {
+      if (e instanceof InterruptedError) throw e;
+      checks.push({ name: "rollback", ok: false, detail: (e as Error).message });
+      return checks;
+    }
+    checks.push(...(await restoredChecks(db, before, schemaBefore)));
+    return checks;
+  } finally {
+    db?.close();
+    fs.rmSync(copy, { force: true });
+    fs.rmSync(`${copy}.wal`, { force: true });
+  }
+}
+
 /**
  * After the commit: the WAL folded back into the file, and (`vacuum: true`) VACUUM, which gives
  * free pages back by rewriting the whole file. A failure here is reported, not fatal: the
@@ -530,6 +582,7 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     watch.lap("backup");
     db = await openDb("duckdb", work, { readOnly: false });
     const before = await job.capture(db, marker.backup);
+    const schemaBefore = job.rollback ? await schemaSnapshot(db) : [];
     watch.lap("validate");
     const open = db;
     await runFiles(opts.onProgress, "apply:after-file", job, async (sql) => {
@@ -543,19 +596,29 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     watch.lap("sql files");
     const checks = await job.validate(db, before);
     watch.lap("validate");
-    const failed = checks.filter((c) => !c.ok);
-    if (failed.length > 0) {
+    const failIf = (what: string) => {
+      const failed = checks.filter((c) => !c.ok);
+      if (failed.length === 0) return;
       throw new ApplyFailure(
-        `validation failed: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
-        marker.backup,
+        `${what}: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
+        marker?.backup ?? null,
         checks,
       );
-    }
+    };
+    failIf("validation failed");
     // DuckDB has no VACUUM that gives space back; CHECKPOINT writes everything into the file
     // (no WAL left) and frees the blocks the files' own updates left behind.
     await db.execScript("CHECKPOINT;");
     db.close();
     db = undefined;
+    if (job.rollback) {
+      opts.log?.("exercising the rollback files on a copy of the applied working copy");
+      checks.push(
+        ...(await rollbackOnCopy(work, job, job.rollback, before as BeforeState, schemaBefore)),
+      );
+      watch.lap("rollback check");
+      failIf("the rollback files do not restore the database");
+    }
     fs.renameSync(work, cfg.path);
     watch.lap("reclaim");
     return {
@@ -570,8 +633,8 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     db?.close();
     live?.close();
     live = undefined;
-    fs.rmSync(work, { force: true });
-    fs.rmSync(`${work}.wal`, { force: true });
+    for (const f of [work, `${work}.wal`, `${work}${CHECK_COPY}`, `${work}${CHECK_COPY}.wal`])
+      fs.rmSync(f, { force: true });
     if (!marker) throw e;
     const restored = await restoreIfChanged(marker);
     throw stopped(

@@ -301,7 +301,7 @@ const databaseSection: Section = (ctx) => {
   if (db.verifiedInApply) {
     out.push(
       "",
-      `Verification: inside the transaction of \`migrate --apply\`, on the real database: the checks of \`sql verify\`, the rollback files included (run, compared with the rows and schema before, and undone before COMMIT); nothing is committed there unless every check passes. \`ulid-codemod sql verify --system ${data.system}\` runs them on a scratch copy.`,
+      `Verification: by \`migrate --apply\`, on the real data: the checks of \`sql verify\`, the rollback files included (run and compared with the rows and schema before; SQLite: inside the apply's transaction and undone before COMMIT, DuckDB: on a copy of the applied working copy); nothing changes in the database unless every check passes. \`ulid-codemod sql verify --system ${data.system}\` runs them on a scratch copy.`,
     );
   }
   if (db.verification.length) {

@@ -303,11 +303,12 @@ async function sqlStep(
     generateSql({ system: system.name, database: db, outDir: dir, onProgress }),
   );
   out.rows = gen.tables.reduce((n, t) => n + t.rowCount, 0);
-  // `--apply` on SQLite: the apply runs the same checks in its one transaction, rollback files
-  // included (undone before COMMIT), so a scratch copy would only apply everything once more
-  // (200k jobs + 600k children: 27 s of 52). The cost: the SQL is committed (and pushed) before
-  // it is verified. Whenever the apply then does not run, the copy verifies it after all.
-  out.verifyInApply = db.engine === "sqlite" && !!opts.apply && !opts.dryRun && !opts.verifyOnCopy;
+  // `--apply`: the apply runs the same checks, rollback files included (SQLite: in its one
+  // transaction, undone before COMMIT; DuckDB: on a copy of its validated working copy), so a
+  // scratch copy would only apply everything once more (SQLite, 200k jobs + 600k children: 27 s
+  // of 52). The cost: the SQL is committed (and pushed) before it is verified. Whenever the apply
+  // then does not run, the copy verifies it after all.
+  out.verifyInApply = !!opts.apply && !opts.dryRun && !opts.verifyOnCopy;
   const checks = out.verifyInApply ? [] : await verifyOnCopy(system, r, out, opts, say);
   const { referenceFindings } = await import("../sql/references.ts");
   const refs = referenceFindings(gen.tables);
