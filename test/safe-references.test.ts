@@ -334,7 +334,7 @@ tables:
   expect(r.out).toMatch(/svc\s+done\s+.*\s+200\s+pass \(\d+ checks\)\s+-\s+[\d.]+ MB -> [\d.]+ MB/);
   expect(r.out).toMatch(/svc: database [\d.]+ MB -> [\d.]+ MB; afterwards: CHECKPOINT/);
   expect(r.out).toMatch(
-    /^svc: time: generate [\d.]+ s, verify [\d.]+ s, code [\d.]+ s, backup [\d.]+ s, sql files [\d.]+ s, validate [\d.]+ s, reclaim [\d.]+ s$/m,
+    /^svc: time: generate [\d.]+ s, code [\d.]+ s, backup [\d.]+ s, sql files [\d.]+ s, validate [\d.]+ s, rollback check [\d.]+ s, reclaim [\d.]+ s$/m,
   );
   const after = await dbState(file, "duckdb");
   expect(after.schema.filter((l) => l.startsWith("index"))).toEqual([
