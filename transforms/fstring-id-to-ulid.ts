@@ -393,7 +393,11 @@ function hasWord(skeleton: string): boolean {
 }
 
 interface KeyNeedles {
-  /** The skeleton's literal parts: a file that rebuilds the key holds each of them. */
+  /**
+   * The skeleton's literal parts with the braces of the holes next to them (`}-{` for `{}-{}`,
+   * `system:{` for `system:{}`): an f-string with this skeleton has each of them in the source
+   * as written, so a file that rebuilds the key holds them all.
+   */
   literals: string[];
   /**
    * Absent when the skeleton has a word (a lookup with any expressions counts). Else the same
@@ -409,7 +413,7 @@ function keyNeedles(index: FStringIndex): KeyNeedles[] {
   let needles = needlesCache.get(index);
   if (needles) return needles;
   needles = [...index.sites].map(([skeleton, sites]) => {
-    const { literals } = normaliseTemplate(skeleton);
+    const literals = besideHoles(skeleton);
     if (hasWord(skeleton)) return { literals };
     const names = new Map<string, string[]>();
     for (const site of sites) {
@@ -420,6 +424,20 @@ function keyNeedles(index: FStringIndex): KeyNeedles[] {
   });
   needlesCache.set(index, needles);
   return needles;
+}
+
+/** `a{}b{}c` → `a{`, `}b{`, `}c`; a skeleton without holes is its own text. */
+function besideHoles(skeleton: string): string[] {
+  const parts = skeleton.split("{}");
+  // `{{}}` (an escaped brace pair) is no hole: split only where the braces are a hole.
+  if (skeleton.includes("{{") || skeleton.includes("}}"))
+    return normaliseTemplate(skeleton).literals;
+  if (parts.length === 1) return [skeleton];
+  return parts.flatMap((part, i) => {
+    if (i === 0) return part ? [`${part}{`] : [];
+    if (i === parts.length - 1) return part ? [`}${part}`] : [];
+    return [`}${part}{`];
+  });
 }
 
 const where = (p: PlaceFact) => `${p.path}:${p.line}`;
