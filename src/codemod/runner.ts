@@ -11,7 +11,7 @@ import type {
   TransformedFile,
   TransformOptions,
 } from "./plugin.ts";
-import { type FileRef, LocalShare, type Share, type Transformed } from "./share.ts";
+import { type FileRef, LocalShare, type Parsed, type Share, type Transformed } from "./share.ts";
 import { openShares } from "./shares.ts";
 import { encodeSource } from "./source.ts";
 import { rangeKey } from "./transform-file.ts";
@@ -136,7 +136,7 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
     let done: Awaited<ReturnType<typeof transformGroup>>;
     try {
       const files = group.files.map((abs) => ({ abs, rel: rel(abs) }));
-      const candidates = await parseCandidates(shares.all, files, skipped);
+      const candidates = await parseCandidates(shares, files, skipped);
       const indexes = await buildIndexes(group, opts, shares, candidates, skipped);
       done = await transformGroup(group, shares, candidates.all, indexes, walked.rootOf, skipped);
     } finally {
@@ -290,26 +290,70 @@ async function spread<R>(
  * every pre-filter come back as `later`, for the second pass (`mayMatter`).
  */
 async function parseCandidates(
-  shares: Share[],
+  shares: Shares,
   files: FileRef[],
   skipped: RunResult["skipped"],
-): Promise<{ all: Candidate[]; later: FileRef[] }> {
-  const scanned = await spread(shares, files, (s, batch) => s.scan(batch));
+): Promise<{ all: Candidate[]; later: FileRef[]; load: Map<Share, number> }> {
+  const scanned = await spread(shares.all, files, (s, batch) => s.scan(batch));
   // Only the paths: holding every other file's bytes for the second pass cost the memory of the
   // whole tree (192 MB on a copy of this machine's Python); it reads them again if it runs.
   const later: FileRef[] = [];
-  const all: Candidate[] = [];
+  const wanted: { file: FileRef; bytes: number }[] = [];
   scanned.forEach(({ answer }, i) => {
-    if (answer.kind === "problem")
-      skipped.push({ file: (files[i] as FileRef).rel, reason: answer.reason });
-  });
-  scanned.forEach(({ share, answer }, i) => {
     const file = files[i] as FileRef;
-    if (answer.kind === "later") later.push(file);
-    else if (answer.kind === "unparsed") skipped.push({ file: file.rel, reason: answer.reason });
-    else if (answer.kind === "candidate") all.push({ ...file, share, facts: answer.facts });
+    if (answer.kind === "problem") skipped.push({ file: file.rel, reason: answer.reason });
+    else if (answer.kind === "later") later.push(file);
+    else wanted.push({ file, bytes: answer.bytes });
   });
-  return { all, later };
+  const all: Candidate[] = [];
+  const load = new Map<Share, number>();
+  await parseWanted(shares, wanted, load, all, skipped);
+  return { all, later, load };
+}
+
+/** What a file costs to parse and transform, roughly: its size, and a little for being a file. */
+const cost = (bytes: number) => bytes + 2048;
+
+/**
+ * Parses wanted files, shared out by size so that every share gets about as much to parse now,
+ * and to transform later (a share keeps what it parsed); `load` is what each holds so far.
+ * Candidates and parse errors in the order of `wanted`.
+ */
+async function parseWanted(
+  shares: Shares,
+  wanted: { file: FileRef; bytes: number }[],
+  load: Map<Share, number>,
+  into: Candidate[],
+  skipped: RunResult["skipped"],
+): Promise<void> {
+  const able = shares.all.filter((s) => s.started);
+  const mine = new Map<Share, number[]>(able.map((s) => [s, []]));
+  // Largest first, each to the least loaded share (ties: worker threads first).
+  const order = wanted
+    .map((_, i) => i)
+    .sort((a, b) => (wanted[b]?.bytes ?? 0) - (wanted[a]?.bytes ?? 0) || a - b);
+  for (const i of order) {
+    let best = able[0] as Share;
+    for (const s of able) if ((load.get(s) ?? 0) < (load.get(best) ?? 0)) best = s;
+    load.set(best, (load.get(best) ?? 0) + cost(wanted[i]?.bytes ?? 0));
+    mine.get(best)?.push(i);
+  }
+  const answers: { share: Share; parsed: Parsed }[] = new Array(wanted.length);
+  // Every share is asked, even with nothing to parse: it forgets the files it read.
+  await Promise.all(
+    shares.all.map(async (s) => {
+      const idx = (mine.get(s) ?? []).sort((a, b) => a - b);
+      const parsed = await s.parse(idx.map((i) => wanted[i]?.file as FileRef));
+      idx.forEach((i, k) => {
+        answers[i] = { share: s, parsed: parsed[k] as Parsed };
+      });
+    }),
+  );
+  answers.forEach(({ share, parsed }, i) => {
+    const file = wanted[i]?.file as FileRef;
+    if (parsed.kind === "unparsed") skipped.push({ file: file.rel, reason: parsed.reason });
+    else into.push({ ...file, share, facts: parsed.facts });
+  });
 }
 
 /**
@@ -321,10 +365,10 @@ async function buildIndexes(
   group: Group,
   opts: RunOptions,
   shares: Shares,
-  candidates: { all: Candidate[]; later: FileRef[] },
+  candidates: { all: Candidate[]; later: FileRef[]; load: Map<Share, number> },
   skipped: RunResult["skipped"],
 ): Promise<Map<string, unknown>> {
-  const { all, later } = candidates;
+  const { all, later, load } = candidates;
   const indexOf = (p: CodemodPlugin, files: Candidate[]): unknown => {
     if (p.facts && p.mergeFacts) {
       return p.mergeFacts(
@@ -352,11 +396,12 @@ async function buildIndexes(
     if (asking.length > 0) {
       const given = new Map(asking.map(({ p, index }) => [p.name, index]));
       const asked = await spread(shares.all, later, (s, batch) => s.ask(batch, given));
-      asked.forEach(({ share, answer }, i) => {
-        const file = later[i] as FileRef;
-        if (answer.kind === "unparsed") skipped.push({ file: file.rel, reason: answer.reason });
-        else if (answer.kind === "candidate") all.push({ ...file, share, facts: answer.facts });
+      const wanted: { file: FileRef; bytes: number }[] = [];
+      asked.forEach(({ answer }, i) => {
+        if (answer.kind === "wanted")
+          wanted.push({ file: later[i] as FileRef, bytes: answer.bytes });
       });
+      await parseWanted(shares, wanted, load, all, skipped);
     }
     // No file added: these are already the indexes of every candidate, in the same order.
     if (all.length === first) for (const e of early) indexes.set(e.p.name, e.index);

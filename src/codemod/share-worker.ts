@@ -21,6 +21,7 @@ export function serveShare(registry: Readonly<Record<string, CodemodPlugin>>): v
       let answer: unknown;
       if (m.op === "scan") answer = await share.scan(m.files);
       else if (m.op === "ask") answer = await share.ask(m.files, new Map(m.early));
+      else if (m.op === "parse") answer = await share.parse(m.files);
       else answer = await share.transform(new Map(m.indexes));
       reply({ id: m.id, answer });
     } catch (e) {

@@ -24,16 +24,16 @@ export type Scanned =
   | { kind: "problem"; reason: string }
   /** No pre-filter wants it: a file for the second pass, if one runs. */
   | { kind: "later" }
-  /** Wanted, and does not parse. */
-  | { kind: "unparsed"; reason: string }
-  /** Parsed; the facts of the plugins that index by facts, by plugin name. */
-  | { kind: "candidate"; facts: Record<string, unknown> };
-
-/** A file parsed: a candidate, or why it is not one. */
-type Parsed = Exclude<Scanned, { kind: "problem" } | { kind: "later" }>;
+  /** A pre-filter wants it parsed (its size, to share the parsing out evenly). */
+  | { kind: "wanted"; bytes: number };
 
 /** One file of the second pass: `no` when it does not matter (or is gone, or not source). */
-export type Asked = { kind: "no" } | Parsed;
+export type Asked = { kind: "no" } | { kind: "wanted"; bytes: number };
+
+/** A wanted file parsed: a candidate, with its facts by plugin name, or why it is not one. */
+export type Parsed =
+  | { kind: "unparsed"; reason: string }
+  | { kind: "candidate"; facts: Record<string, unknown> };
 
 /** A candidate after its transforms. */
 export interface Transformed {
@@ -56,9 +56,16 @@ export interface Transformed {
 export interface Share {
   /** Settles once the share can take files (a worker thread has started). */
   readonly ready: Promise<void>;
+  /** Whether it has (files are parsed only where a thread is there to parse them). */
+  readonly started: boolean;
   scan(files: FileRef[]): Promise<Scanned[]>;
   /** Does each file matter to an index after all (`mayMatter`, given the early indexes)? */
   ask(files: FileRef[], early: ReadonlyMap<string, unknown>): Promise<Asked[]>;
+  /**
+   * Parses wanted files (any share's: those this one read are not read again); the share keeps
+   * the candidates. Forgets the other files it read.
+   */
+  parse(files: FileRef[]): Promise<Parsed[]>;
   /** Every candidate the share holds, through the plugins. */
   transform(indexes: ReadonlyMap<string, unknown>): Promise<Transformed[]>;
   close(): Promise<void>;
@@ -93,6 +100,9 @@ function inFile<T>(file: FileRef, work: () => T): T {
 export class LocalShare implements Share {
   readonly candidates = new Map<string, Candidate>();
   readonly ready = Promise.resolve();
+  readonly started = true;
+  /** Wanted files read by `scan` or `ask`, until `parse`. */
+  private readonly wanted = new Map<string, FileSource>();
   private readonly language: Language;
 
   constructor(private readonly setup: ShareSetup) {
@@ -110,7 +120,12 @@ export class LocalShare implements Share {
     if (problem) return { kind: "problem", reason: problem };
     const source = new FileSource(bytes);
     const wanted = !prefilter || plugins.some((p) => p.mayMatch(source, options));
-    return wanted ? this.parse(file, source) : { kind: "later" };
+    return wanted ? this.want(file, source) : { kind: "later" };
+  }
+
+  private want(file: FileRef, source: FileSource): { kind: "wanted"; bytes: number } {
+    this.wanted.set(file.abs, source);
+    return { kind: "wanted", bytes: source.bytes.length };
   }
 
   async ask(files: FileRef[], early: ReadonlyMap<string, unknown>): Promise<Asked[]> {
@@ -127,12 +142,26 @@ export class LocalShare implements Share {
         if (sourceProblem(bytes)) return { kind: "no" };
         const source = new FileSource(bytes);
         const matters = asking.some((p) => p.mayMatter?.(source, options, early.get(p.name)));
-        return matters ? this.parse(f, source) : { kind: "no" };
+        return matters ? this.want(f, source) : { kind: "no" };
       }),
     );
   }
 
-  private parse(file: FileRef, source: FileSource): Parsed {
+  async parse(files: FileRef[]): Promise<Parsed[]> {
+    const out = files.map((f) => inFile(f, () => this.parseOne(f)));
+    this.wanted.clear();
+    return out;
+  }
+
+  private parseOne(file: FileRef): Parsed {
+    let source = this.wanted.get(file.abs);
+    if (!source) {
+      // Read by another share: read again (changed since? then this is the text parsed).
+      const bytes = readFileSync(file.abs);
+      const problem = sourceProblem(bytes);
+      if (problem) return { kind: "unparsed", reason: problem };
+      source = new FileSource(bytes);
+    }
     const { text, newline, bom, encoding } = source.decode();
     const ctx = this.language.parse(file.rel, text, newline, file.abs);
     if ("error" in ctx) return { kind: "unparsed", reason: ctx.error };

@@ -8,6 +8,7 @@ import {
   type Asked,
   type FileRef,
   LocalShare,
+  type Parsed,
   type Scanned,
   type Share,
   type ShareSetup,
@@ -34,6 +35,7 @@ export interface ThreadSetup {
 export type ToThread =
   | { id: number; op: "scan"; files: FileRef[] }
   | { id: number; op: "ask"; files: FileRef[]; early: [string, unknown][] }
+  | { id: number; op: "parse"; files: FileRef[] }
   | { id: number; op: "transform"; indexes: [string, unknown][] };
 
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -94,6 +96,8 @@ export async function openShares(group: Group, opts: RunOptions): Promise<Shares
 /** A share on a worker thread (share-worker.ts serves it): asked by message, answered in kind. */
 class ThreadShare implements Share {
   readonly ready: Promise<void>;
+  /** True once it has started (and not failed). */
+  started = false;
   private readonly pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void }
@@ -108,7 +112,10 @@ class ThreadShare implements Share {
       started = resolve;
     });
     worker.on("message", (m: FromThread) => {
-      if ("ready" in m) return started();
+      if ("ready" in m) {
+        this.started = true;
+        return started();
+      }
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if ("error" in m) {
@@ -119,6 +126,7 @@ class ThreadShare implements Share {
     });
     const fail = (e: Error) => {
       this.failure ??= e;
+      this.started = false;
       started(); // a share that never starts takes no files; one that failed fails its askers
       for (const p of this.pending.values()) p.reject(this.failure);
       this.pending.clear();
@@ -144,6 +152,10 @@ class ThreadShare implements Share {
 
   ask(files: FileRef[], early: ReadonlyMap<string, unknown>): Promise<Asked[]> {
     return this.request({ op: "ask", files, early: [...early] });
+  }
+
+  parse(files: FileRef[]): Promise<Parsed[]> {
+    return this.request({ op: "parse", files });
   }
 
   transform(indexes: ReadonlyMap<string, unknown>): Promise<Transformed[]> {
