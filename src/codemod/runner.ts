@@ -12,7 +12,7 @@ import type {
   TransformOptions,
 } from "./plugin.ts";
 import { type FileRef, LocalShare, type Parsed, type Share, type Transformed } from "./share.ts";
-import { openShares } from "./shares.ts";
+import { openShares, THREAD_MIN_BYTES, THREAD_START_COST } from "./shares.ts";
 import { encodeSource } from "./source.ts";
 import { rangeKey } from "./transform-file.ts";
 import { collectRooted } from "./walk.ts";
@@ -164,6 +164,8 @@ export interface Shares {
   /** Every share, worker threads first (they are asked before this thread gets busy). */
   all: Share[];
   local: LocalShare;
+  /** Threads parse whatever the size of the run (tests). */
+  forced: boolean;
   close(): Promise<void>;
 }
 
@@ -293,7 +295,7 @@ async function parseCandidates(
   shares: Shares,
   files: FileRef[],
   skipped: RunResult["skipped"],
-): Promise<{ all: Candidate[]; later: FileRef[]; load: Map<Share, number> }> {
+): Promise<{ all: Candidate[]; later: FileRef[]; load: Load }> {
   const scanned = await spread(shares.all, files, (s, batch) => s.scan(batch));
   // Only the paths: holding every other file's bytes for the second pass cost the memory of the
   // whole tree (192 MB on a copy of this machine's Python); it reads them again if it runs.
@@ -306,9 +308,15 @@ async function parseCandidates(
     else wanted.push({ file, bytes: answer.bytes });
   });
   const all: Candidate[] = [];
-  const load = new Map<Share, number>();
+  const load: Load = { byShare: new Map(), bytes: 0 };
   await parseWanted(shares, wanted, load, all, skipped);
   return { all, later, load };
+}
+
+/** What each share holds to transform (in `cost`), and the bytes of every file wanted so far. */
+interface Load {
+  byShare: Map<Share, number>;
+  bytes: number;
 }
 
 /** What a file costs to parse and transform, roughly: its size, and a little for being a file. */
@@ -322,11 +330,18 @@ const cost = (bytes: number) => bytes + 2048;
 async function parseWanted(
   shares: Shares,
   wanted: { file: FileRef; bytes: number }[],
-  load: Map<Share, number>,
+  load: Load,
   into: Candidate[],
   skipped: RunResult["skipped"],
 ): Promise<void> {
-  const able = shares.all.filter((s) => s.started);
+  // Threads parse once the candidates are enough to pay for it (see THREAD_MIN_BYTES).
+  for (const x of wanted) load.bytes += x.bytes;
+  const threads = shares.forced || load.bytes >= THREAD_MIN_BYTES;
+  const able = shares.all.filter((s) => s === shares.local || (threads && s.started));
+  const held = load.byShare;
+  for (const s of able) {
+    if (!held.has(s)) held.set(s, s === shares.local || shares.forced ? 0 : THREAD_START_COST);
+  }
   const mine = new Map<Share, number[]>(able.map((s) => [s, []]));
   // Largest first, each to the least loaded share (ties: worker threads first).
   const order = wanted
@@ -334,8 +349,8 @@ async function parseWanted(
     .sort((a, b) => (wanted[b]?.bytes ?? 0) - (wanted[a]?.bytes ?? 0) || a - b);
   for (const i of order) {
     let best = able[0] as Share;
-    for (const s of able) if ((load.get(s) ?? 0) < (load.get(best) ?? 0)) best = s;
-    load.set(best, (load.get(best) ?? 0) + cost(wanted[i]?.bytes ?? 0));
+    for (const s of able) if ((held.get(s) ?? 0) < (held.get(best) ?? 0)) best = s;
+    held.set(best, (held.get(best) ?? 0) + cost(wanted[i]?.bytes ?? 0));
     mine.get(best)?.push(i);
   }
   const answers: { share: Share; parsed: Parsed }[] = new Array(wanted.length);
@@ -365,7 +380,7 @@ async function buildIndexes(
   group: Group,
   opts: RunOptions,
   shares: Shares,
-  candidates: { all: Candidate[]; later: FileRef[]; load: Map<Share, number> },
+  candidates: { all: Candidate[]; later: FileRef[]; load: Load },
   skipped: RunResult["skipped"],
 ): Promise<Map<string, unknown>> {
   const { all, later, load } = candidates;
