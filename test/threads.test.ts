@@ -155,3 +155,30 @@ test("a file whose analysis fails on a worker thread: named in the error, nothin
   );
   expect(readFileSync(path.join(dir, "pkg0/jobs_0.py"), "utf8")).toBe(before);
 }, 60_000);
+
+test("a worker thread that cannot start: the run goes on without it, with the same result", async () => {
+  const dir = tree();
+  const base = {
+    paths: [dir],
+    root: dir,
+    transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
+    options: await flagOptions({ rules }),
+    dryRun: true,
+  };
+  const one = await runTransforms({ ...base, threads: false });
+  const without = await runTransforms({
+    ...base,
+    threads: true,
+    startThread: (workerData) =>
+      startWorker(import.meta.url, "helpers/no-such-worker", { workerData }),
+  });
+  expect(without).toEqual(one);
+  const thrown = await runTransforms({
+    ...base,
+    threads: true,
+    startThread: () => {
+      throw new Error("no threads here");
+    },
+  });
+  expect(thrown).toEqual(one);
+}, 60_000);

@@ -194,7 +194,8 @@ async function transformGroup(
   const { local } = shares;
   if (!group.language.afterTransform) {
     const results = new Map<string, Transformed>();
-    for (const list of await Promise.all(shares.all.map((s) => s.transform(indexes)))) {
+    const holders = shares.all.filter((s) => candidates.some((c) => c.share === s));
+    for (const list of await Promise.all(holders.map((s) => s.transform(indexes)))) {
       for (const t of list) results.set(t.abs, t);
     }
     for (const c of candidates) record(results.get(c.abs) as Transformed, c.rel);
@@ -260,9 +261,15 @@ async function spread<R>(
   const out: { share: Share; answer: R }[] = new Array(files.length);
   let next = 0;
   let failed = false;
+  let drained = () => {};
+  const ranOut = new Promise<void>((resolve) => {
+    drained = resolve;
+  });
   const take = async (share: Share) => {
-    await share.ready;
     const local = share instanceof LocalShare;
+    // A thread not started by the time this one runs out of files takes none (nor one that failed).
+    if (!local) await Promise.race([share.ready, ranOut]);
+    if (!share.started) return;
     while (next < files.length && !failed) {
       const start = next;
       // This thread's batches are smaller: a worker thread's answer waits for one to end.
@@ -281,7 +288,9 @@ async function spread<R>(
   };
   // Batches in flight per worker thread, so that it never waits for the next one.
   await Promise.all(
-    shares.flatMap((s) => (s instanceof LocalShare ? [take(s)] : [1, 2, 3, 4].map(() => take(s)))),
+    shares.flatMap((s) =>
+      s instanceof LocalShare ? [take(s).finally(drained)] : [1, 2, 3, 4].map(() => take(s)),
+    ),
   );
   return out;
 }
@@ -354,15 +363,17 @@ async function parseWanted(
     mine.get(best)?.push(i);
   }
   const answers: { share: Share; parsed: Parsed }[] = new Array(wanted.length);
-  // Every share is asked, even with nothing to parse: it forgets the files it read.
+  // Every share that runs is asked, even with nothing to parse: it forgets the files it read.
   await Promise.all(
-    shares.all.map(async (s) => {
-      const idx = (mine.get(s) ?? []).sort((a, b) => a - b);
-      const parsed = await s.parse(idx.map((i) => wanted[i]?.file as FileRef));
-      idx.forEach((i, k) => {
-        answers[i] = { share: s, parsed: parsed[k] as Parsed };
-      });
-    }),
+    shares.all
+      .filter((s) => s.started)
+      .map(async (s) => {
+        const idx = (mine.get(s) ?? []).sort((a, b) => a - b);
+        const parsed = await s.parse(idx.map((i) => wanted[i]?.file as FileRef));
+        idx.forEach((i, k) => {
+          answers[i] = { share: s, parsed: parsed[k] as Parsed };
+        });
+      }),
   );
   answers.forEach(({ share, parsed }, i) => {
     const file = wanted[i]?.file as FileRef;

@@ -91,7 +91,13 @@ export async function openShares(group: Group, opts: RunOptions): Promise<Shares
       prefilter: setup.prefilter,
       dryRun: setup.dryRun,
     };
-    threads.push(new ThreadShare(start(data)));
+    let worker: Worker;
+    try {
+      worker = start(data);
+    } catch {
+      break; // no thread to be had: the run goes on without (a thread that fails later, too)
+    }
+    threads.push(new ThreadShare(worker));
   }
   // Forced threads (tests) all take part: this thread waits for them before it takes files.
   if (opts.threads === true) await Promise.all(threads.map((t) => t.ready));
