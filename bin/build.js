@@ -17,6 +17,7 @@ try {
       // Worker threads load their entry by file name, next to the chunk that starts them.
       "map-body-worker": `${root}src/sql/map-body-worker.ts`,
       "orphans-worker": `${root}src/sql/orphans-worker.ts`,
+      "run-worker": `${root}transforms/run-worker.ts`,
     },
     outdir,
     outExtension: { ".js": ".mjs" },

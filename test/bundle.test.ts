@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { THREAD_MIN_FILES } from "../src/codemod/shares.ts";
 import { REPO_ROOT, tempDir } from "./helpers.ts";
 import { makeCrackerjack } from "./sql-fixtures.ts";
 
@@ -36,6 +37,18 @@ test("the bundle runs --version, transform, init and sql generate", () => {
 
   const dir = tempDir();
   expect(run(["init", "--out", path.join(dir, "plan.yaml")]).status).toBe(0);
+
+  // A tree big enough for worker threads: the bundle carries their entry as a file of its own.
+  const big = path.join(dir, "big");
+  mkdirSync(big);
+  for (let i = 0; i < THREAD_MIN_FILES; i++) {
+    writeFileSync(path.join(big, `m${i}.py`), `import uuid\nx${i} = str(uuid.uuid4())\n`);
+  }
+  const threaded = run(["transform", big, "--dry-run"]);
+  expect(threaded.stderr).toBe("");
+  expect(threaded.status).toBe(0);
+  expect(threaded.stdout).toContain(`+x${THREAD_MIN_FILES - 1} = dhruva.generate()`);
+  expect(existsSync(path.join(REPO_ROOT, out, "run-worker.mjs"))).toBe(true);
 
   // 100,000 rows: enough for generate to write the mapping rows on its worker thread, whose
   // entry the bundle must carry as a file of its own.

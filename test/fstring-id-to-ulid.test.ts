@@ -27,7 +27,7 @@ async function run(source: string, rules: Partial<FStringRule>[]) {
 }
 
 type Options = FStringOptions;
-type Index = NonNullable<ReturnType<NonNullable<typeof plugin.index>>>;
+type Index = NonNullable<ReturnType<NonNullable<typeof plugin.mergeFacts>>>;
 
 /** The pre-filters asked of the text and of the bytes, as the runner asks: the same answer. */
 function mayMatch(source: string, opts: Options): boolean {
@@ -71,7 +71,7 @@ describe("templates", () => {
     const indexOf = (source: string, opts: Options) => {
       const ctx = python.parse("m.py", source, "\n");
       if ("error" in ctx) throw new Error(ctx.error);
-      return plugin.index?.([ctx], opts) as Index;
+      return plugin.mergeFacts?.([plugin.facts?.(ctx, opts) ?? []], opts) as Index;
     };
     const sys = await flagOptions({ target: "entity_id", template: "system:{}" });
     const sysIndex = indexOf('e = GraphEntity(entity_id=f"system:{system_id}")\n', sys);

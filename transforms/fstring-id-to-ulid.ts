@@ -19,7 +19,8 @@
  * template is normalised the same way, so `system:{system_id}` and `system:{}` are equal. A target
  * whose f-string does not match any of its rules' templates is not a site and is not reported.
  *
- * Natural keys, decided across every candidate file of the run by `index` before any rewrite. Let S be
+ * Natural keys, decided across every candidate file of the run (from each file's `facts`, plain
+ * data, merged by `mergeFacts`) before any rewrite. Let S be
  * the skeleton of a configured site. Another f-string (one not held by a configured target) with
  * skeleton S "recomputes the key" when:
  * - exact: its interpolated expressions, whitespace removed, equal those of some configured site of S
@@ -110,18 +111,32 @@ interface Place {
   /** Interpolated expressions, whitespace removed, joined by NUL. */
   exprs: string;
   site?: Site;
-  /** Set by `index` when this place recomputes a configured site's key. */
-  recomputes?: "exact" | "lookup";
+}
+
+/** An f-string as the index knows it: plain data (facts may come from another thread). */
+export interface PlaceFact {
+  path: string;
+  line: number;
+  skeleton: string;
+  exprs: string;
+  /** A configured site; `flagged` when it will be rewritten under `rewrite-and-flag`. */
+  site?: { flagged: boolean };
+  /** Used as a lookup key (asked only of places that are no site, with a word in the skeleton). */
+  lookup?: boolean;
+}
+
+/** A place that recomputes a configured site's key. */
+export interface Recomputing extends PlaceFact {
+  recomputes: "exact" | "lookup";
 }
 
 export interface FStringIndex {
-  files: Map<PyFile, Place[]>;
   /** Skeleton → the configured sites built with it. */
-  sites: Map<string, Place[]>;
+  sites: Map<string, PlaceFact[]>;
   /** Skeleton → the places (not configured sites) that recompute it. */
-  recomputed: Map<string, Place[]>;
+  recomputed: Map<string, Recomputing[]>;
   /** Skeleton → configured sites that will be rewritten under `rewrite-and-flag`. */
-  flagged: Map<string, Place[]>;
+  flagged: Map<string, PlaceFact[]>;
 }
 
 /** A template's skeleton and its literal parts: `{...}` → `{}`, `{{`/`}}` kept as written. */
@@ -316,51 +331,57 @@ function scan(ctx: PyFile, rules: readonly FStringRule[]): Place[] {
 
 const scans = new WeakMap<PyFile, { rules: readonly FStringRule[]; places: Place[] }>();
 
-/** `scan`, once per file and rules: the runner indexes the first files again with the later ones. */
+/** `scan`, once per file and rules: `facts` and `analyze` both need it. */
 function scanCached(ctx: PyFile, rules: readonly FStringRule[]): Place[] {
   const hit = scans.get(ctx);
-  if (hit?.rules === rules) {
-    // Index flags are set on places by buildIndex; a new index starts from clean ones.
-    for (const p of hit.places) delete p.recomputes;
-    return hit.places;
-  }
+  if (hit?.rules === rules) return hit.places;
   const places = scan(ctx, rules);
   scans.set(ctx, { rules, places });
   return places;
 }
 
-/** Every f-string of every file, and which of them recompute a configured site's key. */
-function buildIndex(files: readonly PyFile[], options: FStringOptions): FStringIndex {
-  const sites = new Map<string, Place[]>();
-  const index: FStringIndex = {
-    files: new Map(),
-    sites,
-    recomputed: new Map(),
-    flagged: new Map(),
-  };
-  for (const ctx of files) {
-    const places = scanCached(ctx, options.rules);
-    index.files.set(ctx, places);
+/** Every f-string of a file, as the index needs it. */
+function fileFacts(ctx: PyFile, options: FStringOptions): PlaceFact[] {
+  return scanCached(ctx, options.rules).map((p) => {
+    const fact: PlaceFact = { path: ctx.path, line: p.line, skeleton: p.skeleton, exprs: p.exprs };
+    if (p.site) {
+      fact.site = { flagged: !p.site.review && p.site.rule.naturalKeys === "rewrite-and-flag" };
+    } else if (hasWord(p.skeleton)) fact.lookup = isLookup(outer(p.node));
+    return fact;
+  });
+}
+
+/** How a place that is no site recomputes one of the index's keys, if it does. */
+function recomputes(
+  p: Pick<PlaceFact, "skeleton" | "exprs" | "lookup">,
+  sites: FStringIndex["sites"],
+): Recomputing["recomputes"] | undefined {
+  const own = sites.get(p.skeleton);
+  if (!own) return undefined;
+  if (own.some((s) => s.exprs === p.exprs)) return "exact";
+  return p.lookup ? "lookup" : undefined;
+}
+
+/** The configured sites of every file, and the places that recompute their keys. */
+function mergeFacts(files: PlaceFact[][]): FStringIndex {
+  const index: FStringIndex = { sites: new Map(), recomputed: new Map(), flagged: new Map() };
+  for (const places of files) {
     for (const p of places) {
       if (!p.site) continue;
-      add(sites, p);
-      if (!p.site.review && p.site.rule.naturalKeys === "rewrite-and-flag") add(index.flagged, p);
+      add(index.sites, p);
+      if (p.site.flagged) add(index.flagged, p);
     }
   }
-  for (const places of index.files.values()) {
+  for (const places of files) {
     for (const p of places) {
-      const own = sites.get(p.skeleton);
-      if (p.site || !own) continue;
-      if (own.some((s) => s.exprs === p.exprs)) p.recomputes = "exact";
-      else if (hasWord(p.skeleton) && isLookup(outer(p.node))) p.recomputes = "lookup";
-      else continue;
-      add(index.recomputed, p);
+      const how = p.site ? undefined : recomputes(p, index.sites);
+      if (how) add(index.recomputed, { ...p, recomputes: how });
     }
   }
   return index;
 }
 
-function add(map: Map<string, Place[]>, p: Place): void {
+function add<P extends PlaceFact>(map: Map<string, P[]>, p: P): void {
   const list = map.get(p.skeleton);
   if (list) list.push(p);
   else map.set(p.skeleton, [p]);
@@ -372,7 +393,11 @@ function hasWord(skeleton: string): boolean {
 }
 
 interface KeyNeedles {
-  /** The skeleton's literal parts: a file that rebuilds the key holds each of them. */
+  /**
+   * The skeleton's literal parts with the braces of the holes next to them (`}-{` for `{}-{}`,
+   * `system:{` for `system:{}`): an f-string with this skeleton has each of them in the source
+   * as written, so a file that rebuilds the key holds them all.
+   */
   literals: string[];
   /**
    * Absent when the skeleton has a word (a lookup with any expressions counts). Else the same
@@ -388,7 +413,7 @@ function keyNeedles(index: FStringIndex): KeyNeedles[] {
   let needles = needlesCache.get(index);
   if (needles) return needles;
   needles = [...index.sites].map(([skeleton, sites]) => {
-    const { literals } = normaliseTemplate(skeleton);
+    const literals = besideHoles(skeleton);
     if (hasWord(skeleton)) return { literals };
     const names = new Map<string, string[]>();
     for (const site of sites) {
@@ -401,13 +426,31 @@ function keyNeedles(index: FStringIndex): KeyNeedles[] {
   return needles;
 }
 
-const where = (p: Place) => `${p.ctx.path}:${p.line}`;
+/** `a{}b{}c` → `a{`, `}b{`, `}c`; a skeleton without holes is its own text. */
+function besideHoles(skeleton: string): string[] {
+  const parts = skeleton.split("{}");
+  // `{{}}` (an escaped brace pair) is no hole: split only where the braces are a hole.
+  if (skeleton.includes("{{") || skeleton.includes("}}"))
+    return normaliseTemplate(skeleton).literals;
+  if (parts.length === 1) return [skeleton];
+  return parts.flatMap((part, i) => {
+    if (i === 0) return part ? [`${part}{`] : [];
+    if (i === parts.length - 1) return part ? [`}${part}`] : [];
+    return [`}${part}{`];
+  });
+}
+
+const where = (p: PlaceFact) => `${p.path}:${p.line}`;
 
 /** `a.py:3, b.py:9 (lookup, other variables)`; past a few, the rest is counted. */
-function placesList(places: readonly Place[], max = 5): string {
+function placesList(places: readonly (PlaceFact | Recomputing)[], max = 5): string {
   const shown = places
     .slice(0, max)
-    .map((p) => (p.recomputes === "lookup" ? `${where(p)} (lookup, other variables)` : where(p)));
+    .map((p) =>
+      "recomputes" in p && p.recomputes === "lookup"
+        ? `${where(p)} (lookup, other variables)`
+        : where(p),
+    );
   if (places.length > max) shown.push(`and ${places.length - max} more`);
   return shown.join(", ");
 }
@@ -418,7 +461,7 @@ function ruleText(rule: FStringRule): string {
     : `--target ${rule.target} --template '${rule.template}'`;
 }
 
-export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex> = {
+export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex, PlaceFact[]> = {
   name: NAME,
   language: python,
   options: [moduleOption, importStyleOption, rulesOption],
@@ -446,9 +489,10 @@ export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex> = {
     );
     return rebuilds && FSTRING_PREFIX.test(source.text);
   },
-  index: buildIndex,
+  facts: fileFacts,
+  mergeFacts,
   analyze(ctx, options, index): FileResult {
-    const idx = index?.files.has(ctx) ? index : buildIndex([ctx], options);
+    const idx = index ?? mergeFacts([fileFacts(ctx, options)]);
     const edits: Edit[] = [];
     const entries: ReportEntry[] = [];
     const rewritten: SyntaxNode[] = [];
@@ -458,20 +502,23 @@ export const plugin: CodemodPlugin<PyFile, FStringOptions, FStringIndex> = {
       return entry;
     };
 
-    for (const place of idx.files.get(ctx) ?? []) {
+    for (const place of scanCached(ctx, options.rules)) {
       const { site, node } = place;
       if (!site) {
-        const flagged = place.recomputes && idx.flagged.get(place.skeleton);
+        const flagged = idx.flagged.get(place.skeleton);
         if (!flagged) continue;
-        const how =
-          place.recomputes === "exact"
+        const lookup = hasWord(place.skeleton) && isLookup(outer(node));
+        const how = recomputes({ ...place, lookup }, idx.sites);
+        if (!how) continue;
+        const reason =
+          how === "exact"
             ? "recomputes the same key"
             : "looks up the same key pattern with other variables";
         report(node, {
           before: node.text,
           after: null,
           outcome: "blocking",
-          reason: `natural key \`${place.skeleton}\`: ${how}, but the ID made at ${placesList(flagged)} is now a random ULID, so this will no longer find the entity (store and pass the generated ID instead)`,
+          reason: `natural key \`${place.skeleton}\`: ${reason}, but the ID made at ${placesList(flagged)} is now a random ULID, so this will no longer find the entity (store and pass the generated ID instead)`,
         });
         continue;
       }

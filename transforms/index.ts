@@ -59,8 +59,23 @@ export function missingOptions(
 export type TransformRunOptions = Omit<RunOptions, "plugins"> & { transforms: readonly string[] };
 export type RunTransforms = (opts: TransformRunOptions) => Promise<RunResult>;
 
-/** A run of the named transforms (the runner loads on use: the CLI reads this registry at start-up). */
+/**
+ * A run of the named transforms (the runner loads on use: the CLI reads this registry at
+ * start-up). Its worker threads start run-worker.ts, which finds the plugins here by name.
+ * For measuring: `ULID_CODEMOD_THREADS=0` keeps a run on one thread, `=1` spreads even a small one.
+ */
+const THREADS: Record<string, { threads: boolean }> = {
+  0: { threads: false },
+  1: { threads: true },
+};
+
 export const runTransforms: RunTransforms = async ({ transforms, ...rest }) => {
   const { runCodemod } = await import("../src/codemod/runner.ts");
-  return runCodemod({ ...rest, plugins: pluginsFor(transforms) });
+  const { startWorker } = await import("../src/util/worker.ts");
+  return runCodemod({
+    ...(THREADS[process.env.ULID_CODEMOD_THREADS ?? ""] ?? {}),
+    startThread: (workerData) => startWorker(import.meta.url, "run-worker", { workerData }),
+    ...rest,
+    plugins: pluginsFor(transforms),
+  });
 };

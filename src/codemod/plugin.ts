@@ -120,10 +120,19 @@ export interface RunHooks<Ctx extends ParsedFile = ParsedFile> {
 
 /**
  * A transform's matching logic, independent of how it is run (our runner or jscodeshift).
- * `index` sees every candidate file of the run before any `analyze`, for cross-file facts.
+ * A cross-file index sees every candidate file of the run before any `analyze`. Two ways to
+ * build one: `index` over the parsed files themselves (the run then stays on one thread, where
+ * the trees are), or `facts` + `mergeFacts`, plain data per file merged into the index (the runner
+ * may then parse and analyse the files on worker threads: facts cross threads, trees do not).
  */
-// biome-ignore lint/suspicious/noExplicitAny: plugins of different languages and options share one list
-export interface CodemodPlugin<Ctx extends ParsedFile = any, O = any, Index = unknown> {
+export interface CodemodPlugin<
+  // biome-ignore lint/suspicious/noExplicitAny: plugins of different languages and options share one list
+  Ctx extends ParsedFile = any,
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  O = any,
+  Index = unknown,
+  Facts = unknown,
+> {
   name: string;
   language: Language<Ctx>;
   /** The options it reads, declared once: CLI flags, plan keys and jscodeshift flags come from these. */
@@ -131,6 +140,16 @@ export interface CodemodPlugin<Ctx extends ParsedFile = any, O = any, Index = un
   /** Cheap text pre-filter: false only when the file cannot contain a site. */
   mayMatch(source: PrefilterSource, options: O): boolean;
   index?(files: Ctx[], options: O): Index;
+  /**
+   * What one file tells the index, as plain data (structured-cloneable: no tree nodes, no
+   * functions), so that it can come from another thread. With `mergeFacts`, instead of `index`.
+   */
+  facts?(ctx: Ctx, options: O): Facts;
+  /**
+   * The index from every candidate file's facts, in the run's file order. Plain data too: it is
+   * sent to the threads that run `mayMatter` and `analyze`.
+   */
+  mergeFacts?(facts: Facts[], options: O): Index;
   /**
    * Asked of files that failed `mayMatch`, after `index` has seen those that passed: may this
    * file matter anyway (e.g. rebuild a key found there)? Such files are parsed and indexed too.

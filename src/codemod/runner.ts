@@ -1,16 +1,20 @@
 // Runs the plugins it is given over a tree: read and pre-filter every file, parse the candidates
-// once, let cross-file indexes see all of them, then transform and (unless dry-run) write.
+// once, let cross-file indexes see all of them, then transform and (unless dry-run) write. The
+// files are spread over worker threads when the tree is big enough to pay for them (see
+// shares.ts); the result is the same, byte for byte, either way.
 import { readFileSync, writeFileSync } from "node:fs";
+import type { Worker } from "node:worker_threads";
 import type {
   CodemodPlugin,
   Language,
-  ParsedFile,
   ReportEntry,
   TransformedFile,
   TransformOptions,
 } from "./plugin.ts";
-import { encodeSource, FileSource, sourceProblem } from "./source.ts";
-import { rangeKey, transformContext } from "./transform-file.ts";
+import { type FileRef, LocalShare, type Parsed, type Share, type Transformed } from "./share.ts";
+import { openShares, THREAD_MIN_BYTES, THREAD_START_COST } from "./shares.ts";
+import { encodeSource } from "./source.ts";
+import { rangeKey } from "./transform-file.ts";
 import { collectRooted } from "./walk.ts";
 
 export interface RunOptions {
@@ -31,6 +35,17 @@ export interface RunOptions {
   prefilter?: boolean;
   /** Called just before a file is written (tests use it to race the write). */
   beforeWrite?: (absPath: string) => void;
+  /**
+   * Starts a worker thread serving a share of the files (see share-thread.ts), given its
+   * `workerData`; the caller knows the entry, which knows the plugins by name. Absent: one thread.
+   */
+  startThread?: (workerData: unknown) => Worker;
+  /**
+   * Worker threads: "auto" (the default) when the tree is big enough to pay for their start-up,
+   * and each takes files once started; `true` whenever they can be used, and the run waits for
+   * them to start (tests: every thread gets files); `false` never.
+   */
+  threads?: boolean | "auto";
 }
 
 export interface FileChange {
@@ -52,21 +67,15 @@ export interface RunResult {
   filesScanned: number;
 }
 
-interface Candidate {
-  abs: string;
-  bytes: Buffer;
-  bom: boolean;
-  encoding?: string;
-  ctx: ParsedFile;
-}
-
-interface Read {
-  abs: string;
-  source: FileSource;
+/** A candidate file of the run: parsed by `share`, which holds its tree. */
+interface Candidate extends FileRef {
+  share: Share;
+  /** Its facts for the indexes, by plugin name. */
+  facts: Record<string, unknown>;
 }
 
 /** The plugins of one language, and the files of the run that are theirs. */
-interface Group {
+export interface Group {
   language: Language;
   plugins: CodemodPlugin[];
   files: string[];
@@ -99,7 +108,7 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   const write = (
     abs: string,
     file: string,
-    read: Buffer,
+    read: Uint8Array | undefined,
     before: string,
     after: string,
     encoding?: string,
@@ -114,7 +123,7 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
     if (!opts.dryRun) {
       opts.beforeWrite?.(abs);
       // Someone (an editor, a formatter) changed the file since we read it: theirs wins.
-      if (!readFileSync(abs).equals(read)) {
+      if (!read || !readFileSync(abs).equals(read)) {
         skipped.push({ file, reason: "modified while the codemod ran; not overwritten" });
         return;
       }
@@ -123,14 +132,22 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
     changes.push({ path: abs, file, before, after, ...(encoding ? { encoding } : {}) });
   };
   for (const group of groups) {
-    const { candidates, later } = parseCandidates(group, opts, rel, skipped);
-    const indexes = buildIndexes(group, opts, candidates, later, rel, skipped);
-    const done = await transformGroup(group, candidates, indexes, opts, walked.rootOf, skipped);
-    for (const { c, output, entries: own } of done.files.values()) {
-      entries.push(...own);
-      if (output === undefined) continue;
+    const shares = await openShares(group, opts);
+    let done: Awaited<ReturnType<typeof transformGroup>>;
+    try {
+      const files = group.files.map((abs) => ({ abs, rel: rel(abs) }));
+      const candidates = await parseCandidates(shares, files, skipped);
+      const indexes = await buildIndexes(group, opts, shares, candidates, skipped);
+      done = await transformGroup(group, shares, candidates.all, indexes, walked.rootOf, skipped);
+    } finally {
+      await shares.close();
+    }
+    for (const t of done.files.values()) {
+      entries.push(...t.entries);
+      const c = t.change;
+      if (!c) continue;
       const bom = c.bom ? "\uFEFF" : "";
-      write(c.abs, c.ctx.path, c.bytes, bom + c.ctx.source, bom + output, c.encoding);
+      write(t.abs, rel(t.abs), c.bytes, bom + c.source, bom + c.output, c.encoding);
     }
     entries.push(...done.extraEntries);
     for (const x of done.extra) {
@@ -142,53 +159,66 @@ export async function runCodemod(opts: RunOptions): Promise<RunResult> {
   return { changes, entries, skipped, filesScanned: walked.files.length };
 }
 
-interface Done {
-  c: Candidate;
-  /** The text to write; undefined when the file is left as it is. */
-  output?: string;
-  entries: ReportEntry[];
+/** The shares of a group's files: this thread's, and the worker threads' when there are any. */
+export interface Shares {
+  /** Every share, worker threads first (they are asked before this thread gets busy). */
+  all: Share[];
+  local: LocalShare;
+  /** Threads parse whatever the size of the run (tests). */
+  forced: boolean;
+  close(): Promise<void>;
 }
 
 /**
- * Every candidate of a language through its plugins, then the language's run-level step (once
- * per root: paths can lie in different repositories), which may take edits back (the file is
- * transformed again without them) and change other files.
+ * Every candidate of a language through its plugins (on the share that holds it), then the
+ * language's run-level step (once per root: paths can lie in different repositories), which may
+ * take edits back (the file is transformed again without them) and change other files. A
+ * language with such a step runs on this thread only (see shares.ts).
  */
 async function transformGroup(
   group: Group,
+  shares: Shares,
   candidates: Candidate[],
   indexes: Map<string, unknown>,
-  opts: RunOptions,
   rootOf: (abs: string) => string,
   skipped: RunResult["skipped"],
 ) {
   // By absolute path: files of different roots can share a report path.
-  const files = new Map<string, Done>();
-  const changed: TransformedFile[] = [];
+  const files = new Map<string, Transformed>();
+  const extra: { abs: string; before: string; after: string; entries: ReportEntry[] }[] = [];
+  const extraEntries: ReportEntry[] = [];
+  const record = (t: Transformed, rel: string) => {
+    files.set(t.abs, t);
+    if (t.error !== undefined) skipped.push({ file: rel, reason: t.error });
+  };
+  const { local } = shares;
+  if (!group.language.afterTransform) {
+    const results = new Map<string, Transformed>();
+    const holders = shares.all.filter((s) => candidates.some((c) => c.share === s));
+    for (const list of await Promise.all(holders.map((s) => s.transform(indexes)))) {
+      for (const t of list) results.set(t.abs, t);
+    }
+    for (const c of candidates) record(results.get(c.abs) as Transformed, c.rel);
+    return { files, extra, extraEntries };
+  }
   const withheld = new Map<string, Map<string, string>>();
   const run = (c: Candidate): TransformedFile | null => {
-    const out = transformContext(c.ctx, group.plugins, opts.options, indexes, withheld.get(c.abs));
-    const done: Done = { c, entries: out.entries };
-    files.set(c.abs, done);
-    if (!out.ok) {
-      skipped.push({ file: c.ctx.path, reason: out.error });
-      return null;
-    }
-    if (!out.changed) return null;
-    done.output = out.output;
-    return { ctx: c.ctx, abs: c.abs, output: out.output, edits: out.edits };
+    const file = local.candidates.get(c.abs);
+    if (!file) throw new Error(`${c.rel}: not parsed on this thread`);
+    const out = local.run(file, indexes, withheld.get(c.abs));
+    record(local.result(file, out), c.rel);
+    if (!out.ok || !out.changed) return null;
+    return { ctx: file.ctx, abs: c.abs, output: out.output, edits: out.edits };
   };
+  const changed: TransformedFile[] = [];
   for (const c of candidates) {
     const t = run(c);
     if (t) changed.push(t);
   }
-  const extra: { abs: string; before: string; after: string; entries: ReportEntry[] }[] = [];
-  const extraEntries: ReportEntry[] = [];
   const byRoot = new Map<string, TransformedFile[]>();
   for (const t of changed) byRoot.set(rootOf(t.abs), [...(byRoot.get(rootOf(t.abs)) ?? []), t]);
   const byPath = new Map(candidates.map((c) => [c.abs, c]));
   for (const [root, mine] of byRoot) {
-    if (!group.language.afterTransform) break;
     await group.language.afterTransform(mine, {
       root,
       withhold(file, edits, reason) {
@@ -215,97 +245,196 @@ function groupByLanguage(plugins: readonly CodemodPlugin[]): Group[] {
   return groups;
 }
 
+/** How many files a share is given at a time (each asks for more when done). */
+const BATCH = 8;
+const LOCAL_BATCH = 2;
+
+/**
+ * `work` over every file, in batches handed to whichever share is free (a worker thread joins
+ * once it has started); the answers in the order of `files`, each with the share that gave it.
+ */
+async function spread<R>(
+  shares: Share[],
+  files: FileRef[],
+  work: (share: Share, batch: FileRef[]) => Promise<R[]>,
+): Promise<{ share: Share; answer: R }[]> {
+  const out: { share: Share; answer: R }[] = new Array(files.length);
+  let next = 0;
+  let failed = false;
+  let drained = () => {};
+  const ranOut = new Promise<void>((resolve) => {
+    drained = resolve;
+  });
+  const take = async (share: Share) => {
+    const local = share instanceof LocalShare;
+    // A thread not started by the time this one runs out of files takes none (nor one that failed).
+    if (!local) await Promise.race([share.ready, ranOut]);
+    if (!share.started) return;
+    while (next < files.length && !failed) {
+      const start = next;
+      // This thread's batches are smaller: a worker thread's answer waits for one to end.
+      next = Math.min(files.length, next + (local ? LOCAL_BATCH : BATCH));
+      let answers: R[];
+      try {
+        answers = await work(share, files.slice(start, next));
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      for (let i = 0; i < answers.length; i++) out[start + i] = { share, answer: answers[i] as R };
+      // This thread's batches run synchronously: let the worker threads' answers in between.
+      if (local && shares.length > 1) await new Promise(setImmediate);
+    }
+  };
+  // Batches in flight per worker thread, so that it never waits for the next one.
+  await Promise.all(
+    shares.flatMap((s) =>
+      s instanceof LocalShare ? [take(s).finally(drained)] : [1, 2, 3, 4].map(() => take(s)),
+    ),
+  );
+  return out;
+}
+
 /**
  * Every file is read and checked (a binary or non-UTF-8 file is reported whatever the
  * pre-filter says), but only those a pre-filter asks the text of are decoded. Files that failed
  * every pre-filter come back as `later`, for the second pass (`mayMatter`).
  */
-function parseCandidates(
-  group: Group,
-  opts: RunOptions,
-  rel: (abs: string) => string,
+async function parseCandidates(
+  shares: Shares,
+  files: FileRef[],
   skipped: RunResult["skipped"],
-): { candidates: Candidate[]; later: string[] } {
-  const passed: Read[] = [];
+): Promise<{ all: Candidate[]; later: FileRef[]; load: Load }> {
+  const scanned = await spread(shares.all, files, (s, batch) => s.scan(batch));
   // Only the paths: holding every other file's bytes for the second pass cost the memory of the
   // whole tree (192 MB on a copy of this machine's Python); it reads them again if it runs.
-  const later: string[] = [];
-  for (const abs of group.files) {
-    const bytes = readFileSync(abs);
-    const problem = sourceProblem(bytes);
-    if (problem) {
-      skipped.push({ file: rel(abs), reason: problem });
-      continue;
-    }
-    const source = new FileSource(bytes);
-    const wanted =
-      opts.prefilter === false || group.plugins.some((p) => p.mayMatch(source, opts.options));
-    if (wanted) passed.push({ abs, source });
-    else later.push(abs);
-  }
-  const candidates: Candidate[] = [];
-  parseInto(group.language, passed, rel, skipped, candidates);
-  return { candidates, later };
+  const later: FileRef[] = [];
+  const wanted: { file: FileRef; bytes: number }[] = [];
+  scanned.forEach(({ answer }, i) => {
+    const file = files[i] as FileRef;
+    if (answer.kind === "problem") skipped.push({ file: file.rel, reason: answer.reason });
+    else if (answer.kind === "later") later.push(file);
+    else wanted.push({ file, bytes: answer.bytes });
+  });
+  const all: Candidate[] = [];
+  const load: Load = { byShare: new Map(), bytes: 0 };
+  await parseWanted(shares, wanted, load, all, skipped);
+  return { all, later, load };
 }
 
-function parseInto(
-  language: Language,
-  files: Read[],
-  rel: (abs: string) => string,
-  skipped: RunResult["skipped"],
+/** What each share holds to transform (in `cost`), and the bytes of every file wanted so far. */
+interface Load {
+  byShare: Map<Share, number>;
+  bytes: number;
+}
+
+/** What a file costs to parse and transform, roughly: its size, and a little for being a file. */
+const cost = (bytes: number) => bytes + 2048;
+
+/**
+ * Parses wanted files, shared out by size so that every share gets about as much to parse now,
+ * and to transform later (a share keeps what it parsed); `load` is what each holds so far.
+ * Candidates and parse errors in the order of `wanted`.
+ */
+async function parseWanted(
+  shares: Shares,
+  wanted: { file: FileRef; bytes: number }[],
+  load: Load,
   into: Candidate[],
-): void {
-  for (const { abs, source } of files) {
-    const { text, newline, bom, encoding } = source.decode();
-    const ctx = language.parse(rel(abs), text, newline, abs);
-    if ("error" in ctx) skipped.push({ file: rel(abs), reason: ctx.error });
-    else into.push({ abs, bytes: source.bytes, bom, ctx, ...(encoding ? { encoding } : {}) });
+  skipped: RunResult["skipped"],
+): Promise<void> {
+  // Threads parse once the candidates are enough to pay for it (see THREAD_MIN_BYTES).
+  for (const x of wanted) load.bytes += x.bytes;
+  const threads = shares.forced || load.bytes >= THREAD_MIN_BYTES;
+  const able = shares.all.filter((s) => s === shares.local || (threads && s.started));
+  const held = load.byShare;
+  for (const s of able) {
+    if (!held.has(s)) held.set(s, s === shares.local || shares.forced ? 0 : THREAD_START_COST);
   }
+  const mine = new Map<Share, number[]>(able.map((s) => [s, []]));
+  // Largest first, each to the least loaded share (ties: worker threads first).
+  const order = wanted
+    .map((_, i) => i)
+    .sort((a, b) => (wanted[b]?.bytes ?? 0) - (wanted[a]?.bytes ?? 0) || a - b);
+  for (const i of order) {
+    let best = able[0] as Share;
+    for (const s of able) if ((held.get(s) ?? 0) < (held.get(best) ?? 0)) best = s;
+    held.set(best, (held.get(best) ?? 0) + cost(wanted[i]?.bytes ?? 0));
+    mine.get(best)?.push(i);
+  }
+  const answers: { share: Share; parsed: Parsed }[] = new Array(wanted.length);
+  // Every share that runs is asked, even with nothing to parse: it forgets the files it read.
+  await Promise.all(
+    shares.all
+      .filter((s) => s.started)
+      .map(async (s) => {
+        const idx = (mine.get(s) ?? []).sort((a, b) => a - b);
+        const parsed = await s.parse(idx.map((i) => wanted[i]?.file as FileRef));
+        idx.forEach((i, k) => {
+          answers[i] = { share: s, parsed: parsed[k] as Parsed };
+        });
+      }),
+  );
+  answers.forEach(({ share, parsed }, i) => {
+    const file = wanted[i]?.file as FileRef;
+    if (parsed.kind === "unparsed") skipped.push({ file: file.rel, reason: parsed.reason });
+    else into.push({ ...file, share, facts: parsed.facts });
+  });
 }
 
 /**
  * Each plugin's cross-file index over every candidate. Files with no site of their own can still
  * matter to an index (a rebuilt natural key): asked, given what the first files hold, and then
- * indexed with the rest (`candidates` grows by them).
+ * indexed with the rest (`candidates.all` grows by them).
  */
-function buildIndexes(
+async function buildIndexes(
   group: Group,
   opts: RunOptions,
-  candidates: Candidate[],
-  later: string[],
-  rel: (abs: string) => string,
+  shares: Shares,
+  candidates: { all: Candidate[]; later: FileRef[]; load: Load },
   skipped: RunResult["skipped"],
-): Map<string, unknown> {
+): Promise<Map<string, unknown>> {
+  const { all, later, load } = candidates;
+  const indexOf = (p: CodemodPlugin, files: Candidate[]): unknown => {
+    if (p.facts && p.mergeFacts) {
+      return p.mergeFacts(
+        files.map((c) => c.facts[p.name]),
+        opts.options,
+      );
+    }
+    // An index over the trees: every candidate is on this thread (see shares.ts).
+    const ctxs = files.map((c) => {
+      const file = shares.local.candidates.get(c.abs);
+      if (!file) throw new Error(`${c.rel}: not parsed on this thread`);
+      return file.ctx;
+    });
+    return p.index?.(ctxs, opts.options);
+  };
+  const indexed = (p: CodemodPlugin) => p.index !== undefined || p.mergeFacts !== undefined;
   const indexes = new Map<string, unknown>();
-  const askLater = group.plugins.filter((p) => p.index && p.mayMatter);
+  const askLater = group.plugins.filter((p) => indexed(p) && p.mayMatter);
   if (askLater.length > 0 && later.length > 0) {
     const byPath = (a: Candidate, b: Candidate) => a.abs.localeCompare(b.abs);
-    candidates.sort(byPath);
-    const first = candidates.map((c) => c.ctx);
-    const early = askLater.map((p) => ({ p, index: p.index?.(first, opts.options) }));
+    all.sort(byPath);
+    const first = all.length;
+    const early = askLater.map((p) => ({ p, index: indexOf(p, all) }));
     const asking = early.filter(({ p, index }) => p.secondPass?.(index) ?? true);
-    const back: Read[] = [];
-    for (const abs of asking.length > 0 ? later : []) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(abs);
-      } catch {
-        continue; // gone since the first read: it was no candidate then either
-      }
-      if (sourceProblem(bytes)) continue;
-      const source = new FileSource(bytes);
-      if (asking.some(({ p, index }) => p.mayMatter?.(source, opts.options, index))) {
-        back.push({ abs, source });
-      }
+    if (asking.length > 0) {
+      const given = new Map(asking.map(({ p, index }) => [p.name, index]));
+      const asked = await spread(shares.all, later, (s, batch) => s.ask(batch, given));
+      const wanted: { file: FileRef; bytes: number }[] = [];
+      asked.forEach(({ answer }, i) => {
+        if (answer.kind === "wanted")
+          wanted.push({ file: later[i] as FileRef, bytes: answer.bytes });
+      });
+      await parseWanted(shares, wanted, load, all, skipped);
     }
-    parseInto(group.language, back, rel, skipped, candidates);
     // No file added: these are already the indexes of every candidate, in the same order.
-    if (candidates.length === first.length) for (const e of early) indexes.set(e.p.name, e.index);
-    else candidates.sort(byPath);
+    if (all.length === first) for (const e of early) indexes.set(e.p.name, e.index);
+    else all.sort(byPath);
   }
-  const contexts = candidates.map((c) => c.ctx);
   for (const p of group.plugins) {
-    if (p.index && !indexes.has(p.name)) indexes.set(p.name, p.index(contexts, opts.options));
+    if (indexed(p) && !indexes.has(p.name)) indexes.set(p.name, indexOf(p, all));
   }
   return indexes;
 }

@@ -111,7 +111,11 @@ export function transformSource(
   const ctx = language.parse(path, text, newline, abs);
   if ("error" in ctx) return { ok: false, error: ctx.error, entries: [] };
   const indexes = new Map<string, unknown>();
-  for (const p of plugins) if (p.index) indexes.set(p.name, p.index([ctx], options));
+  for (const p of plugins) {
+    if (p.facts && p.mergeFacts)
+      indexes.set(p.name, p.mergeFacts([p.facts(ctx, options)], options));
+    else if (p.index) indexes.set(p.name, p.index([ctx], options));
+  }
   const out = transformContext(ctx, plugins, options, indexes);
   if (out.ok && bom) return { ...out, output: `\uFEFF${out.output}` };
   return out;

@@ -302,8 +302,20 @@ const SCOPE_QUERY = `[${[...IMPORTS, ...BINDERS].map((t) => `(${t})`).join(" ")}
 /** Every import and binding node of a file, by the id of the scope it belongs to. */
 function indexScopes(root: SyntaxNode): Map<number, SyntaxNode[]> {
   const out = new Map<number, SyntaxNode[]>();
+  // The scope of every node walked through, by node id: the next capture in the same block
+  // stops there instead of asking the binding for every parent up to the scope again.
+  const known = new Map<number, number>();
   for (const { node } of pythonQuery(SCOPE_QUERY).captures(root)) {
-    const scope = scopeOf(node).id;
+    const path: number[] = [];
+    let scope: number | undefined;
+    for (let cur = node.parent; cur; cur = cur.parent) {
+      if (SCOPE_TYPES.has(cur.type)) scope = cur.id;
+      else scope = known.get(cur.id);
+      if (scope !== undefined) break;
+      path.push(cur.id);
+    }
+    scope ??= scopeOf(node).id;
+    for (const id of path) known.set(id, scope);
     const list = out.get(scope);
     if (list) list.push(node);
     else out.set(scope, [node]);
