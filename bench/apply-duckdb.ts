@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { benchRepo } from "./apply.ts";
+import { benchGitEnv, benchRepo } from "./apply.ts";
 import { sessionBuddySystem } from "./databases.ts";
 import { measure, median, type Sample } from "./measure.ts";
 
@@ -189,13 +189,7 @@ export async function benchApplyDuckAt(
   const expect = await counts(source);
   const ours: Sample[] = [];
   const floor: Sample[] = [];
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "bench",
-    GIT_AUTHOR_EMAIL: "bench@localhost",
-    GIT_COMMITTER_NAME: "bench",
-    GIT_COMMITTER_EMAIL: "bench@localhost",
-  };
+  const env = benchGitEnv();
   const floorJs = FLOOR_JS(import.meta.resolve("@duckdb/node-api"));
   const dbDir = path.join(work, "apply-duckdb");
   const repo = path.join(work, "apply-duckdb-repo");

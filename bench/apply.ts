@@ -42,6 +42,17 @@ export interface ApplyBench {
   floor: Sample & { samples: Sample[] };
 }
 
+/** The environment `migrate` runs in: its commits need an author. */
+export function benchGitEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: "bench",
+    GIT_AUTHOR_EMAIL: "bench@localhost",
+    GIT_COMMITTER_NAME: "bench",
+    GIT_COMMITTER_EMAIL: "bench@localhost",
+  };
+}
+
 function git(cwd: string, ...args: string[]): void {
   execFileSync("git", args, { cwd, stdio: "ignore" });
 }
@@ -92,13 +103,7 @@ export function benchApplyAt(
 ): ApplyBench {
   const ours: Sample[] = [];
   const floor: Sample[] = [];
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "bench",
-    GIT_AUTHOR_EMAIL: "bench@localhost",
-    GIT_COMMITTER_NAME: "bench",
-    GIT_COMMITTER_EMAIL: "bench@localhost",
-  };
+  const env = benchGitEnv();
   for (let i = 0; i < runs; i++) {
     const dbDir = path.join(work, "apply");
     rmSync(dbDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { ApplyFailure } from "../src/errors.ts";
-import { applyDatabase } from "../src/live/apply.ts";
+import { type ApplyOutcome, applyDatabase } from "../src/live/apply.ts";
 import type { DatabaseConfig } from "../src/plan/database.ts";
 import { copyDatabase, type Db, openDb } from "../src/sql/db.ts";
 import { generateSql } from "../src/sql/generate.ts";
@@ -55,6 +55,18 @@ async function setUp(): Promise<{ file: string; cfg: DatabaseConfig; sqlDir: str
 const byName = (checks: readonly { name: string; ok: boolean; detail: string }[], name: string) =>
   checks.find((c) => c.name === name);
 
+/** The apply with the rollback check, which must pass every check. */
+async function passedApply(
+  cfg: DatabaseConfig,
+  sqlDir: string,
+  system = "crackerjack",
+): Promise<ApplyOutcome> {
+  const r = await applyDatabase({ system, database: cfg, sqlDir, verifyRollback: true });
+  expect(r.status).toBe("applied");
+  expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+  return r;
+}
+
 /** The apply with the rollback check, which must fail as an ApplyFailure. */
 async function failedApply(
   cfg: DatabaseConfig,
@@ -77,14 +89,7 @@ describe("the rollback check inside the apply's transaction (SQLite)", () => {
     const plain = `${fresh("plain")}.db`;
     await copyDatabase("sqlite", file, plain);
 
-    const r = await applyDatabase({
-      system: "crackerjack",
-      database: cfg,
-      sqlDir,
-      verifyRollback: true,
-    });
-    expect(r.status).toBe("applied");
-    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+    const r = await passedApply(cfg, sqlDir);
     expect(byName(r.checks, "rollback")?.detail).toBe(
       "1 files applied inside the transaction, then undone",
     );
@@ -201,14 +206,7 @@ describe("the rollback check before the DuckDB working copy is renamed over the 
     );
 
     fs.writeFileSync(rollback, good);
-    const r = await applyDatabase({
-      system: "session-buddy",
-      database: cfg,
-      sqlDir,
-      verifyRollback: true,
-    });
-    expect(r.status).toBe("applied");
-    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+    const r = await passedApply(cfg, sqlDir, "session-buddy");
     expect(byName(r.checks, "rollback")?.detail).toBe(
       "1 files applied to a copy of the applied working copy",
     );
