@@ -205,7 +205,7 @@ interface Job {
   /** `backup`: the verified backup just taken (what the database holds before the files). */
   capture: (db: Db, backup: string) => Promise<unknown>;
   validate: (db: Db, before: unknown) => Promise<VerifyCheck[]>;
-  /** Exercised inside the transaction before COMMIT (see ApplyOptions.verifyRollback). */
+  /** The rollback files, exercised before the apply is kept (see ApplyOptions.verifyRollback). */
   rollback?: { files: string[]; mapRows: number };
   /** Recorded on the backup's marker for rollback (the backfill's; a catch-up has none). */
   migration?: MigrationTables;
