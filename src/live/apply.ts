@@ -357,15 +357,7 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
     watch.lap("sql files");
     const checks = await job.validate(db, before);
     watch.lap("validate");
-    const failIf = (what: string) => {
-      const failed = checks.filter((c) => !c.ok);
-      if (failed.length === 0) return;
-      throw new ApplyFailure(
-        `${what} on ${cfg.path}: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
-        marker?.backup ?? null,
-        checks,
-      );
-    };
+    const failIf = (what: string) => failIfAny(checks, `${what} on ${cfg.path}`, marker?.backup);
     failIf("validation failed");
     if (job.rollback) {
       opts.log?.("exercising the rollback files inside the transaction (undone before COMMIT)");
@@ -406,6 +398,17 @@ async function applySqlite(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOut
   } finally {
     if (handle.open) handle.close();
   }
+}
+
+/** Throws an ApplyFailure naming every failed check, if any failed (the backup is kept). */
+function failIfAny(checks: VerifyCheck[], what: string, backup: string | undefined): void {
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length === 0) return;
+  throw new ApplyFailure(
+    `${what}: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
+    backup ?? null,
+    checks,
+  );
 }
 
 /** Mapping rows the apply files write: one per row of every keyed table. */
@@ -596,15 +599,7 @@ async function applyDuck(opts: ApplyOptions, jobFor: JobFor): Promise<ApplyOutco
     watch.lap("sql files");
     const checks = await job.validate(db, before);
     watch.lap("validate");
-    const failIf = (what: string) => {
-      const failed = checks.filter((c) => !c.ok);
-      if (failed.length === 0) return;
-      throw new ApplyFailure(
-        `${what}: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`,
-        marker?.backup ?? null,
-        checks,
-      );
-    };
+    const failIf = (what: string) => failIfAny(checks, what, marker?.backup);
     failIf("validation failed");
     // DuckDB has no VACUUM that gives space back; CHECKPOINT writes everything into the file
     // (no WAL left) and frees the blocks the files' own updates left behind.
