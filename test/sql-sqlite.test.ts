@@ -696,7 +696,32 @@ test("several tables in one system: shared map, apply in config order, roll back
   expect(ulids.map(decodeTime)).toEqual(
     Array.from({ length: 12 }, (_, i) => (1_710_000_000 + i) * 1000),
   );
+  // The last rollback file drops the map with its table's rows in it: run out of order, while
+  // runs' rows are still there, its guard stops it whole.
+  const state = (d: Database.Database) => ({
+    map: d
+      .prepare(`SELECT "table_name", COUNT(*) AS n FROM "ulid_migration_map" GROUP BY 1 ORDER BY 1`)
+      .all(),
+    jobs: d.prepare("SELECT * FROM jobs ORDER BY rowid").all(),
+    runs: d.prepare("SELECT * FROM runs ORDER BY rowid").all(),
+  });
+  const applied = state(c);
+  expect(applied.map).toEqual([
+    { table_name: "jobs", n: 30 },
+    { table_name: "runs", n: 12 },
+  ]);
   c.close();
+  const undo = await openForApply("sqlite", copy);
+  try {
+    await expect(applySqlFiles(undo, [r.rollbackFiles[1] as string])).rejects.toThrow(
+      /0002_jobs_rollback\.sql.*rows of ulid_migration_map other tables still need .* is 12, expected 0/s,
+    );
+  } finally {
+    undo.close();
+  }
+  const after = new Database(copy, { readonly: true });
+  expect(state(after)).toEqual(applied);
+  after.close();
 });
 
 test("applying the files twice stops at the first one's guard and changes nothing the second time", async () => {

@@ -280,22 +280,25 @@ async function checkUndone(
   }
 }
 
-async function dropMapIfEmpty(db: Db): Promise<void> {
-  if ((await scalar(db, `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}`)) === 0) {
-    await db.execScript(`DROP TABLE ${ident(MAP_TABLE)};`);
-  }
-}
-
-/** Runs the undo steps on an open database (SQLite: inside the caller's transaction). */
+/**
+ * Runs the undo steps on an open database (SQLite: inside the caller's transaction). The mapping
+ * table goes when only these tables' rows are in it; their rows are then dropped with it rather
+ * than deleted first, which costs their index entries one by one (seconds at 200k on DuckDB).
+ */
 async function runUndo(db: Db, engine: DatabaseConfig["engine"], tables: MigrationTables) {
+  const ours = tables.map((t) => sqlString(t.table, engine)).join(", ");
+  const others = await scalar(
+    db,
+    `SELECT COUNT(*) FROM ${ident(MAP_TABLE)}${ours ? ` WHERE "table_name" NOT IN (${ours})` : ""}`,
+  );
   for (const step of undoSteps(engine, tables)) {
     await db.execScript(step.sql.join("\n"));
     if (step.forget) {
       await checkUndone(db, engine, step.table);
-      await db.execScript(step.forget);
+      if (others > 0) await db.execScript(step.forget);
     }
   }
-  await dropMapIfEmpty(db);
+  if (others === 0) await db.execScript(`DROP TABLE ${ident(MAP_TABLE)};`);
 }
 
 /**

@@ -317,8 +317,8 @@ function writeRollback(ctx: WriteCtx, rb: SqlFile, rowsGuard: string): void {
       "rollback",
       "rollback step",
       addColumn
-        ? `Drops the added ULID columns and index and this table's mapping rows${ctx.lastUndo ? ", then the mapping table" : ""}: the tables are as before the expand step.`
-        : `Restores the legacy ${plan.key} values from the mapping table, then removes this table's mapping rows${ctx.lastUndo ? " and the mapping table" : ""}.`,
+        ? `Drops the added ULID columns and index, then ${ctx.lastUndo ? "the mapping table (with this table's mapping rows, the last in it)" : "this table's mapping rows"}: the tables are as before the expand step.`
+        : `Restores the legacy ${plan.key} values from the mapping table, then removes ${ctx.lastUndo ? "the mapping table (with this table's mapping rows, the last in it)" : "this table's mapping rows"}.`,
     ),
   );
   rb.write(beginTx(e));
@@ -348,18 +348,22 @@ function writeRollback(ctx: WriteCtx, rb: SqlFile, rowsGuard: string): void {
     rb.write(updateFromMap(plan.table, plan.key, plan.key, plan.table, "ulid", "legacy_id", e));
     rb.write(tempIndexes(plan, "drop"));
   }
-  rb.write(`DELETE FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${sqlString(plan.table, e)};\n`);
+  const table = sqlString(plan.table, e);
   if (ctx.lastUndo) {
     // Nothing of ours stays behind; other tables' rows mean their rollback has not run yet.
+    // This table's rows go with the table: deleting them first (as the other files do) costs
+    // their index entries one by one, 3.0 of 4.3 s for 200k rows on DuckDB, for the same end.
     rb.write(
       guard(
         e,
         `rows of ${MAP_TABLE} other tables still need (run their rollback files first: rollback/ in name order)`,
-        ident(MAP_TABLE),
+        `${ident(MAP_TABLE)} WHERE "table_name" <> ${table}`,
         0,
       ),
     );
     rb.write(`DROP TABLE ${ident(MAP_TABLE)};\n`);
+  } else {
+    rb.write(`DELETE FROM ${ident(MAP_TABLE)} WHERE "table_name" = ${table};\n`);
   }
   rb.write("COMMIT;\n");
   rb.close();
