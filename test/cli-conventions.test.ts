@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { applyRate } from "../src/cli/migrate-run.ts";
 import { cliCapture, crackerjackFiles, makeRepo } from "./helpers/repos.ts";
 import { runCli, tempDir } from "./helpers.ts";
 
@@ -132,5 +133,27 @@ describe("plan discovery", () => {
     expect(none.status).toBe(1);
     expect(none.stderr).toContain("ulid-migration.yaml: not found in");
     expect(none.stderr).toContain("or any parent");
+  });
+});
+
+describe("the apply bar on a terminal", () => {
+  const at = (done: number) => ({
+    file: "apply/0001_jobs_1_map.sql",
+    index: 0,
+    total: 3,
+    rows: 200_000,
+    done,
+    bytes: 1000,
+    fileStart: false,
+  });
+  test("rows/s and an ETA from the share of the SQL run so far", () => {
+    // A quarter of the bytes in 5 s: 50,000 rows in 5 s, 15 s left.
+    expect(applyRate(at(250), 5000)).toEqual({ speed: "10,000 rows/s", remaining: "15 s" });
+    expect(applyRate(at(100), 30_000)).toEqual({ speed: "667 rows/s", remaining: "4 min 30 s" });
+    expect(applyRate(at(1000), 20_000)).toEqual({ speed: "10,000 rows/s", remaining: "0 s" });
+  });
+  test("no figure before a second has passed or anything has run", () => {
+    expect(applyRate(at(500), 999)).toEqual({ speed: "-", remaining: "-" });
+    expect(applyRate(at(0), 10_000)).toEqual({ speed: "-", remaining: "-" });
   });
 });

@@ -206,6 +206,23 @@ function migrateJson(run: PhasesResult, flags: MigrateFlags): MigrateJson {
   };
 }
 
+/**
+ * The apply bar's rows/s and ETA, from the SQL run so far: the rows backfilled are spread over
+ * the files' bytes (the bar's unit), so both are estimates; none until a second has passed.
+ * (Not `eta`: cli-progress fills that token itself, in seconds of bytes.)
+ */
+export function applyRate(
+  p: ApplyProgress,
+  elapsedMs: number,
+): { speed: string; remaining: string } {
+  if (elapsedMs < 1000 || p.done <= 0 || p.bytes <= 0) return { speed: "-", remaining: "-" };
+  const share = Math.min(1, p.done / p.bytes);
+  const rate = Math.round((p.rows * share) / (elapsedMs / 1000));
+  const left = Math.max(0, Math.round(((elapsedMs / 1000) * (1 - share)) / share));
+  const remaining = left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s` : `${left} s`;
+  return { speed: `${rate.toLocaleString("en-US")} rows/s`, remaining };
+}
+
 /** A bar over the SQL's bytes on a terminal; a line per file otherwise (logs, CI, tests). */
 async function applyProgress(deps: CliDeps, info: (t: string) => void, quiet: boolean) {
   const tty = !deps.err && !!process.stderr.isTTY && !quiet;
@@ -221,6 +238,7 @@ async function applyProgress(deps: CliDeps, info: (t: string) => void, quiet: bo
   }
   const { SingleBar, Presets } = await import("cli-progress");
   let bar: InstanceType<typeof SingleBar> | null = null;
+  let started = 0;
   const stop = () => {
     bar?.stop();
     bar = null;
@@ -230,14 +248,15 @@ async function applyProgress(deps: CliDeps, info: (t: string) => void, quiet: bo
       if (!bar) {
         bar = new SingleBar(
           {
-            format: `  ${system} {bar} {percentage}% of ${p.rows} rows | {file}`,
+            format: `  ${system} {bar} {percentage}% of ${p.rows} rows | {speed} | ETA {remaining} | {file}`,
             stream: process.stderr,
           },
           Presets.shades_classic,
         );
-        bar.start(p.bytes, 0, { file: p.file });
+        started = performance.now();
+        bar.start(p.bytes, 0, { file: p.file, ...applyRate(p, 0) });
       }
-      bar.update(p.done, { file: p.file });
+      bar.update(p.done, { file: p.file, ...applyRate(p, performance.now() - started) });
       if (p.done === p.bytes) stop();
     },
     stop,
