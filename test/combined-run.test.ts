@@ -2,20 +2,25 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, test, vi } from "vitest";
-import { parsePython } from "../src/codemod/python/parse.ts";
+import { parsePython, reparsePython } from "../src/codemod/python/parse.ts";
 import { runTransforms } from "../transforms/index.ts";
 import { flagOptions } from "./helpers.ts";
 
 // Counts parses; every call still goes to the real tree-sitter parser.
 vi.mock("../src/codemod/python/parse.ts", async (importOriginal) => {
   const real = await importOriginal<typeof import("../src/codemod/python/parse.ts")>();
-  return { ...real, parsePython: vi.fn(real.parsePython) };
+  return {
+    ...real,
+    parsePython: vi.fn(real.parsePython),
+    reparsePython: vi.fn(real.reparsePython),
+  };
 });
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "ulid-combined-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 beforeEach(() => {
   vi.mocked(parsePython).mockClear();
+  vi.mocked(reparsePython).mockClear();
 });
 
 const SERVICE = [
@@ -54,8 +59,10 @@ describe("uuid4-to-ulid and fstring-id-to-ulid in one run", () => {
       "uuid4-to-ulid",
       "fstring-id-to-ulid",
     ]);
-    // service.py parsed once, its output once more to check it; other.py is not a candidate.
-    expect(vi.mocked(parsePython)).toHaveBeenCalledTimes(2);
+    // service.py parsed once, its output once more (incrementally) to check it; other.py is not
+    // a candidate.
+    expect(vi.mocked(parsePython)).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(reparsePython)).toHaveBeenCalledTimes(1);
     expect(output).toBe(
       [
         "import dhruva",

@@ -74,8 +74,12 @@ export interface Language<Ctx extends ParsedFile = ParsedFile> {
    * saying why when they cannot be made (the file is then left as it is).
    */
   finalize(ctx: Ctx, edits: readonly Edit[]): Edit[];
-  /** Why `output` (the result for `ctx`'s file) must not be written (it does not parse), or undefined. */
-  check(output: string, ctx: Ctx): string | undefined;
+  /**
+   * Why `output` (the result for `ctx`'s file) must not be written (it does not parse), or
+   * undefined. `edits`: every edit that turned `ctx.source` into `output` (none overlapping),
+   * so that a language may parse the result incrementally from `ctx`'s tree (left as it is).
+   */
+  check(output: string, ctx: Ctx, edits: readonly Edit[]): string | undefined;
   /**
    * Optional run-level step: once per run, after every file of this language is transformed and
    * before anything is written. For what one file cannot tell (type errors against the project's

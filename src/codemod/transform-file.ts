@@ -79,7 +79,7 @@ export function transformContext(
       entries,
     };
   }
-  const problem = language.check(output, ctx);
+  const problem = language.check(output, ctx, all);
   if (problem) {
     // Never write what we could not parse: this is a bug in a transform, not in the user's file.
     return {

@@ -3,7 +3,13 @@
 import type { Language, ParsedFile, ReportEntry } from "../plugin.ts";
 import { orderImports } from "./import-order.ts";
 import { ImportManager } from "./imports.ts";
-import { firstSyntaxProblem, parsePython, type SyntaxNode, type Tree } from "./parse.ts";
+import {
+  firstSyntaxProblem,
+  parsePython,
+  reparsePython,
+  type SyntaxNode,
+  type Tree,
+} from "./parse.ts";
 
 /** One parsed Python file, shared by every transform of a run. */
 export interface PyFile extends ParsedFile {
@@ -30,8 +36,12 @@ export const python: Language<PyFile> = {
   },
   // Imports where the repository's isort settings want them (ruff decides; see import-order.ts).
   finalize: (ctx, edits) => orderImports(ctx, edits, ctx.imports.plan(edits)),
-  check(output) {
-    const problem = firstSyntaxProblem(parsePython(output));
+  check(output, ctx, edits) {
+    // Incrementally from the file's own tree; what it finds wrong is confirmed (and placed) by
+    // a parse from scratch, which has the last word.
+    const problem =
+      firstSyntaxProblem(reparsePython(ctx.tree, ctx.source, edits, output)) &&
+      firstSyntaxProblem(parsePython(output));
     return problem && `${problem.message} at line ${problem.line}`;
   },
 };
