@@ -36,7 +36,7 @@ interface ImportRequestEntry extends ImportRequest {
  * known (LibCST's AddImportsVisitor/RemoveImportsVisitor split): transforms never edit imports.
  */
 export class ImportManager {
-  readonly scopes = new ScopeCache();
+  readonly scopes: ScopeCache;
   private readonly root: SyntaxNode;
   private readonly source: string;
   private readonly newline: string;
@@ -48,6 +48,7 @@ export class ImportManager {
     this.root = root;
     this.source = source;
     this.newline = newline;
+    this.scopes = new ScopeCache(root, source);
   }
 
   /**
@@ -160,7 +161,7 @@ export class ImportManager {
   }
 
   private topLevelImports(): ImportBinding[] {
-    return this.scopes.get(this.root).imports;
+    return this.scopes.importsOf(this.root);
   }
 
   /** Names bound anywhere in the file outside class bodies (method names do not clash). */

@@ -239,16 +239,32 @@ function targetNames(target: SyntaxNode): string[] {
 
 export type Resolution = { binding: ImportBinding } | { shadowed: true } | undefined;
 
+/** How one scope binds one name: its imports of that name, and whether it binds it otherwise. */
+interface NameInScope {
+  imports: ImportBinding[];
+  other: boolean;
+}
+
 /**
  * What `name`, used at `node`, refers to: an import binding of the nearest scope that binds the
  * name, `shadowed` when that scope binds it some other way, undefined when nothing binds it.
  */
 export function resolveName(name: string, node: SyntaxNode, cache?: ScopeCache): Resolution {
+  const byScope = cache?.named(name);
   for (const scope of enclosingScopes(node)) {
-    const info = cache ? cache.get(scope) : scopeInfo(scope);
-    const imported = info.imports.filter((b) => b.local === name);
+    let here: NameInScope | undefined;
+    if (byScope) here = byScope.get(scope.id);
+    else {
+      const info = scopeInfo(scope);
+      here = {
+        imports: info.imports.filter((b) => b.local === name),
+        other: info.others.has(name),
+      };
+    }
+    if (!here) continue;
+    const imported = here.imports;
     if (imported.length > 0) {
-      if (info.others.has(name)) return { shadowed: true };
+      if (here.other) return { shadowed: true };
       // A name imported twice in one scope: the last import wins only in flow order; refuse to guess
       // unless both bindings agree.
       const [first] = imported;
@@ -257,7 +273,7 @@ export function resolveName(name: string, node: SyntaxNode, cache?: ScopeCache):
       );
       return same && first ? { binding: first } : { shadowed: true };
     }
-    if (info.others.has(name)) return { shadowed: true };
+    if (here.other) return { shadowed: true };
   }
   return undefined;
 }
@@ -272,17 +288,31 @@ function scopeInfo(scope: SyntaxNode): ScopeInfo {
 }
 
 /**
- * Per-file memo of scope facts, keyed by node id. The first question indexes the whole file with
- * one tree-sitter query (every import and binding node, grouped by the scope that holds it):
- * native matching instead of a walk over every node, so a 5 MB module costs a fraction of a second.
+ * Per-file memo of scope facts, keyed by node id; three questions, each answered from as little
+ * of the file as it needs:
+ * - `named(name)`, how each scope binds one name (what `resolveName` asks): from the name's own
+ *   occurrences in the text, each asked of the tree whether it is a binding there;
+ * - `importsOf(scope)`: from one query for the file's import statements;
+ * - `get(scope)`, everything a scope binds: from one query for every import and binding node of
+ *   the file (native matching instead of a walk over every node, so that a 5 MB module costs a
+ *   fraction of a second).
+ * `resolveName` with the cache answers as it does without (test/scope-cache.test.ts).
  */
 export class ScopeCache {
   private readonly map = new Map<number, ScopeInfo>();
+  private readonly byName = new Map<string, Map<number, NameInScope>>();
   private byScope?: Map<number, SyntaxNode[]>;
+  private importsByScope?: Map<number, SyntaxNode[]>;
+
+  constructor(
+    private readonly root: SyntaxNode,
+    private readonly source: string,
+  ) {}
+
   get(scope: SyntaxNode): ScopeInfo {
     let info = this.map.get(scope.id);
     if (!info) {
-      this.byScope ??= indexScopes(rootOf(scope));
+      this.byScope ??= indexScopes(this.root, SCOPE_QUERY);
       const nodes = this.byScope.get(scope.id) ?? [];
       const imports: ImportBinding[] = [];
       const others = parameterNames(scope);
@@ -295,17 +325,126 @@ export class ScopeCache {
     }
     return info;
   }
+
+  /** The import bindings of a scope (imports nested in its if/try blocks included). */
+  importsOf(scope: SyntaxNode): ImportBinding[] {
+    const known = this.map.get(scope.id);
+    if (known) return known.imports;
+    this.importsByScope ??= indexScopes(this.root, IMPORT_QUERY);
+    return (this.importsByScope.get(scope.id) ?? []).flatMap((n) => importBindings(n, scope));
+  }
+
+  /** How each scope (by id) binds `name`; scopes that do not bind it are absent. */
+  named(name: string): Map<number, NameInScope> {
+    let out = this.byName.get(name);
+    if (out) return out;
+    out = new Map();
+    const at = (scope: SyntaxNode) => {
+      let entry = out?.get(scope.id);
+      if (!entry) {
+        entry = { imports: [], other: false };
+        out?.set(scope.id, entry);
+      }
+      return entry;
+    };
+    if (!IDENTIFIER.test(name)) {
+      // Not spelled like one identifier (no occurrence would find it): from the whole index.
+      for (const scope of allNodes(this.root)) {
+        if (!SCOPE_TYPES.has(scope.type)) continue;
+        const info = this.get(scope);
+        const imports = info.imports.filter((b) => b.local === name);
+        if (imports.length > 0 || info.others.has(name))
+          out.set(scope.id, { imports, other: info.others.has(name) });
+      }
+    } else {
+      const statements = new Set<number>();
+      for (const id of identifiersNamed(this.root, this.source, name)) {
+        if (id.endIndex - id.startIndex !== name.length) continue; // a longer identifier
+        const statement = importOf(id);
+        if (statement && !statements.has(statement.id)) {
+          statements.add(statement.id);
+          const scope = scopeOf(statement);
+          const mine = importBindings(statement, scope).filter((b) => b.local === name);
+          if (mine.length > 0) at(scope).imports.push(...mine);
+        }
+        for (const scope of bindingScopes(id)) at(scope).other = true;
+      }
+    }
+    this.byName.set(name, out);
+    return out;
+  }
+}
+
+/** An identifier matches this when it is spelled like one name (what `named` can look up). */
+const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+/** The import statement an identifier is part of, if any (import statements hold no scope). */
+function importOf(id: SyntaxNode): SyntaxNode | undefined {
+  for (let cur = id.parent; cur; cur = cur.parent) {
+    if (IMPORTS.has(cur.type)) return cur;
+    if (cur.type.endsWith("_statement") || cur.type === "block" || SCOPE_TYPES.has(cur.type))
+      return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The scopes in which this occurrence of a name binds it other than by import: what
+ * `boundNames` finds in the binding nodes above it, and what `parameterNames` finds in the
+ * parameters it is part of. The same rules, asked from the identifier up.
+ */
+function bindingScopes(id: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  // No attribute or subscript between the identifier and `cur` (targetNames stops at those).
+  let clean = true;
+  let child = id;
+  for (let cur = id.parent; cur; child = cur, cur = cur.parent) {
+    switch (cur.type) {
+      case "function_definition":
+      case "class_definition":
+        if (child === id && cur.childForFieldName("name")?.id === id.id) out.push(scopeOf(cur));
+        break;
+      case "assignment":
+      case "augmented_assignment":
+      case "for_statement":
+      case "for_in_clause":
+        if (clean && cur.childForFieldName("left")?.id === child.id) out.push(scopeOf(cur));
+        break;
+      case "named_expression":
+        if (clean && cur.childForFieldName("name")?.id === child.id) out.push(scopeOf(cur));
+        break;
+      case "as_pattern_target":
+        if (clean) out.push(scopeOf(cur));
+        break;
+      case "global_statement":
+      case "nonlocal_statement":
+        if (child === id) out.push(scopeOf(cur));
+        break;
+    }
+    const owner = cur.parent;
+    if (
+      owner &&
+      (owner.type === "function_definition" || owner.type === "lambda") &&
+      owner.childForFieldName("parameters")?.id === cur.id &&
+      !isDefaultValue(id, cur)
+    ) {
+      out.push(owner);
+    }
+    if (cur.type === "attribute" || cur.type === "subscript") clean = false;
+  }
+  return out;
 }
 
 const SCOPE_QUERY = `[${[...IMPORTS, ...BINDERS].map((t) => `(${t})`).join(" ")}] @n`;
+const IMPORT_QUERY = `[${[...IMPORTS].map((t) => `(${t})`).join(" ")}] @n`;
 
-/** Every import and binding node of a file, by the id of the scope it belongs to. */
-function indexScopes(root: SyntaxNode): Map<number, SyntaxNode[]> {
+/** The nodes a query captures in a file, by the id of the scope each belongs to. */
+function indexScopes(root: SyntaxNode, query: string): Map<number, SyntaxNode[]> {
   const out = new Map<number, SyntaxNode[]>();
   // The scope of every node walked through, by node id: the next capture in the same block
   // stops there instead of asking the binding for every parent up to the scope again.
   const known = new Map<number, number>();
-  for (const { node } of pythonQuery(SCOPE_QUERY).captures(root)) {
+  for (const { node } of pythonQuery(query).captures(root)) {
     const path: number[] = [];
     let scope: number | undefined;
     for (let cur = node.parent; cur; cur = cur.parent) {
