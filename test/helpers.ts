@@ -37,12 +37,16 @@ export function scratch(prefix = "ulid-test-"): { dir: string; fresh: (name: str
 }
 
 /** Both transforms over `dir`, dry-run, with the pre-filter (`fast`) and without it (`full`). */
-export async function bothRuns(dir: string, options: TransformOptions) {
+export async function bothRuns(
+  dir: string,
+  options: TransformOptions,
+  transforms = ["uuid4-to-ulid", "fstring-id-to-ulid"],
+) {
   const run = (prefilter: boolean) =>
     runTransforms({
       paths: [dir],
       root: dir,
-      transforms: ["uuid4-to-ulid", "fstring-id-to-ulid"],
+      transforms,
       options,
       dryRun: true,
       prefilter,

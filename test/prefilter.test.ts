@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { expect, test } from "vitest";
@@ -72,6 +72,36 @@ test("when the second pass adds no file, the first pass's indexes give the same 
   expect(fast.entries).toEqual(full.entries);
   expect(fast.changes).toEqual(full.changes);
   expect(fast.skipped).toEqual(full.skipped);
+});
+
+test("uuid-consumers' second pass: a key as a whole word, with a use the index or a consumer needs", async () => {
+  const dir = tempDir();
+  const files: Record<string, string> = {
+    "ids.py":
+      "import uuid\n\n\ndef new_token():\n    token = str(uuid.uuid4())\n    return token\n",
+    // No UUID in these: each matters through the key `token` alone.
+    "b.py": "from ids import token\n\n\ndef current():\n    return token\n",
+    "c.py": "from ids import token\n\nprint(token.hex)\n",
+    "e.py": "from b import current\nfrom ids import token\n\nprint(current().hex)\n",
+    "tests/test_d.py": 'token = "7f3a1c2e-1111-4222-8333-444455556666"\n',
+    // Do not parse (so a parse would list them as skipped): `token` inside longer words only,
+    // and `token` with nothing a consumer or the index could use.
+    "noise_words.py": "tokens = my_token_file = 1\nx = (\n",
+    "noise_plain.py": "token = 1\nx = (\n",
+  };
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    writeFileSync(path.join(dir, f), text);
+  }
+  const consumers = ["uuid4-to-ulid", "uuid-consumers"];
+  const { fast, full } = await bothRuns(dir, await flagOptions(), consumers);
+  const blocking = fast.entries.filter((e) => e.outcome === "blocking");
+  // e.py is reached through current(), a key only because b.py returns `token`.
+  expect(blocking.map((e) => e.file).sort()).toEqual(["c.py", "e.py", "tests/test_d.py"]);
+  expect(fast.entries).toEqual(full.entries);
+  expect(fast.changes).toEqual(full.changes);
+  expect(fast.skipped).toEqual([]);
+  expect(full.skipped.map((s) => s.file).sort()).toEqual(["noise_plain.py", "noise_words.py"]);
 });
 
 test("searching a file's bytes answers as searching its text would", () => {

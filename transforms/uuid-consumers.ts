@@ -35,6 +35,7 @@ import {
   identifiersNamed,
   insideImport,
   jscodeshiftAdapter,
+  type PrefilterSource,
   type PyFile,
   python,
   type ReportEntry,
@@ -732,6 +733,68 @@ function fixtureConsumers(ctx: PyFile): Consumer[] {
 
 // The plugin --------------------------------------------------------------------------------------
 
+interface Terms {
+  /** Every key and pattern name: a file with none of them cannot matter. */
+  keys: string[];
+  /** A pattern name or a function key as a whole word (the file uses it, or calls it). */
+  named: RegExp | null;
+  /** A name key as a whole word. */
+  name: RegExp | null;
+  /** `return <name key>`: a function that returns it becomes a key. */
+  returned: RegExp | null;
+}
+
+const termsByIndex = new WeakMap<ConsumerIndex, Terms>();
+const WORD_BEFORE = "(?<![\\p{L}\\p{N}_])";
+const WORD_AFTER = "(?![\\p{L}\\p{N}_])";
+const UUID_ANYWHERE = new RegExp(UUID_IN_TEXT.source, "i");
+
+/**
+ * What `mayMatter` looks for, once per index. The file failed `mayMatch`, so it mentions no
+ * UUID, UUID regex or length check; what can still matter there is a key or pattern name in one
+ * of the uses the index and `analyze` look for, each an exact name, attribute or key (`reached`
+ * looks them up), never part of a longer word (`name` in `filename`):
+ * - a pattern name (its uses are reported) or a function key (calls of it hold the ID);
+ * - a name key, with a UUID attribute read (`.hex`), a UUID literal (a fixture), or
+ *   `return <key>` (the function then holds the ID).
+ * On the synthetic corpus, keys `name` and `token` made every file a candidate by substring.
+ */
+function termsOf(index: ConsumerIndex): Terms {
+  let t = termsByIndex.get(index);
+  if (!t) {
+    const names = [...index.names.keys()];
+    const named = [...index.functions.keys(), ...index.patterns];
+    const alt = (list: string[]) =>
+      list.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    const word = (list: string[]) =>
+      list.length > 0 ? new RegExp(`${WORD_BEFORE}(?:${alt(list)})${WORD_AFTER}`, "u") : null;
+    t = {
+      keys: [...names, ...named],
+      named: word(named),
+      name: word(names),
+      returned:
+        names.length > 0
+          ? new RegExp(`${WORD_BEFORE}return[\\s\\\\]+(?:${alt(names)})${WORD_AFTER}`, "u")
+          : null,
+    };
+    termsByIndex.set(index, t);
+  }
+  return t;
+}
+
+function mayMatter(source: PrefilterSource, index: ConsumerIndex): boolean {
+  const t = termsOf(index);
+  if (!t.keys.some((k) => source.includes(k))) return false;
+  const text = source.text;
+  if (t.named?.test(text)) return true;
+  if (!t.name?.test(text)) return false;
+  return (
+    [...UUID_ATTRIBUTES].some((a) => source.includes(`.${a}`)) ||
+    UUID_ANYWHERE.test(text) ||
+    !!t.returned?.test(text)
+  );
+}
+
 function describe(p: Producer): string {
   return `reached from \`${p.via}\`, a ULID since ${p.file}:${p.line} (\`${p.text.replace(/\s+/g, " ")}\`)`;
 }
@@ -749,10 +812,7 @@ export const plugin: CodemodPlugin<PyFile, ConsumerOptions, ConsumerIndex> = {
     source.includes(`${options.module}`),
   index: buildIndex,
   // A file that names a key or a shared pattern may consume the ID without mentioning a UUID.
-  mayMatter: (source, _options, index) =>
-    [...index.names.keys(), ...index.functions.keys(), ...index.patterns].some((k) =>
-      source.includes(k),
-    ),
+  mayMatter: (source, _options, index) => mayMatter(source, index),
   analyze(ctx, options, index): FileResult {
     const idx = index ?? buildIndex([ctx], options);
     const refs = uuidTypeRefs(ctx);
