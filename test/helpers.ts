@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, onTestFinished } from "vitest";
@@ -10,6 +10,41 @@ import { OPTION_SPECS, runTransforms } from "../transforms/index.ts";
 import type { Uuid4Options } from "../transforms/uuid4-to-ulid.ts";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
+
+/**
+ * Real Python to run engine pieces over, read in place (never written): the fixtures' files
+ * whose names end with `suffix`, and every `every`-th top-level module of this machine's
+ * standard library smaller than `maxBytes`, named `stdlib/<file>`.
+ */
+export function pythonCorpus(opts: {
+  suffix: string;
+  every: number;
+  maxBytes?: number;
+}): { name: string; text: string }[] {
+  const out: { name: string; text: string }[] = [];
+  const fixtures = path.join(REPO_ROOT, "__testfixtures__");
+  for (const dir of readdirSync(fixtures)) {
+    for (const f of readdirSync(path.join(fixtures, dir))) {
+      if (f.endsWith(opts.suffix))
+        out.push({ name: `${dir}/${f}`, text: readFileSync(path.join(fixtures, dir, f), "utf8") });
+    }
+  }
+  const stdlib = execFileSync("python3", [
+    "-c",
+    "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+  ])
+    .toString()
+    .trim();
+  const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  const files = readdirSync(stdlib)
+    .filter((f) => f.endsWith(".py") && statSync(path.join(stdlib, f)).size < max)
+    .sort();
+  for (let i = 0; i < files.length; i += opts.every) {
+    const f = files[i] as string;
+    out.push({ name: `stdlib/${f}`, text: readFileSync(path.join(stdlib, f), "utf8") });
+  }
+  return out;
+}
 export const BIN = path.join(REPO_ROOT, "bin/ulid-codemod.js");
 
 /**

@@ -1,9 +1,6 @@
 // The check that a rewrite still parses reuses the file's tree (an incremental parse): it must
 // say what a parse from scratch says (and give its tree when the rewrite parses), on real files
 // and edits of every shape, and must leave the file's own tree as it was.
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { applyEdits } from "../src/codemod/edits.ts";
@@ -11,36 +8,10 @@ import type { CodemodPlugin, Edit } from "../src/codemod/plugin.ts";
 import { python } from "../src/codemod/python/language.ts";
 import { firstSyntaxProblem, parsePython, reparsePython } from "../src/codemod/python/parse.ts";
 import { transformSource } from "../src/codemod/transform-file.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
+import { pythonCorpus } from "./helpers.ts";
 
 /** The fixtures' inputs, and every 10th file of this machine's standard library (read only). */
-function corpus(): { name: string; text: string }[] {
-  const out: { name: string; text: string }[] = [];
-  for (const dir of readdirSync(path.join(ROOT, "__testfixtures__"))) {
-    for (const f of readdirSync(path.join(ROOT, "__testfixtures__", dir))) {
-      if (f.endsWith(".input.py"))
-        out.push({
-          name: `${dir}/${f}`,
-          text: readFileSync(path.join(ROOT, "__testfixtures__", dir, f), "utf8"),
-        });
-    }
-  }
-  const stdlib = execFileSync("python3", [
-    "-c",
-    "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-  ])
-    .toString()
-    .trim();
-  const files = readdirSync(stdlib)
-    .filter((f) => f.endsWith(".py"))
-    .sort();
-  for (let i = 0; i < files.length; i += 10) {
-    const f = files[i] as string;
-    out.push({ name: `stdlib/${f}`, text: readFileSync(path.join(stdlib, f), "utf8") });
-  }
-  return out;
-}
+const corpus = () => pythonCorpus({ suffix: ".input.py", every: 10 });
 
 // What rewrites insert, and what breaks a file: newlines (LF and CRLF), indentation, unicode
 // beyond the BMP, unbalanced brackets and quotes, and nothing at all (a deletion).

@@ -1,9 +1,6 @@
 // The scope cache answers `resolveName` from a name's own occurrences; the reference is the walk
 // over each enclosing scope's nodes (resolveName without a cache). They must agree on every
 // identifier of real files and of a file that binds names every way Python can.
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { parsePython, type SyntaxNode } from "../src/codemod/python/parse.ts";
 import {
@@ -13,8 +10,7 @@ import {
   ScopeCache,
   scopeImports,
 } from "../src/codemod/python/scope.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
+import { pythonCorpus } from "./helpers.ts";
 
 const EVERY_WAY = `
 import uuid
@@ -65,30 +61,10 @@ def h():
 `;
 
 function corpus(): { name: string; text: string }[] {
-  const out = [{ name: "every-way.py", text: EVERY_WAY }];
-  for (const dir of readdirSync(path.join(ROOT, "__testfixtures__"))) {
-    for (const f of readdirSync(path.join(ROOT, "__testfixtures__", dir))) {
-      if (f.endsWith(".py"))
-        out.push({
-          name: `${dir}/${f}`,
-          text: readFileSync(path.join(ROOT, "__testfixtures__", dir, f), "utf8"),
-        });
-    }
-  }
-  const stdlib = execFileSync("python3", [
-    "-c",
-    "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
-  ])
-    .toString()
-    .trim();
-  const files = readdirSync(stdlib)
-    .filter((f) => f.endsWith(".py") && statSync(path.join(stdlib, f)).size < 80_000)
-    .sort();
-  for (let i = 0; i < files.length; i += 6) {
-    const f = files[i] as string;
-    out.push({ name: `stdlib/${f}`, text: readFileSync(path.join(stdlib, f), "utf8") });
-  }
-  return out;
+  return [
+    { name: "every-way.py", text: EVERY_WAY },
+    ...pythonCorpus({ suffix: ".py", every: 6, maxBytes: 80_000 }),
+  ];
 }
 
 /** A resolution as plain data: which statement and item bind it, in which scope. */
