@@ -336,14 +336,14 @@ export class ScopeCache {
 
   /** How each scope (by id) binds `name`; scopes that do not bind it are absent. */
   named(name: string): Map<number, NameInScope> {
-    let out = this.byName.get(name);
-    if (out) return out;
-    out = new Map();
+    const known = this.byName.get(name);
+    if (known) return known;
+    const out = new Map<number, NameInScope>();
     const at = (scope: SyntaxNode) => {
-      let entry = out?.get(scope.id);
+      let entry = out.get(scope.id);
       if (!entry) {
         entry = { imports: [], other: false };
-        out?.set(scope.id, entry);
+        out.set(scope.id, entry);
       }
       return entry;
     };
