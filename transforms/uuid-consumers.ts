@@ -42,6 +42,7 @@ import {
   replaceNode,
   resolveName,
   type SyntaxNode,
+  wordsPattern,
 } from "../src/codemod/api.ts";
 import { type GeneratorOptions, moduleOption } from "./python-id.ts";
 import {
@@ -745,9 +746,8 @@ interface Terms {
 }
 
 const termsByIndex = new WeakMap<ConsumerIndex, Terms>();
-const WORD_BEFORE = "(?<![\\p{L}\\p{N}_])";
-const WORD_AFTER = "(?![\\p{L}\\p{N}_])";
 const UUID_ANYWHERE = new RegExp(UUID_IN_TEXT.source, "i");
+const UUID_ATTRIBUTE_READS = [...UUID_ATTRIBUTES].map((a) => `.${a}`);
 
 /**
  * What `mayMatter` looks for, once per index. The file failed `mayMatch`, so it mentions no
@@ -764,17 +764,18 @@ function termsOf(index: ConsumerIndex): Terms {
   if (!t) {
     const names = [...index.names.keys()];
     const named = [...index.functions.keys(), ...index.patterns];
-    const alt = (list: string[]) =>
-      list.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-    const word = (list: string[]) =>
-      list.length > 0 ? new RegExp(`${WORD_BEFORE}(?:${alt(list)})${WORD_AFTER}`, "u") : null;
+    const word = (list: string[]) => (list.length > 0 ? wordsPattern(list) : null);
     t = {
       keys: [...names, ...named],
       named: word(named),
       name: word(names),
+      // `return` then the key, whitespace or line continuations between.
       returned:
         names.length > 0
-          ? new RegExp(`${WORD_BEFORE}return[\\s\\\\]+(?:${alt(names)})${WORD_AFTER}`, "u")
+          ? new RegExp(
+              `${wordsPattern(["return"]).source}[\\s\\\\]+${wordsPattern(names).source}`,
+              "u",
+            )
           : null,
     };
     termsByIndex.set(index, t);
@@ -789,7 +790,7 @@ function mayMatter(source: PrefilterSource, index: ConsumerIndex): boolean {
   if (t.named?.test(text)) return true;
   if (!t.name?.test(text)) return false;
   return (
-    [...UUID_ATTRIBUTES].some((a) => source.includes(`.${a}`)) ||
+    UUID_ATTRIBUTE_READS.some((a) => source.includes(a)) ||
     UUID_ANYWHERE.test(text) ||
     !!t.returned?.test(text)
   );

@@ -34,6 +34,7 @@ export {
   ownNodes,
   resolveName,
   scopeOf,
+  wordsPattern,
 } from "./python/scope.ts";
 export { replaceWithCall } from "./typescript/edits.ts";
 export type { TsImportRequest } from "./typescript/imports.ts";

@@ -465,16 +465,23 @@ function indexScopes(root: SyntaxNode, query: string): Map<number, SyntaxNode[]>
 const wordCache = new Map<string, RegExp>();
 
 /**
+ * Any of `words` where it is not part of a longer word (a letter, digit or `_` on neither side):
+ * how the text shows an identifier, attribute or key spelled as one of them. Pre-filters that
+ * promise to find what `identifiersNamed` finds use this too.
+ */
+export function wordsPattern(words: readonly string[], flags = "u"): RegExp {
+  const alternatives = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives})(?![\\p{L}\\p{N}_])`, flags);
+}
+
+/**
  * The identifier nodes spelled `word` inside `root`, found by scanning the text and asking the
  * tree what sits there: far cheaper than walking every node through the native binding.
  */
 export function identifiersNamed(root: SyntaxNode, source: string, word: string): SyntaxNode[] {
   let re = wordCache.get(word);
   if (!re) {
-    re = new RegExp(
-      `(?<![\\p{L}\\p{N}_])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`,
-      "gu",
-    );
+    re = wordsPattern([word], "gu");
     wordCache.set(word, re);
   }
   const out: SyntaxNode[] = [];
